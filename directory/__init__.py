@@ -1,0 +1,46 @@
+"""Signpost: a community asset directory and search service."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from . import db
+from .config import TEMPLATES_DIR, Config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the Flask app from SIGNPOST_* environment variables and optional overrides."""
+    config = Config.from_env().apply(overrides).finalise()
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR), instance_path=config.INSTANCE_DIR)
+    app.config.from_mapping(
+        SIGNPOST=config,
+        SECRET_KEY=config.SECRET_KEY,
+        TESTING=config.ENV == "testing",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.ENV == "production",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    app.config.update(config.extra)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    Path(config.INSTANCE_DIR).mkdir(parents=True, exist_ok=True)
+    database = db.init_app(app, config.DATABASE_URL)
+
+    import search
+
+    search.init_app(app, database, config)
+
+    from .extensions import init_extensions
+    from .views import register_views
+
+    from .cli import register_commands
+
+    init_extensions(app)
+    register_views(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,101 @@
+"""Settings for Signpost, read from SIGNPOST_* environment variables in create_app."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+TEMPLATES_DIR = ROOT / "templates"
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+MAX_RADIUS_KM = 100.0
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Config:
+    """Every setting Signpost reads, with its default."""
+
+    ENV: str = "development"  # development, production or testing
+    INSTANCE_DIR: str = str(ROOT / "instance")
+    DATABASE_URL: str = ""  # default: sqlite:///<INSTANCE_DIR>/signpost.db
+    INDEX_DIR: str = ""  # default: <INSTANCE_DIR>/index
+    SEARCH_BACKEND: str = "whoosh"
+    SECRET_KEY: str = DEFAULT_SECRET_KEY
+    DEFAULT_RADIUS_KM: float = 5.0
+    PAGE_SIZE: int = 20
+    GEOCODER: str = ""  # "nominatim" turns on street-address geocoding; off by default
+    GEOCODER_USER_AGENT: str = "signpost-directory"
+    GEOCODER_DOMAIN: str = "nominatim.openstreetmap.org"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Config":
+        """Read SIGNPOST_<NAME> for each setting; unknown keys are ignored."""
+        environ = os.environ if environ is None else environ
+        config = cls()
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = environ.get(f"SIGNPOST_{f.name}")
+            if raw is None or raw == "":
+                continue
+            current = getattr(config, f.name)
+            try:
+                if isinstance(current, bool):
+                    value = _bool(raw)
+                elif isinstance(current, int):
+                    value = int(raw)
+                elif isinstance(current, float):
+                    value = float(raw)
+                else:
+                    value = raw
+            except ValueError:
+                raise ConfigError(
+                    f"SIGNPOST_{f.name}={raw!r} is not a valid {type(current).__name__}; "
+                    f"unset it to use the default ({current!r})."
+                ) from None
+            setattr(config, f.name, value)
+        return config
+
+    def apply(self, overrides: dict | None) -> "Config":
+        """Apply test or embedding overrides (keys as in this class)."""
+        for key, value in (overrides or {}).items():
+            if hasattr(self, key) and key != "extra":
+                setattr(self, key, value)
+            else:
+                self.extra[key] = value
+        return self
+
+    def finalise(self) -> "Config":
+        """Fill derived defaults and refuse unsafe production settings."""
+        instance = Path(self.INSTANCE_DIR)
+        if not self.DATABASE_URL:
+            self.DATABASE_URL = f"sqlite:///{instance / 'signpost.db'}"
+        if not self.INDEX_DIR:
+            self.INDEX_DIR = str(instance / "index")
+        if self.ENV not in {"development", "production", "testing"}:
+            raise ConfigError(
+                f"SIGNPOST_ENV={self.ENV!r}: use development, production or testing."
+            )
+        if self.ENV == "production" and self.SECRET_KEY in ("", DEFAULT_SECRET_KEY):
+            raise ConfigError(
+                "Refusing to start in production with the default secret key: set "
+                "SIGNPOST_SECRET_KEY to a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+        if not 0 < self.DEFAULT_RADIUS_KM <= MAX_RADIUS_KM:
+            raise ConfigError(
+                f"SIGNPOST_DEFAULT_RADIUS_KM={self.DEFAULT_RADIUS_KM} must be between 0 and "
+                f"{MAX_RADIUS_KM:g} km."
+            )
+        return self

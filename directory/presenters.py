@@ -1,0 +1,202 @@
+"""Facts in plain language for pages: schedules, seasons, ages, cost, referral routes."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from directory import geography
+from directory.models import ReferralRoute, Schedule, Season, Service
+
+DAY_NAMES = {
+    "MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday",
+    "FR": "Friday", "SA": "Saturday", "SU": "Sunday",
+}
+ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+STATUS_LABELS = {
+    "active": "Running",
+    "temporarily_closed": "Temporarily closed",
+    "inactive": "Not running",
+    "defunct": "Closed for good",
+}
+ROUTE_LABELS = {
+    "self_referral": "Self-referral",
+    "drop_in": "Drop in",
+    "professional": "Referral by a professional",
+    "gp": "GP referral",
+    "link_worker": "Link worker referral",
+}
+METHOD_LABELS = {"phone": "by phone", "email": "by email", "online_form": "online form", "in_person": "in person"}
+REFERRAL_STATUS_LABELS = {
+    "accepting": "Accepting referrals",
+    "waiting_list": "Waiting list",
+    "closed": "Not taking referrals",
+}
+FUNDING_LABELS = {
+    "funded": "Funded",
+    "funding_ending": "Funding ending",
+    "unfunded": "Volunteer-run, no funding",
+    "ended": "Funding ended",
+}
+VERIFICATION_LABELS = {
+    "owner": "by the organisation",
+    "link_worker": "by a link worker",
+    "import": "from an imported list",
+    "moderator": "by a Signpost moderator",
+}
+GROUP_LABELS = {
+    "women": "Women", "men": "Men", "carers": "Carers", "young_people": "Young people",
+    "older_people": "Older people", "lgbtq": "LGBTQ+ people",
+    "refugees_asylum_seekers": "Refugees and asylum seekers", "veterans": "Veterans",
+    "disabled_people": "Disabled people", "families": "Families",
+    "people_in_recovery": "People in recovery", "minority_ethnic": "Minority ethnic communities",
+}
+LANGUAGE_NAMES = {
+    "en": "English", "ur": "Urdu", "bn": "Bengali", "syl": "Sylheti", "pl": "Polish", "ar": "Arabic",
+    "so": "Somali", "pa": "Punjabi", "ro": "Romanian", "gd": "Gaelic", "cy": "Welsh", "fa": "Farsi",
+    "ku": "Kurdish", "ti": "Tigrinya", "uk": "Ukrainian", "ru": "Russian", "zh": "Chinese",
+    "es": "Spanish", "pt": "Portuguese", "tr": "Turkish", "gu": "Gujarati", "hi": "Hindi",
+    "bsl": "British Sign Language", "ps": "Pashto", "sq": "Albanian", "fr": "French",
+}
+
+
+def clock(value: time | None) -> str:
+    """10:00 -> '10am', 13:30 -> '1:30pm'."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+def describe_schedule(schedule: Schedule) -> str:
+    """'Every Tuesday, 10am to 12pm' or 'First Tuesday of the month, 2pm to 4pm'."""
+    day = DAY_NAMES.get(schedule.weekday, schedule.weekday)
+    if schedule.frequency == "monthly":
+        when = f"{ORDINALS.get(schedule.week_of_month, '').capitalize()} {day} of the month"
+    else:
+        when = f"Every {day}"
+    if schedule.opens_at and schedule.closes_at:
+        when += f", {clock(schedule.opens_at)} to {clock(schedule.closes_at)}"
+    elif schedule.opens_at:
+        when += f", from {clock(schedule.opens_at)}"
+    return when
+
+
+def day_month(month: int, day: int) -> str:
+    """(4, 1) -> '1 April'."""
+    return f"{day} {calendar.month_name[month]}"
+
+
+def describe_season(season: Season) -> str:
+    """'1 April to 30 September'."""
+    return f"{day_month(season.start_month, season.start_day)} to {day_month(season.end_month, season.end_day)}"
+
+
+def describe_ages(service: Service) -> str:
+    """'All ages', 'Ages 16 to 25', '18 and over', 'Under 12'."""
+    low, high = service.min_age, service.max_age
+    if low is None and high is None:
+        return "All ages"
+    if high is None:
+        return f"{low} and over"
+    if low is None or low == 0:
+        return f"Up to {high}"
+    return f"Ages {low} to {high}"
+
+
+def money(value: Decimal | None) -> str:
+    """Decimal('2.50') -> '£2.50'; Decimal('3.00') -> '£3'."""
+    if value is None:
+        return ""
+    return f"£{value:,.0f}" if value == value.to_integral() else f"£{value:,.2f}"
+
+
+def describe_cost(service: Service) -> str:
+    """'Free', '£2', '£2 to £5: suggested donation'."""
+    if service.is_free and not service.cost_description:
+        return "Free"
+    amount = money(service.cost_min)
+    if service.cost_max is not None and service.cost_max != service.cost_min:
+        amount = f"{amount} to {money(service.cost_max)}" if amount else f"up to {money(service.cost_max)}"
+    parts = [p for p in ("Free" if service.is_free else "", amount, service.cost_description or "") if p]
+    return ": ".join(parts) if parts else "Ask about cost"
+
+
+def describe_route(route: ReferralRoute) -> str:
+    """'Self-referral by phone', 'GP referral'."""
+    label = ROUTE_LABELS.get(route.route_type, route.route_type)
+    method = METHOD_LABELS.get(route.method or "")
+    return f"{label} {method}" if method else label
+
+
+def ago(moment: datetime | date | None, today: date | None = None) -> str:
+    """'today', '3 weeks ago', '14 months ago'."""
+    if moment is None:
+        return "never"
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(timezone.utc).date()
+    days = ((today or date.today()) - moment).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    count, unit = (
+        (days, "day") if days < 14 else
+        (days // 7, "week") if days < 60 else
+        (days // 30, "month") if days < 730 else
+        (days // 365, "year")
+    )
+    return f"{count} {unit}s ago"
+
+
+def long_date(value: date | datetime | None) -> str:
+    """date(2026, 3, 31) -> '31 March 2026'."""
+    if value is None:
+        return ""
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+def km(distance: float | None) -> str:
+    """0.43 -> '0.4 km', 12.3 -> '12 km'."""
+    if distance is None:
+        return ""
+    return f"{distance:.1f} km" if distance < 10 else f"{distance:.0f} km"
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain text with blank lines as paragraphs, everything escaped."""
+    blocks = [b.strip() for b in (text or "").split("\n\n") if b.strip()]
+    return Markup("".join(f"<p>{escape(b)}</p>" for b in blocks))
+
+
+def phone_href(number: str | None) -> str:
+    """A tel: link target with spaces removed."""
+    return "tel:" + "".join(ch for ch in (number or "") if ch.isdigit() or ch == "+")
+
+
+TEMPLATE_FILTERS = {
+    "schedule": describe_schedule,
+    "season": describe_season,
+    "ages": describe_ages,
+    "cost": describe_cost,
+    "route": describe_route,
+    "ago": ago,
+    "long_date": long_date,
+    "km": km,
+    "paragraphs": paragraphs,
+    "phone_href": phone_href,
+    "clock": clock,
+}
+TEMPLATE_GLOBALS = {
+    "STATUS_LABELS": STATUS_LABELS,
+    "REFERRAL_STATUS_LABELS": REFERRAL_STATUS_LABELS,
+    "FUNDING_LABELS": FUNDING_LABELS,
+    "VERIFICATION_LABELS": VERIFICATION_LABELS,
+    "GROUP_LABELS": GROUP_LABELS,
+    "LANGUAGE_NAMES": LANGUAGE_NAMES,
+    "area_name": geography.area_name,
+}

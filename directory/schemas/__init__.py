@@ -1,0 +1,1 @@
+"""marshmallow schemas: validation of what comes in, shapes of what goes out."""

@@ -1,0 +1,196 @@
+"""Input schemas for organisations, locations and services (forms, API, importers, demo)."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from directory.models.common import (
+    AREA_TYPES,
+    FREQUENCIES,
+    FUNDING_STATUSES,
+    GROUPS_SERVED,
+    LOCATION_TYPES,
+    REFERRAL_STATUSES,
+    ROUTE_METHODS,
+    ROUTE_TYPES,
+    SERVICE_STATUSES,
+    VERIFICATION_METHODS,
+    WEEKDAYS,
+)
+
+from .fields import CleanString, EmailAddress, OptionalString, PostcodeField, WebAddress, one_of
+
+AGE = validate.Range(min=0, max=120, error="Age must be between 0 and 120.")
+
+
+def _text(max_length: int | None = None, **kwargs) -> CleanString:
+    checks = [validate.Length(max=max_length)] if max_length else []
+    return CleanString(load_default="", validate=checks, **kwargs)
+
+
+def _ordered(data: dict, low: str, high: str, message: str) -> None:
+    if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+        raise ValidationError(message, field_name=high)
+
+
+class InputSchema(Schema):
+    """Unknown keys are ignored so that callers can pass extra context."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class VerificationInput(InputSchema):
+    last_verified_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    verified_by = OptionalString(200)
+    verification_method = CleanString(
+        load_default=None, allow_none=True, validate=one_of(VERIFICATION_METHODS)
+    )
+
+
+class OrganisationInput(VerificationInput):
+    name = CleanString(required=True, validate=validate.Length(min=1, max=200))
+    description = _text()
+    website = WebAddress()
+    email = EmailAddress()
+    phone = OptionalString(50)
+    charity_number = OptionalString(20)
+    company_number = OptionalString(20)
+    logo_url = WebAddress()
+
+
+class LocationInput(InputSchema):
+    name = _text(200)
+    location_type = CleanString(load_default="physical", validate=one_of(LOCATION_TYPES))
+    description = _text()
+    address_1 = OptionalString(200)
+    address_2 = OptionalString(200)
+    town = OptionalString(100)
+    postcode = PostcodeField()
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    url = WebAddress()
+    travel_notes = _text()
+    accessibility = _text()
+    wheelchair_accessible = fields.Boolean(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _where(self, data, **_):
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError("Give both latitude and longitude, or neither.", "longitude")
+        if data.get("location_type") == "physical" and not (
+            data.get("postcode") or data.get("latitude") is not None
+        ):
+            raise ValidationError("A venue needs a postcode (or a latitude and longitude).", "postcode")
+
+
+class AreaInput(InputSchema):
+    area_type = CleanString(required=True, validate=one_of(AREA_TYPES))
+    code = CleanString(required=True, validate=validate.Length(min=2, max=12))
+    name = CleanString(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ReferralRouteInput(InputSchema):
+    route_type = CleanString(required=True, validate=one_of(ROUTE_TYPES))
+    method = CleanString(load_default=None, allow_none=True, validate=one_of(ROUTE_METHODS))
+    contact = OptionalString(200)
+    url = WebAddress()
+    instructions = _text()
+    status = CleanString(load_default="accepting", validate=one_of(REFERRAL_STATUSES))
+    typical_wait = OptionalString(100)
+    status_confirmed_on = fields.Date(load_default=None, allow_none=True)
+
+
+class ScheduleInput(InputSchema):
+    frequency = CleanString(load_default="weekly", validate=one_of(FREQUENCIES))
+    weekday = CleanString(required=True, validate=one_of(WEEKDAYS))
+    week_of_month = fields.Integer(
+        load_default=None, allow_none=True, validate=one_of((-1, 1, 2, 3, 4))
+    )
+    opens_at = fields.Time(load_default=None, allow_none=True)
+    closes_at = fields.Time(load_default=None, allow_none=True)
+    valid_from = fields.Date(load_default=None, allow_none=True)
+    valid_to = fields.Date(load_default=None, allow_none=True)
+    description = _text(300)
+    location_id = fields.UUID(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _order(self, data, **_):
+        _ordered(data, "opens_at", "closes_at", "A session must open before it closes.")
+        _ordered(data, "valid_from", "valid_to", "'Valid from' must be on or before 'valid to'.")
+        if data.get("frequency") == "monthly" and data.get("week_of_month") is None:
+            raise ValidationError("A monthly session needs its week of the month.", "week_of_month")
+
+
+class SeasonInput(InputSchema):
+    start_month = fields.Integer(required=True, validate=validate.Range(1, 12))
+    start_day = fields.Integer(load_default=1, validate=validate.Range(1, 31))
+    end_month = fields.Integer(required=True, validate=validate.Range(1, 12))
+    end_day = fields.Integer(load_default=31, validate=validate.Range(1, 31))
+    description = _text(200)
+
+    @validates_schema
+    def _real_days(self, data, **_):
+        from calendar import monthrange
+
+        for month, day in (("start_month", "start_day"), ("end_month", "end_day")):
+            if data[day] > monthrange(2024, data[month])[1]:  # a leap year allows 29 February
+                raise ValidationError(f"Month {data[month]} has no day {data[day]}.", day)
+
+
+class FundingInput(InputSchema):
+    source = _text(200)
+    status = CleanString(load_default="funded", validate=one_of(FUNDING_STATUSES))
+    funded_until = fields.Date(load_default=None, allow_none=True)
+
+
+class ServiceInput(VerificationInput):
+    name = CleanString(required=True, validate=validate.Length(min=1, max=200))
+    summary = _text(300)
+    description = _text()
+    status = CleanString(load_default="active", validate=one_of(SERVICE_STATUSES))
+    status_reason = OptionalString(500)
+    expected_reopening = fields.Date(load_default=None, allow_none=True)
+    website = WebAddress()
+    email = EmailAddress()
+    phone = OptionalString(50)
+    alert = OptionalString(500)
+    is_free = fields.Boolean(load_default=True)
+    cost_description = OptionalString(300)
+    cost_min = fields.Decimal(
+        load_default=None, allow_none=True, places=2, validate=validate.Range(min=0)
+    )
+    cost_max = fields.Decimal(
+        load_default=None, allow_none=True, places=2, validate=validate.Range(min=0)
+    )
+    languages = fields.List(
+        CleanString(validate=validate.Regexp(r"^[a-z]{2,3}$", error="'{input}' is not a language code like en or ur.")),
+        load_default=list,
+    )
+    min_age = fields.Integer(load_default=None, allow_none=True, validate=AGE)
+    max_age = fields.Integer(load_default=None, allow_none=True, validate=AGE)
+    groups_served = fields.List(CleanString(validate=one_of(GROUPS_SERVED)), load_default=list)
+    circumstances = fields.List(CleanString(validate=validate.Length(1, 100)), load_default=list)
+    eligibility_criteria = _text()
+    open_to_all = fields.Boolean(load_default=True)
+    attributes = fields.Dict(load_default=dict)
+    categories = fields.List(CleanString(), load_default=list)
+    location_ids = fields.List(fields.UUID(), load_default=list)
+    areas = fields.List(fields.Nested(AreaInput), load_default=list)
+    referral_routes = fields.List(fields.Nested(ReferralRouteInput), load_default=list)
+    schedules = fields.List(fields.Nested(ScheduleInput), load_default=list)
+    seasons = fields.List(fields.Nested(SeasonInput), load_default=list)
+    funding = fields.List(fields.Nested(FundingInput), load_default=list)
+
+    @validates_schema
+    def _consistent(self, data, **_):
+        _ordered(data, "min_age", "max_age", "Minimum age must not be above maximum age.")
+        _ordered(data, "cost_min", "cost_max", "The lowest cost must not be above the highest.")
+        if data.get("is_free") and data.get("cost_min"):
+            raise ValidationError("A free service cannot have a cost above zero.", "cost_min")
+        if data.get("status") == "active" and data.get("expected_reopening"):
+            raise ValidationError(
+                "Only a temporarily closed service has a reopening date.", "expected_reopening"
+            )

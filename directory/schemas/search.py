@@ -1,0 +1,63 @@
+"""The search form's query string: every filter, validated, with a message per field."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from directory.config import MAX_RADIUS_KM
+from directory.models.common import GROUPS_SERVED
+
+from .fields import CleanString, one_of
+
+ORDERS = ("best", "nearest", "verified", "name")
+WHEN = ("any", "week", "day")
+MAX_PAGE = 500
+
+
+class SearchArgs(Schema):
+    """What a link worker can ask; unknown parameters are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = CleanString(load_default="", validate=validate.Length(max=10_000))
+    postcode = CleanString(load_default="", validate=validate.Length(max=20, error="That is too long for a postcode."))
+    radius = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0.1, max=MAX_RADIUS_KM, error=f"Choose a distance from 0.1 to {MAX_RADIUS_KM:g} km."),
+    )
+    category = fields.List(CleanString(validate=validate.Length(max=100)), load_default=list)
+    age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120, error="Age must be between 0 and 120."))
+    group = fields.List(CleanString(validate=one_of(GROUPS_SERVED)), load_default=list)
+    self_referral = fields.Boolean(load_default=False)
+    free = fields.Boolean(load_default=False)
+    wheelchair = fields.Boolean(load_default=False)
+    accepting = fields.Boolean(load_default=False)
+    in_season = fields.Boolean(load_default=False)
+    include_closed = fields.Boolean(load_default=False)
+    language = CleanString(load_default="", validate=validate.Regexp(r"^([a-z]{2,3})?$", error="Choose a language from the list."))
+    when = CleanString(load_default="any", validate=one_of(WHEN))
+    day = fields.Date(load_default=None, allow_none=True)
+    organisation = fields.UUID(load_default=None, allow_none=True)
+    order = CleanString(load_default="best", validate=one_of(ORDERS))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE, error=f"Pages run from 1 to {MAX_PAGE}."))
+
+    @pre_load
+    def _blank_is_missing(self, data, **_):
+        # HTML forms send empty strings for untouched fields; treat them as not given.
+        multi = {"category", "group"}
+        out = {}
+        for key in data:
+            values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+            values = [v for v in values if v != ""]
+            if key in multi:
+                out[key] = values
+            elif values:
+                out[key] = values[-1]
+        return out
+
+    @validates_schema
+    def _day_given(self, data, **_):
+        if data.get("when") == "day" and data.get("day") is None:
+            raise ValidationError("Choose the day the person can go.", "day")

@@ -1,0 +1,103 @@
+"""Search: a backend behind a small interface, and search_services() that every front door uses."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from directory.models import Service, ServiceAtLocation
+
+from .backend import Near, SearchBackend, SearchHits, SearchQuery
+from .explain import Explanation, explain
+from .sync import IndexSync
+
+__all__ = ["Near", "SearchQuery", "SearchPage", "Result", "search_services", "init_app", "get_search"]
+
+
+@dataclass
+class Result:
+    """One service in a result list, with why it is there."""
+
+    service: Service
+    distance_km: float | None
+    covers_area: bool
+    explanation: Explanation
+
+
+@dataclass
+class SearchPage:
+    """One page of results, the total, facet counts and any spelling suggestion."""
+
+    query: SearchQuery
+    results: list[Result]
+    total: int
+    facets: dict[str, int]
+    suggestion: str | None
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.query.limit))
+
+    @property
+    def page_number(self) -> int:
+        return self.query.offset // self.query.limit + 1
+
+
+def make_backend(name: str, index_dir: str) -> SearchBackend:
+    """The configured backend."""
+    if name == "whoosh":
+        from .whoosh_backend import WhooshBackend
+
+        return WhooshBackend(index_dir)
+    raise ValueError(f"SIGNPOST_SEARCH_BACKEND={name!r} is not a search backend Signpost has (use whoosh).")
+
+
+def init_app(app: Flask, database, config) -> IndexSync:
+    """Create the app's backend and hook it to the app's sessions."""
+    backend = make_backend(config.SEARCH_BACKEND, config.INDEX_DIR)
+    sync = IndexSync(database.sessionmaker, backend, Path(config.INDEX_DIR).with_name("index-pending.txt"))
+    sync.install()
+    app.extensions["signpost.search"] = sync
+    return sync
+
+
+def get_search(app: Flask | None = None) -> IndexSync:
+    """The app's index sync (its .backend is the search backend)."""
+    return (app or current_app).extensions["signpost.search"]
+
+
+def search_services(session: Session, query: SearchQuery, backend: SearchBackend | None = None) -> SearchPage:
+    """Search, then load the page's rows in one query, in ranked order, each explained."""
+    backend = backend or get_search().backend
+    hits: SearchHits = backend.query(query)
+    rows = {}
+    if hits.ids:
+        statement = (
+            select(Service)
+            .where(Service.id.in_([uuid.UUID(i) for i in hits.ids]))
+            .options(
+                selectinload(Service.organisation),
+                selectinload(Service.referral_routes),
+                selectinload(Service.schedules),
+                selectinload(Service.seasons),
+                selectinload(Service.funding),
+                selectinload(Service.areas),
+                selectinload(Service.location_links).selectinload(ServiceAtLocation.location),
+            )
+        )
+        rows = {str(s.id): s for s in session.exec(statement)}
+    results = []
+    for doc_id in hits.ids:
+        service = rows.get(doc_id)
+        if service is None:  # deleted since it was indexed; the sync hooks will catch up
+            continue
+        distance = hits.distances.get(doc_id)
+        covers = doc_id in hits.covers_area
+        results.append(Result(service, distance, covers, explain(service, query.today, distance, covers)))
+    return SearchPage(query, results, hits.total, hits.facets, hits.suggestion)
+

@@ -1,0 +1,95 @@
+"""The small interface every search backend implements, and the shapes it speaks."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+ORDERS = ("best", "nearest", "verified", "name")
+
+
+@dataclass(frozen=True)
+class Near:
+    """A searched place: a point, a radius, and the codes of the areas it lies in."""
+
+    latitude: float
+    longitude: float
+    radius_km: float
+    area_codes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Everything a search can say. Filters combine with AND; lists inside one filter with OR."""
+
+    today: date
+    keywords: str = ""
+    near: Near | None = None
+    categories: tuple[str, ...] = ()
+    age: int | None = None
+    groups: tuple[str, ...] = ()
+    self_referral: bool = False  # self-referral or drop-in
+    free: bool = False
+    language: str | None = None
+    wheelchair: bool = False
+    runs_on: date | None = None  # a session on this date
+    this_week: bool = False  # a session in the 7 days from today
+    in_season_on: date | None = None
+    accepting: bool = False
+    organisation_id: str | None = None
+    include_closed: bool = False  # temporarily closed services, labelled
+    order: str = "best"
+    offset: int = 0
+    limit: int = 20
+    stale_days: int = 365
+
+
+@dataclass
+class SearchHits:
+    """Ids in ranked order for one page, with the total, facet counts and distances."""
+
+    ids: list[str]
+    total: int
+    facets: dict[str, int] = field(default_factory=dict)
+    distances: dict[str, float] = field(default_factory=dict)
+    covers_area: set[str] = field(default_factory=set)
+    suggestion: str | None = None
+
+
+@dataclass
+class CheckReport:
+    """How the index differs from the database."""
+
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+class SearchBackend(ABC):
+    """Index documents, delete ids, query with filters, rebuild, report stamps."""
+
+    @abstractmethod
+    def index(self, documents: Iterable[dict]) -> None:
+        """Add or replace these documents (by id)."""
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove these ids; unknown ids are ignored."""
+
+    @abstractmethod
+    def query(self, query: SearchQuery) -> SearchHits:
+        """Run a search."""
+
+    @abstractmethod
+    def rebuild(self, documents: Iterable[dict], progress=None) -> int:
+        """Build a fresh index from documents and swap it in; searches keep working meanwhile."""
+
+    @abstractmethod
+    def stamps(self) -> dict[str, str]:
+        """Every indexed id with its document stamp (for `search check`)."""

@@ -1,0 +1,102 @@
+"""Service -> search document: the ONLY place that decides what is indexed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Iterable
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from directory.models import Location, Service, ServiceAtLocation, TaxonomyTerm
+from directory.presenters import GROUP_LABELS
+
+SELF_ROUTES = ("self_referral", "drop_in")
+
+
+def load_services(session: Session, ids: Iterable[uuid.UUID] | None = None) -> list[Service]:
+    """Services with everything a document needs, in a fixed number of queries."""
+    query = select(Service).options(
+        selectinload(Service.organisation),
+        selectinload(Service.location_links).selectinload(ServiceAtLocation.location),
+        selectinload(Service.areas),
+        selectinload(Service.referral_routes),
+        selectinload(Service.schedules),
+        selectinload(Service.seasons),
+        selectinload(Service.terms),
+    )
+    if ids is not None:
+        query = query.where(Service.id.in_(list(ids)))
+    return list(session.exec(query))
+
+
+def term_paths(session: Session) -> dict[uuid.UUID, list[str]]:
+    """Each category's code followed by its ancestors' codes (so a parent filter finds children)."""
+    terms = {t.id: t for t in session.exec(select(TaxonomyTerm))}
+    paths = {}
+    for term in terms.values():
+        codes, node = [], term
+        while node is not None:
+            codes.append(node.code)
+            node = terms.get(node.parent_id)
+        paths[term.id] = codes
+    return paths
+
+
+def is_indexed(service: Service) -> bool:
+    """Archived services leave the index; everything else is searchable (status filters at query time)."""
+    return service.archived_at is None and service.organisation.archived_at is None
+
+
+def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dict:
+    """The backend-neutral document for one service; `stamp` changes whenever any field does."""
+    locations: list[Location] = [
+        link.location for link in service.location_links
+        if link.location.archived_at is None and link.location.latitude is not None
+    ]
+    categories = sorted({code for term in service.terms for code in paths.get(term.id, [term.code])})
+    routes = service.referral_routes
+    doc = {
+        "id": str(service.id),
+        "name": service.name,
+        "text": "\n".join(
+            part for part in (
+                service.summary,
+                service.description,
+                service.organisation.name,
+                " ".join(term.name for term in service.terms),
+                service.eligibility_criteria,
+                " ".join(service.circumstances),
+                " ".join(GROUP_LABELS.get(g, g) for g in service.groups_served),
+            ) if part
+        ),
+        "organisation_id": str(service.organisation_id),
+        "status": service.status,
+        "categories": categories,
+        "groups": sorted(service.groups_served),
+        "languages": sorted(set(service.languages) | ({"en"} if not service.languages else set())),
+        "routes": sorted({r.route_type for r in routes}),
+        "free": bool(service.is_free),
+        "wheelchair": any(loc.wheelchair_accessible for loc in locations),
+        "accepting": any(r.status == "accepting" for r in routes),
+        "self_referral": any(r.route_type in SELF_ROUTES and r.status != "closed" for r in routes),
+        "min_age": service.min_age,
+        "max_age": service.max_age,
+        "points": sorted({(round(loc.latitude, 6), round(loc.longitude, 6)) for loc in locations}),
+        "areas": sorted({area.code for area in service.areas}),
+        "schedules": sorted(
+            [s.frequency, s.weekday, s.week_of_month, _iso(s.valid_from), _iso(s.valid_to)]
+            for s in service.schedules
+        ),
+        "seasons": sorted([s.start_month, s.start_day, s.end_month, s.end_day] for s in service.seasons),
+        "verified_at": _iso(service.last_verified_at),
+        "name_sort": service.name.casefold(),
+    }
+    doc["stamp"] = hashlib.sha1(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+    return doc
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None

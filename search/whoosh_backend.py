@@ -1,0 +1,452 @@
+"""The embedded search backend: a Whoosh index under instance/, shaped as SEARCH-NOTES advises.
+
+Geography uses geohash-prefix KEYWORD cells plus exact distances from a packed column; numeric
+filters read COLUMN values in Python; one long-lived searcher per process, refreshed on change.
+The index directory is a symlink to a generation folder so that a rebuild swaps atomically.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import os
+import shutil
+import struct
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import columns, fields, index, query as wq, scoring
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.index import LockError
+from whoosh.searching import Searcher
+
+from directory.geography import distance_km
+from directory.models.common import HIDDEN_STATUSES
+from directory.timetable import Window, in_season, next_session
+
+from . import geo
+from .backend import SearchBackend, SearchHits, SearchQuery
+from .keywords import Unit, parse_keywords
+
+log = logging.getLogger(__name__)
+FLAGS = ("free", "wheelchair", "accepting", "self_referral")
+STALE_FACTOR = 0.6  # stale listings rank lower, never vanish
+FAR_FACTOR = 0.5  # the weight of a result at the edge of the radius, relative to one next door
+
+
+class IndexBusy(RuntimeError):
+    """Another process held the index writer for longer than we wait."""
+
+
+def make_schema() -> fields.Schema:
+    """The index schema: text fields stemmed; filters as keywords; numbers and points as columns."""
+    analyzer = StemmingAnalyzer()
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        stamp=fields.STORED(),
+        name=fields.TEXT(analyzer=analyzer, field_boost=2.0),
+        text=fields.TEXT(analyzer=analyzer, spelling=True),
+        organisation_id=fields.ID(),
+        status=fields.ID(),
+        categories=fields.KEYWORD(),
+        groups=fields.KEYWORD(),
+        languages=fields.KEYWORD(),
+        routes=fields.KEYWORD(),
+        flags=fields.KEYWORD(),
+        cells=fields.KEYWORD(),
+        areas=fields.KEYWORD(),
+        points=fields.COLUMN(columns.VarBytesColumn()),
+        min_age=fields.COLUMN(columns.NumericColumn("h", default=-1)),
+        max_age=fields.COLUMN(columns.NumericColumn("h", default=-1)),
+        verified=fields.COLUMN(columns.NumericColumn("i", default=-1)),
+        timing=fields.COLUMN(columns.VarBytesColumn()),
+        name_sort=fields.COLUMN(columns.VarBytesColumn()),
+        facets=fields.COLUMN(columns.VarBytesColumn()),
+    )
+
+
+def whoosh_fields(doc: dict) -> dict:
+    """A backend-neutral document as Whoosh field values."""
+    cells = sorted({cell for lat, lng in doc["points"] for cell in geo.point_cells(lat, lng)})
+    flags = [flag for flag in FLAGS if doc[flag]]
+    top = [c for c in doc["categories"] if "/" not in c]
+    facet_tokens = [f"cat:{c}" for c in top] + flags + [f"lang:{x}" for x in doc["languages"]]
+    facet_tokens += [f"group:{g}" for g in doc["groups"]] + [f"route:{r}" for r in doc["routes"]]
+    timing = json.dumps([doc["schedules"], doc["seasons"]]) if doc["schedules"] or doc["seasons"] else ""
+    verified = date.fromisoformat(doc["verified_at"][:10]).toordinal() if doc["verified_at"] else -1
+    return {
+        "id": doc["id"],
+        "stamp": doc["stamp"],
+        "name": doc["name"],
+        "text": f"{doc['name']}\n{doc['text']}",
+        "organisation_id": doc["organisation_id"],
+        "status": doc["status"],
+        "categories": " ".join(doc["categories"]),
+        "groups": " ".join(doc["groups"]),
+        "languages": " ".join(doc["languages"]),
+        "routes": " ".join(doc["routes"]),
+        "flags": " ".join(flags),
+        "cells": " ".join(cells),
+        "areas": " ".join(doc["areas"]),
+        "points": struct.pack(f"<{2 * len(doc['points'])}d", *[v for p in doc["points"] for v in p]),
+        "min_age": -1 if doc["min_age"] is None else doc["min_age"],
+        "max_age": -1 if doc["max_age"] is None else doc["max_age"],
+        "verified": verified,
+        "timing": timing.encode(),
+        "name_sort": doc["name_sort"].encode(),
+        "facets": " ".join(facet_tokens).encode(),
+    }
+
+
+class WhooshBackend(SearchBackend):
+    """Search over a Whoosh index at `path` (a symlink to the live generation folder)."""
+
+    def __init__(self, path: str | Path, writer_timeout: float = 5.0):
+        self.path = Path(path)
+        self.writer_timeout = writer_timeout
+        self._lock = threading.RLock()
+        self._ix = None
+        self._opened: Path | None = None
+        self._searcher: Searcher | None = None
+
+    # -- storage -------------------------------------------------------------------------------
+
+    def _live_dir(self) -> Path:
+        """The generation folder the symlink points at, creating an empty index the first time."""
+        if not self.path.is_symlink():
+            if self.path.exists():
+                raise RuntimeError(f"{self.path} should be a link to an index folder; remove it and rebuild.")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            generation = self._new_generation()
+            index.create_in(generation, make_schema())
+            self._point_at(generation)
+        return self.path.parent / os.readlink(self.path)
+
+    def _new_generation(self) -> Path:
+        generation = self.path.parent / f"{self.path.name}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        generation.mkdir(parents=True)
+        return generation
+
+    def _point_at(self, generation: Path) -> None:
+        link = self.path.parent / f".{self.path.name}.link-{os.getpid()}"
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(generation.name)
+        os.replace(link, self.path)  # atomic: readers see the old or the new index, never neither
+
+    def _open(self):
+        with self._lock:
+            live = self._live_dir()
+            if self._ix is None or self._opened != live:
+                self._ix = index.open_dir(str(live))
+                self._opened = live
+                self._searcher = None
+            return self._ix
+
+    def searcher(self) -> Searcher:
+        """The process's shared searcher, refreshed only when the index changed."""
+        with self._lock:
+            ix = self._open()
+            if self._searcher is None:
+                self._searcher = ix.searcher()
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+
+    def _writer(self, ix):
+        try:
+            return ix.writer(timeout=self.writer_timeout, delay=0.05)
+        except LockError:
+            raise IndexBusy("The search index is busy (another process is writing).") from None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def index(self, documents: Iterable[dict]) -> None:
+        """Add or replace documents in one commit."""
+        writer = self._writer(self._open())
+        try:
+            for doc in documents:
+                writer.update_document(**whoosh_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove ids in one commit."""
+        writer = self._writer(self._open())
+        for doc_id in ids:
+            writer.delete_by_term("id", doc_id)
+        writer.commit()
+
+    def rebuild(self, documents: Iterable[dict], progress=None) -> int:
+        """Build a new generation beside the live one, then swap the link to it."""
+        with self._lock:
+            old = self._open()
+            # Hold the live index's writer lock: edits meanwhile wait or queue, never land in
+            # an index that is about to be replaced.
+            guard = self._writer(old)
+            try:
+                generation = self._new_generation()
+                fresh = index.create_in(generation, make_schema())
+                writer = fresh.writer(limitmb=256)
+                count = 0
+                for doc in documents:
+                    writer.add_document(**whoosh_fields(doc))
+                    count += 1
+                    if progress:
+                        progress()
+                writer.commit(optimize=True)
+                previous = self._opened
+                self._point_at(generation)
+            finally:
+                guard.cancel()
+            self._prune(keep={generation, previous})
+            self._open()
+            return count
+
+    def _prune(self, keep: set) -> None:
+        # Keep the previous generation: another process may still be reading it.
+        for folder in self.path.parent.glob(f"{self.path.name}-*"):
+            if folder.is_dir() and folder not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def stamps(self) -> dict[str, str]:
+        """Every indexed id and its stamp."""
+        return {f["id"]: f["stamp"] for f in self.searcher().all_stored_fields()}
+
+    def doc_count(self) -> int:
+        """How many documents are live."""
+        return self.searcher().doc_count()
+
+    # -- searching -----------------------------------------------------------------------------
+
+    def query(self, q: SearchQuery) -> SearchHits:
+        """Run a search: term filters in Whoosh, numeric and exact filters on columns, one ranking."""
+        searcher = self.searcher()
+        reader = searcher.reader()
+        units = parse_keywords(q.keywords)
+        text_q = _text_query(searcher, units)
+        if units and text_q is None:  # nothing typed survived analysis (only stop words)
+            units = []
+        restrict = _restrict_query(q)
+        hidden = HIDDEN_STATUSES + (() if q.include_closed else ("temporarily_closed",))
+        masked = set(searcher.docs_for_query(wq.Or([wq.Term("status", s) for s in hidden])))
+
+        if restrict is not None:
+            matched = set(searcher.docs_for_query(restrict))
+            if text_q is not None and matched:
+                matched &= set(searcher.docs_for_query(text_q))
+        elif text_q is not None:
+            matched = set(searcher.docs_for_query(text_q))
+        else:
+            matched = set(reader.all_doc_ids())
+        matched -= masked
+
+        distances: dict[int, float] = {}
+        covered: set[int] = set()
+        if q.near is not None and matched:
+            matched = self._within(searcher, q, matched, distances, covered)
+        if q.age is not None:
+            lows, highs = reader.column_reader("min_age"), reader.column_reader("max_age")
+            matched = {d for d in matched if lows[d] <= q.age and (highs[d] < 0 or q.age <= highs[d])}
+        if (q.runs_on or q.this_week or q.in_season_on) and matched:
+            matched = _timing_filter(reader.column_reader("timing"), matched, q)
+
+        suggestion = _suggest(searcher, units) if units and len(matched) < 3 else None
+        hits = SearchHits(ids=[], total=len(matched), suggestion=suggestion)
+        if not matched:  # an empty filter set would mean "no filter" to Whoosh
+            return hits
+        hits.facets = _facets(reader.column_reader("facets"), matched)
+        page = self._rank(searcher, q, text_q, matched, distances, covered)
+        hits.ids = [searcher.stored_fields(d)["id"] for d in page]
+        hits.distances = {searcher.stored_fields(d)["id"]: distances[d] for d in page if d in distances}
+        hits.covers_area = {searcher.stored_fields(d)["id"] for d in page if d in covered}
+        return hits
+
+    def _within(self, searcher, q: SearchQuery, matched: set, distances: dict, covered: set) -> set:
+        near = q.near
+        points = searcher.reader().column_reader("points")
+        in_area = set()
+        if near.area_codes:
+            in_area = set(searcher.docs_for_query(wq.Or([wq.Term("areas", c) for c in near.area_codes])))
+        keep = set()
+        for d in matched:
+            packed = points[d]
+            best = None
+            for i in range(0, len(packed), 16):
+                lat, lng = struct.unpack_from("<dd", packed, i)
+                dist = distance_km(near.latitude, near.longitude, lat, lng)
+                if best is None or dist < best:
+                    best = dist
+            if best is not None and best <= near.radius_km:
+                distances[d] = best
+                keep.add(d)
+            elif d in in_area:
+                covered.add(d)
+                keep.add(d)
+        return keep
+
+    def _rank(self, searcher, q: SearchQuery, text_q, matched: set, distances: dict, covered: set) -> list[int]:
+        reader = searcher.reader()
+        wanted = q.offset + q.limit
+        verified = reader.column_reader("verified")
+        stale_before = q.today.toordinal() - q.stale_days
+
+        def factor(d: int) -> float:
+            weight = 1.0
+            if q.near is not None:
+                share = distances[d] / q.near.radius_km if d in distances else 1.0
+                weight = 1.0 - (1.0 - FAR_FACTOR) * min(share, 1.0)
+            if verified[d] < stale_before:
+                weight *= STALE_FACTOR
+            return weight
+
+        if q.order == "best" and text_q is not None:
+            blended = Searcher(reader, weighting=_Blended(factor), closereader=False)
+            results = blended.search(text_q, filter=matched, limit=wanted)
+            return [hit.docnum for hit in results][q.offset :]
+
+        names = reader.column_reader("name_sort")
+        if q.order == "nearest" and q.near is not None:
+            key = lambda d: (distances.get(d, q.near.radius_km + 1), names[d])  # noqa: E731
+        elif q.order == "verified":
+            key = lambda d: (-verified[d], names[d])  # noqa: E731
+        elif q.order == "best" and q.near is not None:
+            key = lambda d: (-factor(d), names[d])  # noqa: E731
+        elif q.order == "best":
+            key = lambda d: (verified[d] < stale_before, names[d])  # noqa: E731
+        else:
+            key = lambda d: names[d]  # noqa: E731
+        return heapq.nsmallest(wanted, matched, key=key)[q.offset :]
+
+
+class _Blended(scoring.BM25F):
+    """BM25F relevance multiplied by a per-document factor (nearness, freshness): one score."""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        offset = 0
+        if searcher.parent is not None:
+            offset = searcher.parent()._offset_for_subsearcher(searcher)
+        return _BlendedScorer(super().scorer(searcher, fieldname, text, qf), self.factor, offset)
+
+
+class _BlendedScorer(scoring.BaseScorer):
+    def __init__(self, inner, factor, offset: int):
+        self.inner, self.factor, self.offset = inner, factor, offset
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return self.inner.max_quality()  # factors never exceed 1, so this stays an upper bound
+
+    def score(self, matcher) -> float:
+        return self.inner.score(matcher) * self.factor(matcher.id() + self.offset)
+
+
+def _analysed(searcher, fieldname: str, words: tuple[str, ...]) -> list[str]:
+    field = searcher.schema[fieldname]
+    return [token for token in field.process_text(" ".join(words), mode="query")]
+
+
+def _text_query(searcher, units: list[Unit]):
+    """AND of units; each unit ORs its alternatives over name and text."""
+    required = []
+    for unit in units:
+        options = []
+        for words in unit.alternatives:
+            for fieldname in ("name", "text"):
+                tokens = _analysed(searcher, fieldname, words)
+                if len(tokens) == 1:
+                    options.append(wq.Term(fieldname, tokens[0]))
+                elif tokens:
+                    options.append(wq.Phrase(fieldname, tokens))
+        if options:
+            required.append(wq.Or(options))
+    if not required:
+        return None
+    return required[0] if len(required) == 1 else wq.And(required)
+
+
+def _restrict_query(q: SearchQuery):
+    """Filters that are terms in the index, ANDed; None when there are none."""
+    parts = []
+    if q.near is not None:
+        cells = geo.covering_cells(q.near.latitude, q.near.longitude, q.near.radius_km)
+        terms = [wq.Term("cells", c) for c in cells] + [wq.Term("areas", c) for c in sorted(q.near.area_codes)]
+        parts.append(wq.Or(terms))
+    if q.categories:
+        parts.append(wq.Or([wq.Term("categories", c) for c in q.categories]))
+    if q.groups:
+        parts.append(wq.Or([wq.Term("groups", g) for g in q.groups]))
+    if q.language:
+        parts.append(wq.Term("languages", q.language))
+    if q.organisation_id:
+        parts.append(wq.Term("organisation_id", q.organisation_id))
+    for flag, wanted in (("free", q.free), ("wheelchair", q.wheelchair), ("accepting", q.accepting), ("self_referral", q.self_referral)):
+        if wanted:
+            parts.append(wq.Term("flags", flag))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+class _Rule:
+    __slots__ = ("frequency", "weekday", "week_of_month", "valid_from", "valid_to")
+
+    def __init__(self, row):
+        self.frequency, self.weekday, self.week_of_month = row[0], row[1], row[2]
+        self.valid_from = date.fromisoformat(row[3]) if row[3] else None
+        self.valid_to = date.fromisoformat(row[4]) if row[4] else None
+
+
+def _timing_filter(column, matched: set, q: SearchQuery) -> set:
+    keep = set()
+    for d in matched:
+        raw = column[d]
+        schedules, seasons = json.loads(raw) if raw else ([], [])
+        windows = [Window(*s) for s in seasons]
+        rules = [_Rule(r) for r in schedules]
+        if q.in_season_on and not in_season(windows, q.in_season_on):
+            continue
+        if q.runs_on and next_session(rules, windows, q.runs_on, horizon_days=0) is None:
+            continue
+        if q.this_week and next_session(rules, windows, q.today, horizon_days=6) is None:
+            continue
+        keep.add(d)
+    return keep
+
+
+def _facets(column, matched: set) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for d in matched:
+        for token in column[d].decode().split():
+            counts[token] = counts.get(token, 0) + 1
+    return counts
+
+
+def _suggest(searcher, units: list[Unit]) -> str | None:
+    """'Did you mean' text when a typed word is not in the index but a close one is."""
+    corrector = searcher.corrector("text")
+    changed, out = False, []
+    for unit in units:
+        word = unit.typed
+        if unit.is_word:
+            tokens = _analysed(searcher, "text", (word,))
+            if not tokens:  # a stop word such as "and": leave it out of the suggestion
+                continue
+            if not any(searcher.doc_frequency("text", t) for t in tokens):
+                options = corrector.suggest(word, limit=1, maxdist=2)
+                if options and options[0] != word:
+                    word, changed = options[0], True
+        out.append(word)
+    return " ".join(out) if changed else None

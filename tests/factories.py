@@ -1,0 +1,31 @@
+"""Plain factory functions that build listings through the operations layer."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from directory.models import Location, Organisation, Service
+from directory.operations import validate
+from directory.operations.listings import create_location, create_organisation, create_service
+from directory.permissions import SYSTEM
+from directory.schemas.listing import LocationInput, OrganisationInput, ServiceInput
+
+
+def organisation(session: Session, **fields) -> Organisation:
+    """An organisation (default: a Glasgow food charity)."""
+    data = {"name": "Parkhead Pantry Trust", "description": "Food for the east end."} | fields
+    return create_organisation(session, SYSTEM, validate(OrganisationInput(), data))
+
+
+def location(session: Session, org: Organisation, **fields) -> Location:
+    """A venue (default: a G31 postcode)."""
+    data = {"name": "Parkhead Hub", "address_1": "1 Westmuir Street", "town": "Glasgow", "postcode": "G31 5EH"} | fields
+    return create_location(session, SYSTEM, org, validate(LocationInput(), data))
+
+
+def service(session: Session, org: Organisation | None = None, locations=(), **fields) -> Service:
+    """A service, validated as any input would be."""
+    org = org or organisation(session)
+    data = {"name": "Community pantry", "summary": "Low-cost food shop", "description": "A food pantry."} | fields
+    data["location_ids"] = [str(loc.id) for loc in locations]
+    return create_service(session, SYSTEM, org, validate(ServiceInput(), data))
