@@ -164,6 +164,8 @@ def km(distance: float | None) -> str:
     """0.43 -> '0.4 km', 12.3 -> '12 km'."""
     if distance is None:
         return ""
+    if distance < 0.1:
+        return "under 0.1 km"
     return f"{distance:.1f} km" if distance < 10 else f"{distance:.0f} km"
 
 

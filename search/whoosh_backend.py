@@ -151,10 +151,11 @@ class WhooshBackend(SearchBackend):
         """The process's shared searcher, refreshed only when the index changed."""
         with self._lock:
             ix = self._open()
-            if self._searcher is None:
+            if self._searcher is None or not self._searcher.up_to_date():
+                # Not Searcher.refresh(): in Whoosh 2.7.5 it re-uses segment readers without
+                # their new deletions (and re-adds merged-away segments), so an edited service
+                # would be found twice and by its old words. A new searcher reads the TOC afresh.
                 self._searcher = ix.searcher()
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
             return self._searcher
 
     def _writer(self, ix):

@@ -29,3 +29,9 @@ def service(session: Session, org: Organisation | None = None, locations=(), **f
     data = {"name": "Community pantry", "summary": "Low-cost food shop", "description": "A food pantry."} | fields
     data["location_ids"] = [str(loc.id) for loc in locations]
     return create_service(session, SYSTEM, org, validate(ServiceInput(), data))
+
+
+def venue_at(session: Session, org: Organisation, latitude: float, longitude: float, **fields) -> Location:
+    """A venue at an exact point (no postcode lookup)."""
+    data = {"name": "Venue", "latitude": latitude, "longitude": longitude} | fields
+    return create_location(session, SYSTEM, org, validate(LocationInput(), data))

@@ -108,3 +108,18 @@ def test_archiving_needs_a_reason(session):
 def test_the_public_cannot_change_listings(session):
     with pytest.raises(PermissionDenied):
         verify_service(session, ANONYMOUS, factories.service(session), "owner")
+
+
+def test_a_venue_without_a_postcode_uses_the_geocoder_only_when_switched_on(session, monkeypatch):
+    from types import SimpleNamespace
+
+    from directory import geography
+    from directory.models import Location
+    from directory.operations.listings import place_location
+
+    monkeypatch.setattr(geography, "build_geocoder", lambda config: SimpleNamespace(geocode=lambda text, **kw: SimpleNamespace(latitude=53.72, longitude=-1.86)))
+    venue = Location(location_type="physical", address_1="1 Square Road", town="Halifax")
+    place_location(session, venue, SimpleNamespace(GEOCODER=""))
+    assert venue.latitude is None  # off by default: no network
+    place_location(session, venue, SimpleNamespace(GEOCODER="nominatim", GEOCODER_USER_AGENT="t", GEOCODER_DOMAIN="d"))
+    assert (venue.latitude, venue.longitude, venue.geocode_source) == (53.72, -1.86, "geocoder")

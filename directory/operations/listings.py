@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
 from directory import geography
@@ -59,12 +60,17 @@ def create_location(
     return location
 
 
-def place_location(session: Session, location: Location) -> None:
-    """Set a location's point from its postcode unless a point was given."""
+def place_location(session: Session, location: Location, config=None) -> None:
+    """Set a location's point from its postcode (or, if enabled, its street address) unless given."""
     if location.latitude is not None:
         location.geocode_source = location.geocode_source or "given"
         return
     if not location.postcode:
+        config = config or (current_app.config["SIGNPOST"] if has_app_context() else None)
+        address = ", ".join(p for p in (location.address_1, location.address_2, location.town) if p)
+        point = geography.geocode_address(address, config) if config and address else None
+        if point:
+            (location.latitude, location.longitude), location.geocode_source = point, "geocoder"
         return
     try:
         place = geography.resolve_postcode(location.postcode, session)

@@ -1,0 +1,402 @@
+"""Search benchmark: synthetic GB directories, index build, query latency, edit-to-searchable.
+
+    python bench/search_bench.py [--sizes 10000,100000] [--queries 200] [--edits 20] [--workdir DIR]
+
+For each size: generate a directory into a fresh SQLite database (Core bulk inserts), build the
+Whoosh index from it the way `signpost search rebuild` does, then time `search_services` for four
+query shapes against the raw Whoosh search for the same terms, and time edits from commit until
+searchable. Prints Markdown tables on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import math
+import os
+import platform
+import pstats
+import random
+import shutil
+import sqlite3
+import statistics
+import string
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import selectinload
+from sqlmodel import select
+from whoosh import query as wq
+
+import search
+from bench.synthetic import VOCAB, Generator, seed_categories
+from directory import create_app, migrate
+from directory.db import get_db
+from directory.models import Service
+from directory.operations.listings import update_service
+from directory.permissions import SYSTEM
+from search import Near, SearchQuery, search_services
+from search.keywords import parse_keywords
+from search.maintenance import all_documents
+from search.whoosh_backend import _restrict_query, _text_query
+
+console = Console(stderr=True)
+KEYWORDS = [
+    "food bank", "debt advice", "walking group", "esol", "bereavement", "carers", "men's shed", "lunch club",
+    "counselling", "befriending", "gardening", "dementia", "choir", "digital skills", "baby bank", "domestic abuse",
+    "recovery cafe", "warm space", "job search", "tai chi", "art group", "youth club", "benefits", "housing advice",
+    "anxiety", "loneliness", "coffee morning", "volunteering", "cooking", "hearing loss", "pantry", "stay and play",
+]
+QUERY_TYPES = {
+    "Q1": "keywords only",
+    "Q2": "keywords within 5 km, nearest first",
+    "Q3": "a category within 2 km, no keywords",
+    "Q4": "keywords within 25 km + free + age 70 + self-referral",
+}
+TARGET_P95_MS = {10_000: 20.0, 100_000: 150.0}
+TARGET_RATIO = {10_000: 1.5}
+TARGET_EDIT_S = 1.0
+
+
+@dataclass
+class Timings:
+    """Latencies in milliseconds for one query type, Signpost and raw Whoosh side by side."""
+
+    signpost: list[float] = field(default_factory=list)
+    raw: list[float] = field(default_factory=list)
+    totals: list[int] = field(default_factory=list)
+
+
+@dataclass
+class SizeResult:
+    size: int
+    rows: dict
+    generate_s: float
+    documents_s: float
+    whoosh_s: float
+    indexed: int
+    index_mb: float
+    queries: dict[str, Timings]
+    edit_commit_ms: list[float]
+    edit_searchable_ms: list[float]
+    edit_polls: list[int]
+    profile: str = ""
+
+    @property
+    def build_rate(self) -> float:
+        return self.indexed / (self.documents_s + self.whoosh_s)
+
+
+def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def make_progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 1e6
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def make_queries(gen: Generator, count: int, today: date, categories: dict, rng: random.Random) -> dict[str, list[SearchQuery]]:
+    """`count` queries of each type, centred on postcode districts of towns that have services."""
+    codes = sorted(categories) + sorted(code for items in categories.values() for code, _, _ in items)
+
+    def near(radius: float) -> Near:
+        town = rng.choices(gen.towns, gen.town_weights)[0]
+        place = rng.choices(town.places, town.weights)[0]
+        areas = frozenset(c for c in (place.district_code, place.health_code, place.country_code, "GB") if c)
+        return Near(place.latitude, place.longitude, radius, areas)
+
+    out: dict[str, list[SearchQuery]] = {k: [] for k in QUERY_TYPES}
+    for _ in range(count):
+        out["Q1"].append(SearchQuery(today=today, keywords=rng.choice(KEYWORDS)))
+        out["Q2"].append(SearchQuery(today=today, keywords=rng.choice(KEYWORDS), near=near(5), order="nearest"))
+        out["Q3"].append(SearchQuery(today=today, near=near(2), categories=(rng.choice(codes),)))
+        out["Q4"].append(SearchQuery(today=today, keywords=rng.choice(KEYWORDS), near=near(25), free=True, age=70, self_referral=True))
+    return out
+
+
+def raw_query(searcher, q: SearchQuery):
+    """The same index terms Signpost asks for (keywords with synonyms AND cells/categories/flags)."""
+    text = _text_query(searcher, parse_keywords(q.keywords)) if q.keywords else None
+    parts = [p for p in (text, _restrict_query(q)) if p is not None]
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def run_raw(searcher, whoosh_query) -> list[str]:
+    """What Whoosh does by itself: score the query, take the top 20, read their ids."""
+    return [hit["id"] for hit in searcher.search(whoosh_query, limit=20)]
+
+
+def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int) -> Timings:
+    searcher = backend.searcher()
+    raws = [raw_query(searcher, q) for q in queries]
+    for q, r in list(zip(queries, raws))[:warmup]:
+        with sessionmaker() as session:
+            search_services(session, q, backend)
+        run_raw(searcher, r)
+    timings = Timings()
+    for q, r in zip(queries, raws):
+        # Interleaved, so that both see the same machine noise.
+        with sessionmaker() as session:
+            start = time.perf_counter()
+            page = search_services(session, q, backend)
+            timings.signpost.append((time.perf_counter() - start) * 1000)
+        timings.totals.append(page.total)
+        start = time.perf_counter()
+        run_raw(searcher, r)
+        timings.raw.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def profile_queries(sessionmaker, backend, queries: list[SearchQuery], top: int = 25) -> str:
+    profiler = cProfile.Profile()
+    for q in queries:
+        with sessionmaker() as session:
+            profiler.enable()
+            search_services(session, q, backend)
+            profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+# -- edits --------------------------------------------------------------------------------------
+
+
+def time_edits(sessionmaker, backend, count: int, today: date, rng: random.Random):
+    """Rename services through the operations layer; time commit, and commit until searchable."""
+    with sessionmaker() as session:
+        ids = list(session.exec(select(Service.id).where(Service.status == "active").order_by(Service.id)))
+    commit_ms, searchable_ms, polls = [], [], []
+    for _ in range(count):
+        service_id = rng.choice(ids)
+        token = "benchedit" + "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
+        with sessionmaker() as session:
+            service = session.exec(
+                select(Service).where(Service.id == service_id).options(selectinload(Service.terms), selectinload(Service.location_links))
+            ).one()
+            new_name = f"{service.name.split(' benchedit')[0]} {token}"
+            data = {
+                "name": new_name,
+                "categories": [t.code for t in service.terms],
+                "location_ids": [link.location_id for link in service.location_links],
+            }
+            update_service(session, SYSTEM, service, data)
+            start = time.perf_counter()
+            session.commit()  # the after-commit hook indexes the change
+            committed = time.perf_counter()
+        tries, found = 0, False
+        while not found and time.perf_counter() - start < 10:
+            tries += 1
+            with sessionmaker() as probe:
+                page = search_services(probe, SearchQuery(today=today, keywords=token), backend)
+                found = any(r.service.id == service_id and r.service.name == new_name for r in page.results)
+            if not found:
+                time.sleep(0.002)
+        if not found:
+            raise SystemExit(f"Edit to {service_id} was not searchable after 10 s")
+        commit_ms.append((committed - start) * 1000)
+        searchable_ms.append((time.perf_counter() - start) * 1000)
+        polls.append(tries)
+    return commit_ms, searchable_ms, polls
+
+
+# -- one size -----------------------------------------------------------------------------------
+
+
+def run_size(size: int, folder: Path, args) -> SizeResult:
+    today = date.today()
+    rng = random.Random(args.seed + 1)
+    app = create_app({"ENV": "testing", "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "x"})
+    database = get_db(app)
+    sync = search.get_search(app)
+    backend = sync.backend
+    migrate.upgrade(database.engine)
+    with database.sessionmaker() as session:
+        categories = seed_categories(session)
+    missing = sorted(set(categories) - set(VOCAB))
+    if missing:
+        raise SystemExit(f"Taxonomy has categories the generator has no words for: {missing}")
+
+    gen = Generator(args.seed, today)
+    start = time.perf_counter()
+    with make_progress() as bar:
+        task = bar.add_task(f"{size:,}: generating services", total=size)
+        rows = gen.write(database.engine, size, categories, lambda n: bar.advance(task, n))
+    generate_s = time.perf_counter() - start
+
+    # Build as `signpost search rebuild` does (search.maintenance), timing the database side
+    # (loading services, making documents) apart from the Whoosh side.
+    documents_s = 0.0
+    with make_progress() as bar, database.sessionmaker() as session:
+        task = bar.add_task(f"{size:,}: building index", total=size)
+        source = all_documents(session, lambda: bar.advance(task))
+
+        def timed():
+            nonlocal documents_s
+            while True:
+                t = time.perf_counter()
+                doc = next(source, None)
+                documents_s += time.perf_counter() - t
+                if doc is None:
+                    return
+                yield doc
+
+        start = time.perf_counter()
+        indexed = backend.rebuild(timed())
+        build_s = time.perf_counter() - start
+    sync.drain()
+    whoosh_s = build_s - documents_s
+    index_mb = folder_mb(backend.path.resolve())
+    console.print(f"{size:,}: {indexed:,} documents in {build_s:.0f} s ({documents_s:.0f} s loading), {index_mb:.1f} MB")
+
+    queries = make_queries(gen, args.queries, today, categories, rng)
+    results: dict[str, Timings] = {}
+    with make_progress() as bar:
+        task = bar.add_task(f"{size:,}: queries", total=len(queries))
+        for name, qs in queries.items():
+            results[name] = time_queries(database.sessionmaker, backend, qs, warmup=min(20, len(qs)))
+            bar.advance(task)
+
+    profile = ""
+    if args.profile:
+        slowest = max(results, key=lambda k: p95(results[k].signpost))
+        console.print(f"{size:,}: profiling {slowest}")
+        profile = f"{slowest} ({QUERY_TYPES[slowest]}), {len(queries[slowest])} queries\n" + profile_queries(
+            database.sessionmaker, backend, queries[slowest]
+        )
+
+    edit_commit, edit_searchable, polls = time_edits(database.sessionmaker, backend, args.edits, today, rng)
+    database.engine.dispose()
+    return SizeResult(size, rows, generate_s, documents_s, whoosh_s, indexed, index_mb, results, edit_commit, edit_searchable, polls, profile)
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def ms(values: list[float]) -> str:
+    return f"{median(values):.1f} / {p95(values):.1f}"
+
+
+def report(results: list[SizeResult], args) -> str:
+    lines = ["## Search benchmark", ""]
+    lines.append(
+        f"{date.today().isoformat()}; {os.cpu_count()} cores ({_cpu()}); Python {platform.python_version()}; "
+        f"SQLite {sqlite3.sqlite_version}; {_whoosh()}; {args.queries} queries per type after 20 warm-up; {args.edits} edits; seed {args.seed}."
+    )
+    lines += ["", "Median / p95 in ms; build rate is documents per second for the whole rebuild (database load + Whoosh).", ""]
+    lines.append("| services | build docs/s | index MB | Q1 keywords | Q2 keywords + 5 km, nearest | Q3 category + 2 km | Q4 keywords + 25 km + free + age + self-ref | edit commit → searchable |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        cells = [ms(r.queries[k].signpost) for k in QUERY_TYPES]
+        lines.append(f"| {r.size:,} | {r.build_rate:,.0f} | {r.index_mb:.1f} | " + " | ".join(cells) + f" | {ms(r.edit_searchable_ms)} |")
+    lines += ["", "Signpost's overhead over the raw Whoosh query (same terms, `searcher.search(..., limit=20)`); ratio = median / median.", ""]
+    lines.append("| services | query | mean matches | search_services | raw Whoosh | ratio |")
+    lines.append("|---|---|---|---|---|---|")
+    for r in results:
+        for k, t in r.queries.items():
+            ratio = median(t.signpost) / median(t.raw)
+            lines.append(f"| {r.size:,} | {k} | {statistics.fmean(t.totals):,.0f} | {ms(t.signpost)} | {ms(t.raw)} | {ratio:.1f} |")
+    lines += ["", "| services | generate s | load + documents s | Whoosh write s | edit: commit (incl. index write) ms | polls until found |", "|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(
+            f"| {r.size:,} | {r.generate_s:.0f} | {r.documents_s:.0f} | {r.whoosh_s:.0f} | {ms(r.edit_commit_ms)} | {max(r.edit_polls)} max |"
+        )
+    lines += ["", "### Targets", ""]
+    for r in results:
+        limit = TARGET_P95_MS.get(r.size)
+        if limit is not None:
+            worst = max(r.queries, key=lambda k: p95(r.queries[k].signpost))
+            value = p95(r.queries[worst].signpost)
+            lines.append(f"- {r.size:,}: every p95 ≤ {limit:g} ms: {'met' if value <= limit else 'MISSED'} (worst {worst} {value:.1f} ms)")
+        ratio_limit = TARGET_RATIO.get(r.size)
+        if ratio_limit is not None:
+            ratios = {k: median(t.signpost) / median(t.raw) for k, t in r.queries.items()}
+            worst = max(ratios, key=ratios.get)
+            ok = ratios[worst] <= ratio_limit
+            lines.append(f"- {r.size:,}: overhead ratio ≤ {ratio_limit:g}: {'met' if ok else 'MISSED'} (worst {worst} {ratios[worst]:.1f})")
+        value = p95(r.edit_searchable_ms) / 1000
+        lines.append(f"- {r.size:,}: edit searchable within {TARGET_EDIT_S:g} s: {'met' if value <= TARGET_EDIT_S else 'MISSED'} (p95 {value * 1000:.0f} ms)")
+    for r in results:
+        if r.profile:
+            lines += ["", f"### Profile at {r.size:,}: {r.profile.splitlines()[0]}", "", "```", *_trim(r.profile.splitlines()[1:]), "```"]
+    return "\n".join(lines)
+
+
+def _trim(lines: list[str]) -> list[str]:
+    return [line.replace(str(Path(__file__).resolve().parent.parent) + "/", "") for line in lines if line.strip()]
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _whoosh() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in ("whoosh-reloaded", "whoosh"):
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            continue
+    return "whoosh"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated directory sizes (services)")
+    parser.add_argument("--queries", type=int, default=200, help="queries per type, after 20 warm-up")
+    parser.add_argument("--edits", type=int, default=20, help="edits timed from commit until searchable")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--workdir", help="keep databases and indexes here (default: a temporary folder, removed)")
+    parser.add_argument("--profile", action="store_true", help="cProfile search_services for the slowest query type")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+
+    root = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="signpost-bench-"))
+    results = []
+    try:
+        for size in sizes:
+            folder = root / f"n{size}"
+            if folder.exists():
+                raise SystemExit(f"{folder} exists; choose another --workdir or remove it.")
+            folder.mkdir(parents=True)
+            results.append(run_size(size, folder, args))
+    finally:
+        if not args.workdir:
+            shutil.rmtree(root, ignore_errors=True)
+    print(report(results, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

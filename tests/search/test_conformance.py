@@ -1,0 +1,296 @@
+"""Search behaviour every backend must show: keywords, places, filters, orders, facets, safety."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from directory.geography import distance_km
+from search import Near, SearchQuery, search_services
+
+from .. import factories
+from .conftest import TODAY
+
+HALIFAX = (53.7248, -1.8625)
+CALDERDALE, WEST_YORKSHIRE_HB, ENGLAND = "E08000033", "E18000003", "E92000001"
+
+
+def ask(db, **kw):
+    return search_services(db, SearchQuery(today=TODAY, **kw))
+
+
+def names(page):
+    return [r.service.name for r in page.results]
+
+
+def near(lat=HALIFAX[0], lng=HALIFAX[1], radius=5.0, areas=()):
+    return Near(lat, lng, radius, frozenset(areas))
+
+
+def offset(km_north: float = 0.0, km_east: float = 0.0, origin=HALIFAX):
+    lat = origin[0] + km_north / 111.32
+    lng = origin[1] + km_east / (111.32 * math.cos(math.radians(origin[0])))
+    return lat, lng
+
+
+def recently(days: int = 10) -> str:
+    return (datetime(2026, 11, 24, tzinfo=timezone.utc) - timedelta(days=days)).isoformat()
+
+
+@pytest.fixture
+def org(db):
+    return factories.organisation(db, name="Calder Valley Community Trust")
+
+
+def place_service(db, org, name, km_north=0.0, km_east=0.0, **fields):
+    venue = factories.venue_at(db, org, *offset(km_north, km_east), name=f"{name} venue")
+    fields.setdefault("last_verified_at", recently())
+    return factories.service(db, org, locations=[venue], name=name, **fields)
+
+
+# -- keywords ---------------------------------------------------------------------------------
+
+
+def test_keywords_match_with_english_stemming(db, org):
+    place_service(db, org, "Health walks", description="Gentle walking around the park.")
+    place_service(db, org, "Knit and natter", description="Knitting circle.")
+    db.commit()
+    assert names(ask(db, keywords="walk")) == ["Health walks"]
+    assert names(ask(db, keywords="walking groups")) == []  # every word must match
+    assert names(ask(db, keywords="knitted")) == ["Knit and natter"]
+
+
+def test_keywords_search_organisation_categories_and_eligibility(db, org):
+    place_service(db, org, "Tuesday club", categories=["carers"], eligibility_criteria="For people caring for a relative.")
+    db.commit()
+    assert names(ask(db, keywords="calder valley")) == ["Tuesday club"]
+    assert names(ask(db, keywords="relative")) == ["Tuesday club"]
+    assert names(ask(db, keywords="carers")) == ["Tuesday club"]
+
+
+def test_phrases_in_quotes_match_words_in_order(db, org):
+    place_service(db, org, "Food and art", description="Art classes with food afterwards.")
+    place_service(db, org, "Community pantry", description="A community food bank for the area.")
+    db.commit()
+    assert names(ask(db, keywords='"food bank"')) == ["Community pantry"]
+
+
+def test_synonyms_find_services_described_in_other_words(db, org):
+    place_service(db, org, "Pantry", description="Low-cost groceries from our food pantry.")
+    place_service(db, org, "English for beginners", description="ESOL classes for adults.")
+    place_service(db, org, "Grief cafe", description="Support after bereavement.")
+    db.commit()
+    assert names(ask(db, keywords="food bank")) == ["Pantry"]
+    assert names(ask(db, keywords="english classes")) == ["English for beginners"]
+    assert names(ask(db, keywords="grief")) == ["Grief cafe"]
+
+
+def test_a_typo_gets_did_you_mean(db, org):
+    place_service(db, org, "Allotment group", description="Gardening together on the allotment.")
+    db.commit()
+    page = ask(db, keywords="gardneing")
+    assert page.total == 0 and page.suggestion == "gardening"
+
+
+HOSTILE = [
+    # (typed, whether "Food pantry" is found): syntax is never interpreted; words are just words,
+    # and text with no searchable word at all (only punctuation or stop words) lists everything.
+    ('"unbalanced food', False), ('"food', True), ("food AND OR NOT", True), ("NOT food", True), ("*", True),
+    ("food*", True), ("?", True), ("name:food", False), ("text:(food OR y)", False), ("x" * 10_000, False),
+    ("food " * 3000, True), ("🍞 food 🙂", True), ("\x00food\x1f", True), ("'; DROP TABLE service; --", False),
+    ("<script>alert(1)</script>", False), ("((((", True), ("food~2", True), ("^boost", False),
+    ("[a TO z]", True), ("\u202efood", True), ("", True),
+]
+
+
+@pytest.mark.parametrize("text, finds_it", HOSTILE)
+def test_any_string_a_person_types_is_safe(db, org, text, finds_it):
+    place_service(db, org, "Food pantry", description="Food for everyone.")
+    db.commit()
+    page = ask(db, keywords=text)
+    assert ("Food pantry" in names(page)) is finds_it
+
+
+# -- places ---------------------------------------------------------------------------------
+
+
+def test_results_are_exactly_those_within_the_radius(db, org):
+    rng = random.Random(7)
+    for i in range(150):
+        place_service(db, org, f"S{i:03d}", km_north=rng.uniform(-9, 9), km_east=rng.uniform(-9, 9))
+    db.commit()
+    for radius in (0.5, 2.0, 5.0, 8.0):
+        page = ask(db, near=near(radius=radius), limit=200, order="nearest")
+        expected = set()
+        for result in ask(db, limit=200, order="name").results:
+            service, location = result.service, result.service.location_links[0].location
+            if distance_km(*HALIFAX, location.latitude, location.longitude) <= radius:
+                expected.add(service.name)
+        assert set(names(page)) == expected
+        assert page.total == len(expected)
+        distances = [r.distance_km for r in page.results]
+        assert distances == sorted(distances) and all(d <= radius for d in distances)
+
+
+def test_services_covering_the_area_are_included_and_marked(db, org):
+    place_service(db, org, "Nearby group", km_north=1)
+    factories.service(db, org, name="Calderdale welfare line", areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}])
+    factories.service(db, org, name="National helpline", areas=[{"area_type": "national", "code": "GB", "name": "Great Britain"}])
+    factories.service(db, org, name="Leeds line", areas=[{"area_type": "local_authority", "code": "E08000035", "name": "Leeds"}])
+    db.commit()
+    page = ask(db, near=near(areas={CALDERDALE, ENGLAND, "GB"}), order="nearest")
+    assert names(page)[0] == "Nearby group"
+    assert set(names(page)) == {"Nearby group", "Calderdale welfare line", "National helpline"}
+    covered = {r.service.name for r in page.results if r.covers_area}
+    assert covered == {"Calderdale welfare line", "National helpline"}
+    assert "Covers your area (Calderdale)" in [r.explanation.where for r in page.results]
+
+
+def test_a_point_service_also_covering_the_area_shows_its_distance(db, org):
+    place_service(db, org, "Both", km_north=30, areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}])
+    db.commit()
+    far = ask(db, near=near(areas={CALDERDALE}))
+    assert far.results[0].covers_area and far.results[0].distance_km is None
+    close = ask(db, near=near(radius=50, areas={CALDERDALE}))
+    assert close.results[0].distance_km == pytest.approx(30, abs=0.2)
+
+
+# -- filters --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def varied(db, org):
+    place_service(db, org, "Food pantry", categories=["food/food-pantry"], is_free=False, cost_description="£3", cost_min=3, languages=["en", "ur"])
+    place_service(db, org, "Walking group", categories=["physical-activity"], min_age=50, groups_served=["older_people"],
+                  referral_routes=[{"route_type": "self_referral", "method": "phone"}],
+                  schedules=[{"weekday": "TH", "opens_at": "10:00"}])
+    place_service(db, org, "Young carers", categories=["carers"], min_age=8, max_age=17, groups_served=["carers", "young_people"],
+                  referral_routes=[{"route_type": "professional", "status": "waiting_list"}])
+    place_service(db, org, "Garden club", categories=["nature"], seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+                  schedules=[{"weekday": "SA"}], referral_routes=[{"route_type": "drop_in", "status": "accepting"}])
+    place_service(db, org, "Monthly cafe", schedules=[{"weekday": "TU", "frequency": "monthly", "week_of_month": 1}],
+                  referral_routes=[{"route_type": "gp", "status": "accepting"}])
+    place_service(db, org, "Closed for repairs", status="temporarily_closed", expected_reopening="2027-01-10")
+    place_service(db, org, "Gone for good", status="defunct")
+    place_service(db, org, "Paused", status="inactive")
+    db.commit()
+
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"categories": ("food",)}, {"Food pantry"}),  # a parent finds its sub-categories
+        ({"categories": ("food/food-pantry", "carers")}, {"Food pantry", "Young carers"}),
+        ({"age": 70}, {"Food pantry", "Walking group", "Garden club", "Monthly cafe"}),
+        ({"age": 12}, {"Food pantry", "Young carers", "Garden club", "Monthly cafe"}),
+        ({"groups": ("carers",)}, {"Young carers"}),
+        ({"self_referral": True}, {"Walking group", "Garden club"}),
+        ({"free": True}, {"Walking group", "Young carers", "Garden club", "Monthly cafe"}),
+        ({"language": "ur"}, {"Food pantry"}),
+        ({"accepting": True}, {"Walking group", "Garden club", "Monthly cafe"}),
+        ({"runs_on": date(2026, 11, 26)}, {"Walking group"}),  # a Thursday
+        ({"runs_on": date(2026, 12, 1)}, {"Monthly cafe"}),  # first Tuesday of December
+        ({"runs_on": date(2026, 11, 28)}, set()),  # a Saturday, but the garden club is out of season
+        ({"this_week": True}, {"Walking group"}),
+        ({"in_season_on": TODAY}, {"Food pantry", "Walking group", "Young carers", "Monthly cafe"}),
+        ({"in_season_on": date(2027, 5, 1)}, {"Food pantry", "Walking group", "Young carers", "Garden club", "Monthly cafe"}),
+        ({"age": 70, "self_referral": True, "free": True}, {"Walking group", "Garden club"}),
+        ({"include_closed": True, "categories": ()}, {"Food pantry", "Walking group", "Young carers", "Garden club", "Monthly cafe", "Closed for repairs"}),
+    ],
+)
+def test_filters_combine_with_and(db, varied, filters, expected):
+    assert set(names(ask(db, near=near(), limit=50, **filters))) == expected
+
+
+def test_defunct_and_inactive_are_never_shown(db, varied):
+    shown = set(names(ask(db, limit=50, include_closed=True)))
+    assert "Gone for good" not in shown and "Paused" not in shown
+
+
+def test_wheelchair_filter_uses_the_venues(db, org):
+    step_free = factories.venue_at(db, org, *HALIFAX, wheelchair_accessible=True)
+    stairs = factories.venue_at(db, org, *HALIFAX, wheelchair_accessible=False)
+    factories.service(db, org, name="Ground floor", locations=[step_free])
+    factories.service(db, org, name="Upstairs", locations=[stairs])
+    db.commit()
+    assert names(ask(db, near=near(), wheelchair=True)) == ["Ground floor"]
+
+
+def test_organisation_filter(db, org):
+    other = factories.organisation(db, name="Other group")
+    place_service(db, org, "Ours")
+    place_service(db, other, "Theirs")
+    db.commit()
+    assert names(ask(db, organisation_id=str(other.id))) == ["Theirs"]
+
+
+def test_facets_count_the_whole_result_set(db, varied):
+    page = ask(db, near=near(), limit=1)
+    assert page.total == 5 and len(page.results) == 1
+    assert page.facets["cat:food"] == 1 and page.facets["cat:carers"] == 1
+    assert page.facets["free"] == 4
+    assert page.facets["self_referral"] == 2
+
+
+# -- order ----------------------------------------------------------------------------------
+
+
+def test_orders(db, org):
+    place_service(db, org, "Bravo", km_north=3, last_verified_at=recently(100))
+    place_service(db, org, "Alpha", km_north=4, last_verified_at=recently(5))
+    place_service(db, org, "Charlie", km_north=1, last_verified_at=recently(50))
+    db.commit()
+    assert names(ask(db, near=near(), order="nearest")) == ["Charlie", "Bravo", "Alpha"]
+    assert names(ask(db, near=near(), order="name")) == ["Alpha", "Bravo", "Charlie"]
+    assert names(ask(db, near=near(), order="verified")) == ["Alpha", "Charlie", "Bravo"]
+    assert names(ask(db, near=near(), order="best")) == ["Charlie", "Bravo", "Alpha"]
+
+
+def test_best_match_blends_relevance_and_distance(db, org):
+    place_service(db, org, "Walking group far", km_north=4.5, description="Walking.")
+    place_service(db, org, "Walking group near", km_north=0.2, description="Walking.")
+    db.commit()
+    assert names(ask(db, keywords="walking", near=near())) == ["Walking group near", "Walking group far"]
+
+
+def test_stale_listings_rank_lower_but_are_labelled_not_hidden(db, org):
+    place_service(db, org, "Old walking group", km_north=0.5, description="Walking.", last_verified_at=recently(500))
+    place_service(db, org, "New walking group", km_north=0.6, description="Walking.")
+    db.commit()
+    page = ask(db, keywords="walking", near=near())
+    assert names(page) == ["New walking group", "Old walking group"]
+    assert any("Not confirmed for 16 months" in w for w in page.results[1].explanation.warnings)
+
+
+def test_paging(db, org):
+    for i in range(25):
+        place_service(db, org, f"Group {i:02d}")
+    db.commit()
+    first = ask(db, order="name", limit=10)
+    third = ask(db, order="name", limit=10, offset=20)
+    assert first.total == third.total == 25
+    assert names(first)[0] == "Group 00" and names(third) == [f"Group {i}" for i in range(20, 25)]
+    assert third.page_number == 3 and third.page_count == 3
+
+
+# -- explanations ---------------------------------------------------------------------------
+
+
+def test_each_result_explains_itself(db, org):
+    place_service(
+        db, org, "Garden club", km_north=1.2, seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+        referral_routes=[{"route_type": "self_referral", "method": "phone"}],
+        funding=[{"source": "Lottery", "status": "ended", "funded_until": "2026-03-31"}],
+    )
+    place_service(db, org, "Lunch club", schedules=[{"weekday": "TH", "opens_at": "12:00"}], verification_method="owner")
+    db.commit()
+    garden, lunch = sorted(ask(db, near=near()).results, key=lambda r: r.service.name)
+    assert garden.explanation.where == "1.2 km away"
+    assert garden.explanation.when == "Out of season, back on 1 April"
+    assert garden.explanation.referral == "Self-referral by phone"
+    assert "Funding ended on 31 March 2026; check it is still running" in garden.explanation.warnings
+    assert lunch.explanation.when == "Next session Thursday 26 November, 12pm"
+    assert lunch.explanation.verified == "Checked 10 days ago by the organisation"

@@ -1,0 +1,200 @@
+"""The index follows the database: after each commit, never before, and never losing a change."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from directory.db import get_db
+from directory.operations import validate
+from directory.operations.listings import archive_service, update_service
+from directory.permissions import SYSTEM
+from directory.schemas.listing import LocationInput, ServiceInput
+from search import get_search
+from search.maintenance import check_index, fix_index, rebuild_index
+
+from .. import factories
+from .test_conformance import HALIFAX, ask, names, near, offset
+
+
+@pytest.fixture
+def listing(db):
+    org = factories.organisation(db, name="Calder Valley Community Trust")
+    venue = factories.venue_at(db, org, *HALIFAX)
+    service = factories.service(db, org, locations=[venue], name="Knit and natter")
+    db.commit()
+    return service
+
+
+def rename(db, service, name):
+    update_service(db, SYSTEM, service, validate(ServiceInput(), {"name": name}))
+
+
+def test_an_edit_is_searchable_as_soon_as_it_commits(db, listing):
+    rename(db, listing, "Chess club")
+    assert names(ask(db, keywords="chess")) == []  # flushed, not committed: not in the index yet
+    db.commit()
+    assert names(ask(db, keywords="chess")) == ["Chess club"]
+    assert names(ask(db, keywords="knit")) == []
+
+
+def test_a_rolled_back_edit_never_reaches_the_index(db, listing):
+    rename(db, listing, "Chess club")
+    db.rollback()
+    db.commit()
+    assert names(ask(db, keywords="chess")) == []
+    assert names(ask(db, keywords="knit")) == ["Knit and natter"]
+
+
+def test_archiving_removes_a_service_from_results(db, listing):
+    archive_service(db, SYSTEM, listing, "Group has closed")
+    db.commit()
+    assert ask(db, keywords="knit").total == 0
+
+
+def test_moving_a_venue_moves_its_services(db, listing):
+    location = listing.location_links[0].location
+    lat, lng = offset(km_north=20)
+    location.latitude, location.longitude = lat, lng
+    db.commit()
+    assert ask(db, near=near(radius=5)).total == 0
+    assert ask(db, near=near(*offset(km_north=20), radius=1)).total == 1
+
+
+def test_renaming_the_organisation_reindexes_its_services(db, listing):
+    listing.organisation.name = "Halifax Makers"
+    db.commit()
+    assert names(ask(db, keywords="halifax makers")) == ["Knit and natter"]
+
+
+def test_a_failed_index_write_keeps_the_database_change_and_retries(db, listing, search_app, monkeypatch):
+    sync = get_search(search_app)
+    real_index = sync.backend.index
+
+    def broken(documents):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sync.backend, "index", broken)
+    rename(db, listing, "Chess club")
+    db.commit()  # the commit itself succeeds
+    assert db.get(type(listing), listing.id).name == "Chess club"
+    assert listing.id in sync.pending()
+
+    monkeypatch.setattr(sync.backend, "index", real_index)
+    other = factories.service(db, listing.organisation, name="Tuesday quiz")
+    db.commit()  # the next successful write drains the queue
+    assert sync.pending() == set()
+    assert names(ask(db, keywords="chess")) == ["Chess club"]
+    assert names(ask(db, keywords="quiz")) == [other.name]
+
+
+def test_check_finds_drift_and_fix_repairs_it(db, listing, search_app):
+    sync = get_search(search_app)
+    assert check_index(sync).ok
+    second = factories.service(db, listing.organisation, name="Tuesday quiz")
+    db.commit()
+    sync.backend.delete([str(second.id)])  # lost from the index
+    db.execute(text("UPDATE service SET name = 'Changed behind our back' WHERE id = :id"), {"id": listing.id.hex})
+    db.commit()  # raw SQL bypasses the ORM, so no hook saw it
+    report = check_index(sync)
+    assert report.missing == [str(second.id)] and report.stale == [str(listing.id)] and report.extra == []
+    assert fix_index(sync, report) == 2
+    assert check_index(sync).ok
+
+
+def test_rebuild_swaps_in_a_fresh_index_with_the_same_results(db, listing, search_app):
+    sync = get_search(search_app)
+    before = names(ask(db, keywords="knit"))
+    old_generation = sync.backend.path.resolve()
+    assert rebuild_index(sync) == 1
+    assert sync.backend.path.resolve() != old_generation
+    assert names(ask(db, keywords="knit")) == before
+    assert check_index(sync).ok
+
+
+def test_searches_keep_working_during_a_rebuild(db, listing, search_app):
+    org = listing.organisation
+    for i in range(60):
+        factories.service(db, org, name=f"Group {i}", description="knitting")
+    db.commit()
+    sync = get_search(search_app)
+    failures, totals = [], []
+    done = threading.Event()
+
+    def search_loop():
+        with search_app.app_context(), get_db(search_app).sessionmaker() as session:
+            while not done.is_set():
+                try:
+                    totals.append(ask(session, keywords="knitting", limit=5).total)
+                except Exception as exc:  # any error here is a failure of the swap
+                    failures.append(exc)
+
+    thread = threading.Thread(target=search_loop)
+    thread.start()
+    for _ in range(3):
+        rebuild_index(sync)
+    done.set()
+    thread.join()
+    assert failures == []
+    assert totals and set(totals) == {61}
+
+
+def _edit_many(instance_dir: str, ids: list[str], tag: str) -> None:
+    from directory import create_app
+    from directory.models import Service
+
+    app = create_app({"ENV": "testing", "INSTANCE_DIR": instance_dir, "SECRET_KEY": "x"})
+    with app.app_context():
+        for service_id in ids:
+            with get_db(app).unit_of_work() as session:
+                service = session.get(Service, __import__("uuid").UUID(service_id))
+                update_service(session, SYSTEM, service, validate(ServiceInput(), {"name": f"{tag} {service.name}"}))
+
+
+@pytest.mark.slow
+def test_two_processes_editing_at_once_lose_nothing(db, listing, search_app):
+    org = listing.organisation
+    services = [factories.service(db, org, name=f"Group {i:02d}") for i in range(40)]
+    db.commit()
+    ids = [str(s.id) for s in services]
+    instance = search_app.config["SIGNPOST"].INSTANCE_DIR
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_edit_many, args=(instance, ids[:20], "Red")),
+        context.Process(target=_edit_many, args=(instance, ids[20:], "Blue")),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    sync = get_search(search_app)
+    sync.drain()
+    assert check_index(sync).ok
+    assert ask(db, keywords="red", limit=50).total == 20
+    assert ask(db, keywords="blue", limit=50).total == 20
+
+
+def test_the_cli_rebuilds_and_checks(search_app, db, listing):
+    runner = search_app.test_cli_runner()
+    rebuilt = runner.invoke(args=["search", "rebuild"])
+    assert rebuilt.exit_code == 0 and "1 services searchable" in rebuilt.output
+    checked = runner.invoke(args=["search", "check"])
+    assert checked.exit_code == 0 and "matches the database" in checked.output
+    get_search(search_app).backend.delete([str(listing.id)])
+    drifted = runner.invoke(args=["search", "check"])
+    assert drifted.exit_code == 1 and "1 missing" in drifted.output and "search rebuild" in drifted.output
+
+
+def test_an_unknown_backend_is_refused_clearly(tmp_path):
+    from ..conftest import make_app
+
+    with pytest.raises(ValueError, match="SIGNPOST_SEARCH_BACKEND"):
+        make_app(tmp_path, SEARCH_BACKEND="elastic")
+
+
+def test_location_input_is_used_for_points(db):
+    assert validate(LocationInput(), {"latitude": 53.7, "longitude": -1.8})["latitude"] == 53.7
