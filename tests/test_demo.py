@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from sqlmodel import func, select
 
 from directory.demo import load_demo
@@ -40,3 +42,27 @@ def test_demo_services_are_linked_to_their_venues(session):
 
     load_demo(session, date.today())
     assert session.exec(select(func.count()).select_from(ServiceAtLocation)).one() >= 250
+
+
+@pytest.mark.postgres
+def test_the_demo_loads_and_pages_render_on_postgresql(postgres_url, tmp_path):
+    from directory import migrate
+    from directory.db import get_db
+
+    from .conftest import make_app
+
+    app = make_app(tmp_path, DATABASE_URL=postgres_url)
+    engine = get_db(app).engine
+    migrate.upgrade(engine)
+    try:
+        result = app.test_cli_runner().invoke(args=["setup"])
+        assert result.exit_code == 0, result.output
+        client = app.test_client()
+        page = client.get("/search?q=food+bank&postcode=G31+2ER")
+        assert page.status_code == 200 and "km away" in page.get_data(as_text=True)
+        with get_db(app).unit_of_work() as session:
+            service = session.exec(select(Service).where(Service.status == "temporarily_closed")).first()
+        assert client.get(f"/services/{service.id}").status_code == 200
+    finally:
+        migrate.downgrade(engine, "base")
+        engine.dispose()
