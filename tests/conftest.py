@@ -26,12 +26,18 @@ def make_app(tmp_path: Path, **overrides):
     return create_app(settings)
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+def migrated_app(tmp_path: Path, **overrides):
+    """make_app with the schema migrated and the categories seeded."""
+    app = make_app(tmp_path, **overrides)
     migrate.upgrade(get_db(app).engine)
     with get_db(app).unit_of_work() as session:
         seed_taxonomy(session, SYSTEM, json.loads((DATA_DIR / "taxonomy.json").read_text()))
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = migrated_app(tmp_path)
     yield app
     get_db(app).engine.dispose()
 

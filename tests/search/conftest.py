@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
 
-from directory import migrate
-from directory.config import DATA_DIR
 from directory.db import get_db
-from directory.operations.taxonomy import seed_taxonomy
-from directory.permissions import SYSTEM
 from search import get_search
 
-from ..conftest import make_app
+from ..conftest import migrated_app
 
 BACKENDS = ["whoosh"]
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -22,10 +17,7 @@ TODAY = date(2026, 11, 24)  # a Tuesday
 
 @pytest.fixture(params=BACKENDS)
 def search_app(request, tmp_path):
-    app = make_app(tmp_path, SEARCH_BACKEND=request.param)
-    migrate.upgrade(get_db(app).engine)
-    with get_db(app).unit_of_work() as session:
-        seed_taxonomy(session, SYSTEM, json.loads((DATA_DIR / "taxonomy.json").read_text()))
+    app = migrated_app(tmp_path, SEARCH_BACKEND=request.param)
     yield app
     get_db(app).engine.dispose()
 
