@@ -204,5 +204,7 @@ def serve(host: str, port: int) -> None:
     """Serve Signpost on HOST:PORT."""
     if migrate.pending(get_db().engine):
         raise click.ClickException("The database needs migrating: run `signpost setup` first.")
+    from werkzeug.serving import run_simple
+
     click.echo(f"Signpost is running on http://{host}:{port}/ (Ctrl-C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
