@@ -21,7 +21,18 @@ run: $(VENV)/.installed
 	$(BIN)/signpost setup
 	$(BIN)/signpost serve
 
-test: $(VENV)/.installed-test
+# axe-core for the browser accessibility tests, from tests/browser/package-lock.json.
+# Without npm the browser tests skip, saying how to install it.
+AXE := tests/browser/node_modules/.installed
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: browser accessibility tests will skip (apt-get install npm)"; \
+	fi
+
+test: $(VENV)/.installed-test $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

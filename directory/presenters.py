@@ -122,7 +122,9 @@ def describe_cost(service: Service) -> str:
     amount = money(service.cost_min)
     if service.cost_max is not None and service.cost_max != service.cost_min:
         amount = f"{amount} to {money(service.cost_max)}" if amount else f"up to {money(service.cost_max)}"
-    parts = [p for p in ("Free" if service.is_free else "", amount, service.cost_description or "") if p]
+    described = service.cost_description or ""
+    free = "Free" if service.is_free and not described.lower().startswith("free") else ""
+    parts = [p for p in (free, amount, described) if p]
     return ": ".join(parts) if parts else "Ask about cost"
 
 

@@ -88,6 +88,7 @@ def test_bad_search_input_is_a_400_naming_the_problem(client, query, message):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "There is a problem with the search" in page and message in page
+    assert "{0:" not in page  # list-field errors are plain words, not marshmallow's nesting
 
 
 def test_hostile_keywords_are_shown_escaped(client, directory):

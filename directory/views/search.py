@@ -27,7 +27,7 @@ def search():
     try:
         args = SearchArgs().load(request.args)
     except ValidationError as exc:
-        errors = {k: v if isinstance(v, list) else [str(v)] for k, v in exc.messages.items()}
+        errors = {name: _flatten(messages) for name, messages in exc.messages.items()}
         args = {**SearchArgs().load({}), **(exc.valid_data or {})}
     place = None
     if args["postcode"] and "postcode" not in errors:
@@ -55,6 +55,15 @@ def search():
         active_filters=_active_filters(args),
     )
     return render_template("search/search.html", **context), 400 if errors else 200
+
+
+def _flatten(messages) -> list[str]:
+    """marshmallow nests list-field errors by position ({0: [...]}); a person needs just the words."""
+    if isinstance(messages, dict):
+        return [text for value in messages.values() for text in _flatten(value)]
+    if isinstance(messages, list):
+        return [text for value in messages for text in _flatten(value)]
+    return [str(messages)]
 
 
 def _asked(args: dict) -> bool:
