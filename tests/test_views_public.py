@@ -114,3 +114,13 @@ def test_an_unexpected_error_shows_a_calm_page_without_a_traceback(app):
     page = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "secret detail" not in page and "Traceback" not in page
+
+
+def test_service_page_warns_what_to_check_and_says_when_next(client, session):
+    org = factories.organisation(session)
+    service = factories.service(session, org, name="Garden club", seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+                                funding=[{"source": "Lottery", "status": "ended", "funded_until": "2026-03-31"}])
+    session.commit()
+    page = client.get(f"/services/{service.id}").get_data(as_text=True)
+    assert "Check before you refer" in page and "Funding ended on 31 March 2026" in page
+    assert "Never confirmed by anyone" in page

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from flask import Blueprint, abort, render_template
 
 from directory.db import get_session
 from directory.models import Organisation, Service
 from directory.operations import browse
+from search.explain import explain
 
 bp = Blueprint("public", __name__)
 
@@ -36,7 +38,12 @@ def service(raw_id: str):
     record = _get_or_404(Service, raw_id)
     if record.archived_at is not None:
         abort(410, description=f"“{record.name}” has been removed from the directory.")
-    return render_template("public/service.html", service=record, view=browse.service_view(get_session(), record))
+    return render_template(
+        "public/service.html",
+        service=record,
+        view=browse.service_view(get_session(), record),
+        explanation=explain(record, date.today(), None, False),
+    )
 
 
 @bp.get("/organisations/<raw_id>")
