@@ -1,5 +1,6 @@
 """The directory's tables. Importing this module registers them all with SQLModel.metadata."""
 from .common import utcnow
+from .feedback import ProblemReport, SavedShortlist
 from .geography import Postcode
 from .location import Location, ServiceAtLocation
 from .organisation import Organisation
@@ -19,8 +20,10 @@ __all__ = [
     "Location",
     "Organisation",
     "Postcode",
+    "ProblemReport",
     "ReferralRoute",
     "Schedule",
+    "SavedShortlist",
     "Season",
     "Service",
     "ServiceArea",
