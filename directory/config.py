@@ -33,6 +33,14 @@ class Config:
     SECRET_KEY: str = DEFAULT_SECRET_KEY
     DEFAULT_RADIUS_KM: float = 5.0
     PAGE_SIZE: int = 20
+    REDIS_URL: str = ""  # rate-limit counters shared by every process; memory when unset
+    SMTP_HOST: str = ""  # unset: mail is written to <INSTANCE_DIR>/mail/ and logged
+    SMTP_PORT: int = 587
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_STARTTLS: bool = True
+    MAIL_FROM: str = "Signpost <signpost@localhost>"
+    MODERATOR_EMAILS: str = ""  # comma-separated addresses told about problem reports
     GEOCODER: str = ""  # "nominatim" turns on street-address geocoding; off by default
     GEOCODER_USER_AGENT: str = "signpost-directory"
     GEOCODER_DOMAIN: str = "nominatim.openstreetmap.org"

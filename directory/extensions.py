@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+# Counters live in Redis when SIGNPOST_REDIS_URL is set, so every web process shares them.
+limiter = Limiter(key_func=get_remote_address)
 
 # No inline scripts or styles anywhere: scripts and stylesheets are files Signpost serves itself.
 CONTENT_SECURITY_POLICY = (
@@ -15,8 +19,12 @@ CONTENT_SECURITY_POLICY = (
 
 
 def init_extensions(app: Flask) -> None:
-    """Register CSRF protection and the security headers on every response."""
+    """Register CSRF protection, rate limits and the security headers on every response."""
+    config = app.config["SIGNPOST"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", config.REDIS_URL or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     csrf.init_app(app)
+    limiter.init_app(app)
     app.after_request(_security_headers)
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
 
 from directory.db import get_session
 from directory.models import Organisation, Service
+from directory.extensions import limiter
 from directory.operations import browse
+from directory.operations.reports import KIND_LABELS, notify_report, report_problem
+from directory.schemas.report import ProblemReportInput
 from search.explain import explain
 
 bp = Blueprint("public", __name__)
@@ -36,6 +40,10 @@ def _get_or_404(model, raw_id: str):
 def service(raw_id: str):
     """Everything a link worker needs to know about one service."""
     record = _get_or_404(Service, raw_id)
+    return _service_page(record)
+
+
+def _service_page(record: Service, report_errors: dict | None = None, report_form=None) -> str:
     if record.archived_at is not None:
         abort(410, description=f"“{record.name}” has been removed from the directory.")
     return render_template(
@@ -43,7 +51,27 @@ def service(raw_id: str):
         service=record,
         view=browse.service_view(get_session(), record),
         explanation=explain(record, date.today(), None, False),
+        report_kinds=KIND_LABELS,
+        report_errors=report_errors or {},
+        report_form=report_form or {},
     )
+
+
+@bp.post("/services/<raw_id>/report")
+@limiter.limit("5 per minute;20 per day")
+def report(raw_id: str):
+    """Report a problem with a listing: stored, then the organisation and moderators are told."""
+    record = _get_or_404(Service, raw_id)
+    try:
+        data = ProblemReportInput().load(request.form)
+    except ValidationError as exc:
+        return _service_page(record, report_errors=exc.messages, report_form=request.form), 400
+    session = get_session()
+    report = report_problem(session, record, data)
+    session.commit()
+    notify_report(current_app.config["SIGNPOST"], report, record)
+    flash("Thank you. The organisation and Signpost's moderators have been told about the problem.")
+    return redirect(url_for("public.service", raw_id=record.id, _anchor="main"), code=303)
 
 
 @bp.get("/organisations/<raw_id>")

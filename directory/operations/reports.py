@@ -1,0 +1,43 @@
+"""Problem reports about listings: record them, and tell the organisation and moderators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import url_for
+from sqlmodel import Session
+
+from directory.config import Config
+from directory.mail import send_mail
+from directory.models import ProblemReport, Service, utcnow
+
+KIND_LABELS = {
+    "closed": "It has closed or stopped running",
+    "wrong_times": "The days or times are wrong",
+    "wrong_contact": "The phone, email or address is wrong",
+    "other": "Something else is wrong",
+}
+
+
+def report_problem(session: Session, service: Service, data: dict, now: datetime | None = None) -> ProblemReport:
+    """Record a problem report from anyone (no account needed); the caller commits, then notifies."""
+    report = ProblemReport(service_id=service.id, kind=data["kind"], note=data["note"], created_at=now or utcnow())
+    session.add(report)
+    session.flush()
+    return report
+
+
+def notify_report(config: Config, report: ProblemReport, service: Service) -> None:
+    """Email the organisation (its listed address) and the moderators about a report."""
+    moderators = [a for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
+    organisation = [service.email or service.organisation.email]
+    link = url_for("public.service", raw_id=service.id, _external=True)
+    body = (
+        f"Someone using Signpost reported a problem with “{service.name}” "
+        f"({service.organisation.name}).\n\n"
+        f"What is wrong: {KIND_LABELS[report.kind]}\n"
+        f"Note: {report.note or '(none)'}\n\n"
+        f"The listing: {link}\n\n"
+        "If the listing is wrong, please update it or reply to tell us. Thank you."
+    )
+    send_mail(config, organisation + moderators, f"Problem reported: {service.name}", body)
