@@ -131,6 +131,8 @@ def describe_cost(service: Service) -> str:
 def describe_route(route: ReferralRoute) -> str:
     """'Self-referral by phone', 'GP referral'."""
     label = ROUTE_LABELS.get(route.route_type, route.route_type)
+    if route.route_type == "drop_in" and route.method == "in_person":
+        return label  # "Drop in in person" says nothing more
     method = METHOD_LABELS.get(route.method or "")
     return f"{label} {method}" if method else label
 

@@ -53,3 +53,11 @@ def test_ages(low, high, expected):
 
 def test_distances():
     assert [presenters.km(d) for d in (0.04, 0.43, 12.3)] == ["under 0.1 km", "0.4 km", "12 km"]
+
+
+@pytest.mark.parametrize(
+    "route_type, method, expected",
+    [("self_referral", "phone", "Self-referral by phone"), ("drop_in", "in_person", "Drop in"), ("gp", None, "GP referral")],
+)
+def test_routes(route_type, method, expected):
+    assert presenters.describe_route(SimpleNamespace(route_type=route_type, method=method)) == expected
