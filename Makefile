@@ -17,7 +17,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+# Leaflet for the maps, from the root package-lock.json; Signpost serves it itself (no CDN).
+# Without npm the site runs as usual, just without maps.
+LEAFLET := node_modules/.installed
+
+$(LEAFLET): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@ \
+			|| echo "npm ci failed: Signpost will run without maps until it succeeds"; \
+	else \
+		echo "npm not found: Signpost will run without maps (apt-get install npm, then make run again)"; \
+	fi
+
+run: $(VENV)/.installed $(LEAFLET)
 	$(BIN)/signpost setup
 	$(BIN)/signpost serve
 
@@ -32,7 +44,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: browser accessibility tests will skip (apt-get install npm)"; \
 	fi
 
-test: $(VENV)/.installed-test $(AXE)
+test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

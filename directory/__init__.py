@@ -23,6 +23,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.ENV == "production",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # A link worker may leave a page open all morning: a CSRF token lasts as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(config.extra)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -44,6 +44,8 @@ class Config:
     GEOCODER: str = ""  # "nominatim" turns on street-address geocoding; off by default
     GEOCODER_USER_AGENT: str = "signpost-directory"
     GEOCODER_DOMAIN: str = "nominatim.openstreetmap.org"
+    MAP_TILES_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # its host is added to the CSP img-src
+    MAP_ATTRIBUTION: str = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     extra: dict = field(default_factory=dict)
 
     @classmethod
