@@ -1,7 +1,12 @@
-"""Who may do what. Operations call require(); templates may call can() to hide buttons."""
+"""Who may do what. Operations call require(); templates may call can() to hide buttons.
+
+The rules are one table: an action is allowed for the roles listed, and for members of the
+organisation the object belongs to when "member" is listed.
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 
@@ -17,19 +22,68 @@ class Actor:
     name: str
     roles: frozenset[str] = field(default_factory=frozenset)
     organisation_ids: frozenset = field(default_factory=frozenset)
+    user_id: uuid.UUID | None = None
+    trusted: bool = False
+    verified: bool = False  # a user whose email address is confirmed
+
+    def has(self, role: str) -> bool:
+        """True for a role the actor holds (admins hold every role)."""
+        return role in self.roles or "admin" in self.roles
 
 
 SYSTEM = Actor("system", "Signpost")
 ANONYMOUS = Actor("anonymous", "public")
 
+MODERATORS = ("moderator",)
+RULES: dict[str, tuple[str, ...]] = {
+    # listings: the organisation's own editors, and moderators
+    "organisation.update": ("member", "moderator"),
+    "organisation.invite": ("member", "moderator"),
+    "service.create": ("member", "moderator"),
+    "service.update": ("member", "moderator"),
+    "service.archive": ("member", "moderator"),
+    "service.verify": ("member", "moderator"),
+    "location.create": ("member", "moderator"),
+    "location.update": ("member", "moderator"),
+    # anyone signed in with a confirmed address
+    "organisation.create": ("verified",),
+    "organisation.claim": ("verified",),
+    # moderation and administration
+    "claim.decide": MODERATORS,
+    "change.decide": MODERATORS,
+    "report.view": MODERATORS,
+    "history.view": MODERATORS,
+    "history.restore": MODERATORS,
+    "user.manage": (),  # admins only
+    "taxonomy.update": (),
+    # professional-only contact details
+    "contact.professional.view": ("link_worker", "moderator"),
+}
+
+
+def organisation_of(obj: object | None):
+    """The organisation id an object belongs to (an organisation is its own)."""
+    if obj is None:
+        return None
+    if hasattr(obj, "organisation_id"):
+        return obj.organisation_id
+    return getattr(obj, "id", None)
+
 
 def can(actor: Actor, action: str, obj: object | None = None) -> bool:
-    """True when actor may perform action (e.g. "service.create") on obj."""
-    if actor.kind == "system":
+    """True when actor may perform action (e.g. "service.update") on obj."""
+    if actor.kind == "system" or "admin" in actor.roles:
         return True
-    if "admin" in actor.roles:
+    if actor.kind != "user":
+        return False
+    allowed = RULES.get(action)
+    if allowed is None:
+        raise KeyError(f"No permission rule for {action!r}")
+    if "verified" in allowed and actor.verified:
         return True
-    return False
+    if "member" in allowed and actor.verified and organisation_of(obj) in actor.organisation_ids:
+        return True
+    return any(actor.has(role) for role in allowed if role not in ("member", "verified"))
 
 
 def require(actor: Actor, action: str, obj: object | None = None) -> None:

@@ -1,4 +1,5 @@
 """The directory's tables. Importing this module registers them all with SQLModel.metadata."""
+from .account import ChangeRequest, Claim, Invitation, Membership, Revision, User
 from .common import utcnow
 from .feedback import ProblemReport, SavedShortlist
 from .geography import Postcode
@@ -16,6 +17,12 @@ from .service import (
 from .taxonomy import Taxonomy, TaxonomyTerm
 
 __all__ = [
+    "ChangeRequest",
+    "Claim",
+    "Invitation",
+    "Membership",
+    "Revision",
+    "User",
     "Funding",
     "Location",
     "Organisation",

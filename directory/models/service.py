@@ -87,6 +87,9 @@ class Service(Record, Verified, Sourced, table=True):
     eligibility_criteria: str = Field(default="", sa_type=Text)
     open_to_all: bool = True
 
+    # Raised on every published change: an edit based on an older version is refused (optimistic locking).
+    version: int = Field(default=1, nullable=False)
+
     # Anything an importer read that has no column of its own is kept here, not dropped.
     attributes: dict = Field(default_factory=dict, sa_type=JSON)
 
