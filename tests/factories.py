@@ -35,3 +35,27 @@ def venue_at(session: Session, org: Organisation, latitude: float, longitude: fl
     """A venue at an exact point (no postcode lookup)."""
     data = {"name": "Venue", "latitude": latitude, "longitude": longitude} | fields
     return create_location(session, SYSTEM, org, validate(LocationInput(), data))
+
+
+def user(session: Session, email: str = "editor@example.org", *, roles=(), verified: bool = True,
+         trusted: bool = False, organisations=(), password: str = "correct horse battery staple", name: str = "Sam Editor"):
+    """An account (verified by default), optionally editing some organisations."""
+    from directory.auth import hash_password
+    from directory.models import Membership, User, utcnow
+
+    account = User(email=email.lower(), password_hash=hash_password(password), name=name, roles=list(roles),
+                   trusted=trusted, email_verified_at=utcnow() if verified else None)
+    session.add(account)
+    session.flush()
+    for org in organisations:
+        session.add(Membership(user_id=account.id, organisation_id=org.id))
+    session.flush()
+    return account
+
+
+def sign_in(client, account) -> None:
+    """Put account's session in the test client's cookie, as signing in would."""
+    with client.session_transaction() as cookie:
+        cookie.clear()
+        cookie["user_id"] = str(account.id)
+        cookie["session_version"] = account.session_version
