@@ -25,7 +25,6 @@ import string
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,7 +33,13 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 from whoosh import query as wq
@@ -74,6 +79,7 @@ class Timings:
     """Latencies in milliseconds for one query type, Signpost and raw Whoosh side by side."""
 
     signpost: list[float] = field(default_factory=list)
+    backend: list[float] = field(default_factory=list)  # the search alone, before rows are loaded
     raw: list[float] = field(default_factory=list)
     totals: list[int] = field(default_factory=list)
 
@@ -150,7 +156,8 @@ def run_raw(searcher, whoosh_query) -> list[str]:
     return [hit["id"] for hit in searcher.search(whoosh_query, limit=20)]
 
 
-def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int) -> Timings:
+def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int, budget_s: float) -> Timings:
+    """Median-ready latencies; stops early once `budget_s` is spent, so slow sizes stay bounded."""
     searcher = backend.searcher()
     raws = [raw_query(searcher, q) for q in queries]
     for q, r in list(zip(queries, raws))[:warmup]:
@@ -158,13 +165,19 @@ def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int)
             search_services(session, q, backend)
         run_raw(searcher, r)
     timings = Timings()
+    began = time.perf_counter()
     for q, r in zip(queries, raws):
+        if time.perf_counter() - began > budget_s:
+            break
         # Interleaved, so that both see the same machine noise.
         with sessionmaker() as session:
             start = time.perf_counter()
             page = search_services(session, q, backend)
             timings.signpost.append((time.perf_counter() - start) * 1000)
         timings.totals.append(page.total)
+        start = time.perf_counter()
+        backend.query(q)
+        timings.backend.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
         run_raw(searcher, r)
         timings.raw.append((time.perf_counter() - start) * 1000)
@@ -283,7 +296,7 @@ def run_size(size: int, folder: Path, args) -> SizeResult:
     with make_progress() as bar:
         task = bar.add_task(f"{size:,}: queries", total=len(queries))
         for name, qs in queries.items():
-            results[name] = time_queries(database.sessionmaker, backend, qs, warmup=min(20, len(qs)))
+            results[name] = time_queries(database.sessionmaker, backend, qs, min(20, len(qs)), args.budget)
             bar.advance(task)
 
     profiles = {}
@@ -313,7 +326,7 @@ def report(results: list[SizeResult], args) -> str:
     lines = ["## Search benchmark", ""]
     lines.append(
         f"{date.today().isoformat()}; {os.cpu_count()} cores ({_cpu()}); Python {platform.python_version()}; "
-        f"SQLite {sqlite3.sqlite_version}; {_whoosh()}; {args.queries} queries per type after 20 warm-up; {args.edits} edits; seed {args.seed}."
+        f"SQLite {sqlite3.sqlite_version}; {_whoosh()}; up to {args.queries} queries per type after 20 warm-up (at most {args.budget:g} s each); {args.edits} edits; seed {args.seed}."
     )
     lines += ["", "Median / p95 in ms; build rate is documents per second for the whole rebuild (database load + Whoosh).", ""]
     lines.append("| services | build docs/s | index MB | Q1 keywords | Q2 keywords + 5 km, nearest | Q3 category + 2 km | Q4 keywords + 25 km + free + age + self-ref | edit commit → searchable |")
@@ -321,13 +334,22 @@ def report(results: list[SizeResult], args) -> str:
     for r in results:
         cells = [ms(r.queries[k].signpost) for k in QUERY_TYPES]
         lines.append(f"| {r.size:,} | {r.build_rate:,.0f} | {r.index_mb:.1f} | " + " | ".join(cells) + f" | {ms(r.edit_searchable_ms)} |")
-    lines += ["", "Signpost's overhead over the raw Whoosh query (same terms, `searcher.search(..., limit=20)`); ratio = median / median.", ""]
-    lines.append("| services | query | mean matches | search_services | raw Whoosh | ratio |")
-    lines.append("|---|---|---|---|---|---|")
+    lines += [
+        "",
+        "Signpost's overhead over the raw Whoosh query (same index terms, `searcher.search(..., limit=20)`). "
+        "`backend.query` is Signpost's search work (filters, exact distances, facets, ranking); "
+        "`search_services` adds loading the page's rows from the database and explaining each. "
+        "Ratios are median / median.",
+        "",
+    ]
+    lines.append("| services | query | queries | mean matches | search_services | backend.query | raw Whoosh | search ratio | end-to-end ratio |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         for k, t in r.queries.items():
-            ratio = median(t.signpost) / median(t.raw)
-            lines.append(f"| {r.size:,} | {k} | {statistics.fmean(t.totals):,.0f} | {ms(t.signpost)} | {ms(t.raw)} | {ratio:.1f} |")
+            lines.append(
+                f"| {r.size:,} | {k} | {len(t.signpost)} | {statistics.fmean(t.totals):,.0f} | {ms(t.signpost)} | {ms(t.backend)} | {ms(t.raw)} | "
+                f"{median(t.backend) / median(t.raw):.1f} | {median(t.signpost) / median(t.raw):.1f} |"
+            )
     lines += ["", "| services | generate + insert s | rebuild: load + documents s | rebuild: Whoosh s (docs/s) | edit: commit incl. index write, ms | searches until found |", "|---|---|---|---|---|---|"]
     for r in results:
         lines.append(
@@ -343,10 +365,11 @@ def report(results: list[SizeResult], args) -> str:
             lines.append(f"- {r.size:,}: every p95 ≤ {limit:g} ms: {'met' if value <= limit else 'MISSED'} (worst {worst} {value:.1f} ms)")
         ratio_limit = TARGET_RATIO.get(r.size)
         if ratio_limit is not None:
-            ratios = {k: median(t.signpost) / median(t.raw) for k, t in r.queries.items()}
-            worst = max(ratios, key=ratios.get)
-            ok = ratios[worst] <= ratio_limit
-            lines.append(f"- {r.size:,}: overhead ratio ≤ {ratio_limit:g}: {'met' if ok else 'MISSED'} (worst {worst} {ratios[worst]:.1f})")
+            for label, pick in (("search", lambda t: t.backend), ("end-to-end", lambda t: t.signpost)):
+                ratios = {k: median(pick(t)) / median(t.raw) for k, t in r.queries.items()}
+                worst = max(ratios, key=ratios.get)
+                ok = ratios[worst] <= ratio_limit
+                lines.append(f"- {r.size:,}: {label} overhead ratio ≤ {ratio_limit:g}: {'met' if ok else 'MISSED'} (worst {worst} {ratios[worst]:.1f})")
         value = p95(r.edit_searchable_ms) / 1000
         lines.append(f"- {r.size:,}: edit searchable within {TARGET_EDIT_S:g} s: {'met' if value <= TARGET_EDIT_S else 'MISSED'} (p95 {value * 1000:.0f} ms)")
     for r in results:
@@ -386,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated directory sizes (services)")
     parser.add_argument("--queries", type=int, default=200, help="queries per type, after 20 warm-up")
     parser.add_argument("--edits", type=int, default=20, help="edits timed from commit until searchable")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds of timed queries per type and size at most")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--workdir", help="keep databases and indexes here (default: a temporary folder, removed)")
     parser.add_argument(

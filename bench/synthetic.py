@@ -15,9 +15,9 @@ import math
 import random
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -231,7 +231,7 @@ class Generator:
     def __init__(self, seed: int, today: date):
         self.rng = random.Random(seed)
         self.today = today
-        self.now = datetime.combine(today, time(9, 0), tzinfo=timezone.utc)
+        self.now = datetime.combine(today, time(9, 0), tzinfo=UTC)
         self.towns = load_towns()
         self.town_weights = [sum(t.weights) for t in self.towns]
         self.names = area_names()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
 from directory.models import Service, ServiceAtLocation
@@ -81,7 +81,7 @@ def search_services(session: Session, query: SearchQuery, backend: SearchBackend
             select(Service)
             .where(Service.id.in_([uuid.UUID(i) for i in hits.ids]))
             .options(
-                selectinload(Service.organisation),
+                joinedload(Service.organisation),
                 selectinload(Service.referral_routes),
                 selectinload(Service.schedules),
                 selectinload(Service.seasons),

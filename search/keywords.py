@@ -1,4 +1,8 @@
-"""Turn whatever a person typed into safe search units, expanded with synonyms."""
+"""Turn whatever a person typed into safe search units, with synonyms resolved to groups.
+
+Synonyms are resolved at index time as well as query time: a document mentioning any term of a
+group carries the group's id, so "food bank" is one term lookup, not an OR of phrases.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from whoosh.lang.porter import stem
 
 from directory.config import DATA_DIR
 
@@ -18,11 +24,15 @@ _WORD = re.compile(r"\w+(?:'\w+)?")
 
 @dataclass(frozen=True)
 class Unit:
-    """One thing the results must match: any of its alternatives, each a word or a phrase."""
+    """One thing the results must match: a word, a quoted phrase, or a synonym group."""
 
-    alternatives: tuple[tuple[str, ...], ...]
-    typed: str  # what the person typed for this unit, for "did you mean"
-    is_word: bool  # a single typed word (spelling suggestions apply)
+    words: tuple[str, ...]  # what the person typed for this unit, lowercased
+    group: str | None = None  # the synonym group's id, when the words are a synonym
+    is_phrase: bool = False
+
+    @property
+    def typed(self) -> str:
+        return " ".join(self.words)
 
 
 def words(text: str) -> list[str]:
@@ -30,19 +40,46 @@ def words(text: str) -> list[str]:
     return [w.casefold()[:40] for w in _WORD.findall(text.replace("_", " "))]
 
 
+def stems(tokens: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Porter stems, so that "food banks" and "food bank" are the same synonym."""
+    return tuple(stem(t.replace("'", "")) for t in tokens)
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Each synonym's stemmed words -> its group id (the group's first term, as a token)."""
+
+    groups: dict[tuple[str, ...], str]
+    longest: int
+
+    def groups_in(self, text: str) -> set[str]:
+        """Ids of every synonym group mentioned anywhere in text."""
+        tokens = stems(words(text))
+        found = set()
+        for i in range(len(tokens)):
+            for size in range(1, min(self.longest, len(tokens) - i) + 1):
+                group = self.groups.get(tokens[i : i + size])
+                if group:
+                    found.add(group)
+        return found
+
+
 @lru_cache(maxsize=8)
-def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """Map each synonym (as a word tuple) to its whole group."""
-    groups: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+def load_synonyms(path: Path = SYNONYMS_FILE) -> Synonyms:
+    """Read the synonyms file: one group per line, terms separated by commas, # comments."""
+    groups: dict[tuple[str, ...], str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0]
-        terms = tuple(dict.fromkeys(tuple(words(t)) for t in line.split(",") if words(t)))
+        terms = [tuple(words(t)) for t in line.split("#", 1)[0].split(",")]
+        terms = [t for t in terms if t]
+        if not terms:
+            continue
+        group_id = "syn_" + "_".join(stems(terms[0]))
         for term in terms:
-            groups[term] = terms
-    return groups
+            groups[stems(term)] = group_id
+    return Synonyms(groups, max((len(k) for k in groups), default=1))
 
 
-def parse_keywords(text: str, synonyms: dict | None = None) -> list[Unit]:
+def parse_keywords(text: str, synonyms: Synonyms | None = None) -> list[Unit]:
     """Units for the text: quoted phrases (when quotes balance), synonym groups, single words."""
     synonyms = load_synonyms() if synonyms is None else synonyms
     text = (text or "")[:MAX_CHARS]
@@ -50,18 +87,18 @@ def parse_keywords(text: str, synonyms: dict | None = None) -> list[Unit]:
     for phrase in _PHRASE.findall(text):
         tokens = tuple(words(phrase))
         if tokens:
-            units.append(Unit((tokens,), phrase.strip(), is_word=False))
+            units.append(Unit(tokens, is_phrase=len(tokens) > 1))
     tokens = words(_PHRASE.sub(" ", text))
-    longest = max((len(k) for k in synonyms), default=1)
+    stemmed = stems(tokens)
     i = 0
     while i < len(tokens):
-        for size in range(min(longest, len(tokens) - i), 0, -1):
-            key = tuple(tokens[i : i + size])
-            if key in synonyms:
-                units.append(Unit(synonyms[key], " ".join(key), is_word=False))
+        for size in range(min(synonyms.longest, len(tokens) - i), 0, -1):
+            group = synonyms.groups.get(stemmed[i : i + size])
+            if group:
+                units.append(Unit(tuple(tokens[i : i + size]), group=group))
                 i += size
                 break
         else:
-            units.append(Unit(((tokens[i],),), tokens[i], is_word=True))
+            units.append(Unit((tokens[i],)))
             i += 1
     return units[:MAX_UNITS]

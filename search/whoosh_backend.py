@@ -15,11 +15,14 @@ import shutil
 import struct
 import threading
 import time
+from collections import Counter
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import Iterable
 
-from whoosh import columns, fields, index, query as wq, scoring
+from whoosh import columns, fields, index, scoring
+from whoosh import query as wq
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
@@ -30,10 +33,11 @@ from directory.timetable import Window, in_season, next_session
 
 from . import geo
 from .backend import SearchBackend, SearchHits, SearchQuery
-from .keywords import Unit, parse_keywords
+from .keywords import Unit, load_synonyms, parse_keywords
 
 log = logging.getLogger(__name__)
 FLAGS = ("free", "wheelchair", "accepting", "self_referral")
+FLAG_BITS = {flag: 1 << i for i, flag in enumerate(FLAGS)}
 STALE_FACTOR = 0.6  # stale listings rank lower, never vanish
 FAR_FACTOR = 0.5  # the weight of a result at the edge of the radius, relative to one next door
 
@@ -56,10 +60,11 @@ def make_schema() -> fields.Schema:
         groups=fields.KEYWORD(),
         languages=fields.KEYWORD(),
         routes=fields.KEYWORD(),
-        flags=fields.KEYWORD(),
+        syn=fields.KEYWORD(scorable=True),
         cells=fields.KEYWORD(),
         areas=fields.KEYWORD(),
         points=fields.COLUMN(columns.VarBytesColumn()),
+        flags=fields.COLUMN(columns.NumericColumn("B", default=0)),
         min_age=fields.COLUMN(columns.NumericColumn("h", default=-1)),
         max_age=fields.COLUMN(columns.NumericColumn("h", default=-1)),
         verified=fields.COLUMN(columns.NumericColumn("i", default=-1)),
@@ -89,7 +94,8 @@ def whoosh_fields(doc: dict) -> dict:
         "groups": " ".join(doc["groups"]),
         "languages": " ".join(doc["languages"]),
         "routes": " ".join(doc["routes"]),
-        "flags": " ".join(flags),
+        "flags": sum(FLAG_BITS[f] for f in flags),
+        "syn": " ".join(sorted(load_synonyms().groups_in(f"{doc['name']}\n{doc['text']}"))),
         "cells": " ".join(cells),
         "areas": " ".join(doc["areas"]),
         "points": struct.pack(f"<{2 * len(doc['points'])}d", *[v for p in doc["points"] for v in p]),
@@ -112,6 +118,7 @@ class WhooshBackend(SearchBackend):
         self._ix = None
         self._opened: Path | None = None
         self._searcher: Searcher | None = None
+        self._view: _View | None = None
 
     # -- storage -------------------------------------------------------------------------------
 
@@ -149,6 +156,10 @@ class WhooshBackend(SearchBackend):
 
     def searcher(self) -> Searcher:
         """The process's shared searcher, refreshed only when the index changed."""
+        return self.view().searcher
+
+    def view(self) -> "_View":
+        """The shared searcher with its per-generation caches."""
         with self._lock:
             ix = self._open()
             if self._searcher is None or not self._searcher.up_to_date():
@@ -156,7 +167,8 @@ class WhooshBackend(SearchBackend):
                 # their new deletions (and re-adds merged-away segments), so an edited service
                 # would be found twice and by its old words. A new searcher reads the TOC afresh.
                 self._searcher = ix.searcher()
-            return self._searcher
+                self._view = _View(self._searcher)
+            return self._view
 
     def _writer(self, ix):
         try:
@@ -227,54 +239,51 @@ class WhooshBackend(SearchBackend):
     # -- searching -----------------------------------------------------------------------------
 
     def query(self, q: SearchQuery) -> SearchHits:
-        """Run a search: term filters in Whoosh, numeric and exact filters on columns, one ranking."""
-        searcher = self.searcher()
-        reader = searcher.reader()
+        """Run a search: term filters intersected inside Whoosh, column filters in Python, one ranking."""
+        view = self.view()
+        searcher = view.searcher
         units = parse_keywords(q.keywords)
         text_q = _text_query(searcher, units)
         if units and text_q is None:  # nothing typed survived analysis (only stop words)
             units = []
         restrict = _restrict_query(q)
-        hidden = HIDDEN_STATUSES + (() if q.include_closed else ("temporarily_closed",))
-        masked = set(searcher.docs_for_query(wq.Or([wq.Term("status", s) for s in hidden])))
-
-        if restrict is not None:
-            matched = set(searcher.docs_for_query(restrict))
-            if text_q is not None and matched:
-                matched &= set(searcher.docs_for_query(text_q))
-        elif text_q is not None:
-            matched = set(searcher.docs_for_query(text_q))
+        parts = [p for p in (restrict, text_q) if p is not None]
+        if parts:
+            matched = set(searcher.docs_for_query(parts[0] if len(parts) == 1 else wq.And(parts)))
         else:
-            matched = set(reader.all_doc_ids())
-        matched -= masked
+            matched = view.all_docs()
+        matched -= view.hidden(q.include_closed)
 
+        wanted_flags = sum(FLAG_BITS[f] for f in FLAGS if getattr(q, f))
+        if wanted_flags and matched:
+            flags = view.column("flags")
+            matched = {d for d in matched if flags[d] & wanted_flags == wanted_flags}
         distances: dict[int, float] = {}
         covered: set[int] = set()
         if q.near is not None and matched:
-            matched = self._within(searcher, q, matched, distances, covered)
-        if q.age is not None:
-            lows, highs = reader.column_reader("min_age"), reader.column_reader("max_age")
+            matched = self._within(view, q, matched, distances, covered)
+        if q.age is not None and matched:
+            lows, highs = view.column("min_age"), view.column("max_age")
             matched = {d for d in matched if lows[d] <= q.age and (highs[d] < 0 or q.age <= highs[d])}
         if (q.runs_on or q.this_week or q.in_season_on) and matched:
-            matched = _timing_filter(reader.column_reader("timing"), matched, q)
+            matched = _timing_filter(view.column("timing"), matched, q)
 
         suggestion = _suggest(searcher, units) if units and len(matched) < 3 else None
         hits = SearchHits(ids=[], total=len(matched), suggestion=suggestion)
         if not matched:  # an empty filter set would mean "no filter" to Whoosh
             return hits
-        hits.facets = _facets(reader.column_reader("facets"), matched)
-        page = self._rank(searcher, q, text_q, matched, distances, covered)
-        hits.ids = [searcher.stored_fields(d)["id"] for d in page]
-        hits.distances = {searcher.stored_fields(d)["id"]: distances[d] for d in page if d in distances}
-        hits.covers_area = {searcher.stored_fields(d)["id"] for d in page if d in covered}
+        hits.facets = view.facet_counts(matched)
+        page = self._rank(view, q, text_q, restrict, matched, distances)
+        ids = {d: searcher.stored_fields(d)["id"] for d in page}
+        hits.ids = [ids[d] for d in page]
+        hits.distances = {ids[d]: distances[d] for d in page if d in distances}
+        hits.covers_area = {ids[d] for d in page if d in covered}
         return hits
 
-    def _within(self, searcher, q: SearchQuery, matched: set, distances: dict, covered: set) -> set:
+    def _within(self, view: "_View", q: SearchQuery, matched: set, distances: dict, covered: set) -> set:
         near = q.near
-        points = searcher.reader().column_reader("points")
-        in_area = set()
-        if near.area_codes:
-            in_area = set(searcher.docs_for_query(wq.Or([wq.Term("areas", c) for c in near.area_codes])))
+        points = view.column("points")
+        in_area = view.docs_with_any("areas", near.area_codes)
         keep = set()
         for d in matched:
             packed = points[d]
@@ -292,10 +301,9 @@ class WhooshBackend(SearchBackend):
                 keep.add(d)
         return keep
 
-    def _rank(self, searcher, q: SearchQuery, text_q, matched: set, distances: dict, covered: set) -> list[int]:
-        reader = searcher.reader()
+    def _rank(self, view: "_View", q: SearchQuery, text_q, restrict, matched: set, distances: dict) -> list[int]:
         wanted = q.offset + q.limit
-        verified = reader.column_reader("verified")
+        verified = view.column("verified")
         stale_before = q.today.toordinal() - q.stale_days
 
         def factor(d: int) -> float:
@@ -308,11 +316,14 @@ class WhooshBackend(SearchBackend):
             return weight
 
         if q.order == "best" and text_q is not None:
-            blended = Searcher(reader, weighting=_Blended(factor), closereader=False)
-            results = blended.search(text_q, filter=matched, limit=wanted)
+            # Score only the intersection: the filters ride along at zero weight, so Whoosh skips
+            # whatever they exclude instead of scoring every text match and dropping it later.
+            scored = text_q if restrict is None else wq.And([text_q, wq.ConstantScoreQuery(restrict, 0.0)])
+            blended = Searcher(view.reader, weighting=_Blended(factor), closereader=False)
+            results = blended.search(scored, filter=matched, limit=wanted)
             return [hit.docnum for hit in results][q.offset :]
 
-        names = reader.column_reader("name_sort")
+        names = view.column("name_sort")
         if q.order == "nearest" and q.near is not None:
             key = lambda d: (distances.get(d, q.near.radius_km + 1), names[d])  # noqa: E731
         elif q.order == "verified":
@@ -324,6 +335,52 @@ class WhooshBackend(SearchBackend):
         else:
             key = lambda d: names[d]  # noqa: E731
         return heapq.nsmallest(wanted, matched, key=key)[q.offset :]
+
+
+class _View:
+    """One searcher generation and what is worth computing once per generation, not per query."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self._columns: dict = {}
+        self._hidden: dict = {}
+        self._tokens: dict[int, tuple[str, ...]] = {}
+        self._all: frozenset | None = None
+        self._lock = threading.Lock()
+
+    def column(self, name: str):
+        if name not in self._columns:
+            self._columns[name] = self.reader.column_reader(name)
+        return self._columns[name]
+
+    def all_docs(self) -> set[int]:
+        if self._all is None:
+            self._all = frozenset(self.reader.all_doc_ids())
+        return set(self._all)
+
+    def hidden(self, include_closed: bool) -> frozenset:
+        """Defunct and inactive services, and temporarily closed ones unless asked for."""
+        if include_closed not in self._hidden:
+            statuses = HIDDEN_STATUSES + (() if include_closed else ("temporarily_closed",))
+            query = wq.Or([wq.Term("status", s) for s in statuses])
+            self._hidden[include_closed] = frozenset(self.searcher.docs_for_query(query))
+        return self._hidden[include_closed]
+
+    def docs_with_any(self, fieldname: str, values) -> set[int]:
+        if not values:
+            return set()
+        return set(self.searcher.docs_for_query(wq.Or([wq.Term(fieldname, v) for v in sorted(values)])))
+
+    def facet_counts(self, matched: set) -> dict[str, int]:
+        """How many matched services carry each facet token (category, flag, language, group, route)."""
+        column, cache = self.column("facets"), self._tokens
+        missing = [d for d in matched if d not in cache]
+        if missing:
+            with self._lock:
+                for d in missing:
+                    cache[d] = tuple(column[d].decode().split())
+        return dict(Counter(chain.from_iterable(cache[d] for d in matched)))
 
 
 class _Blended(scoring.BM25F):
@@ -344,11 +401,16 @@ class _BlendedScorer(scoring.BaseScorer):
     def __init__(self, inner, factor, offset: int):
         self.inner, self.factor, self.offset = inner, factor, offset
 
+    # Factors never exceed 1, so the inner scorer's bounds stay upper bounds: Whoosh may still
+    # skip blocks that cannot reach the top of the page.
     def supports_block_quality(self) -> bool:
-        return False
+        return self.inner.supports_block_quality()
 
     def max_quality(self) -> float:
-        return self.inner.max_quality()  # factors never exceed 1, so this stays an upper bound
+        return self.inner.max_quality()
+
+    def block_quality(self, matcher) -> float:
+        return self.inner.block_quality(matcher)
 
     def score(self, matcher) -> float:
         return self.inner.score(matcher) * self.factor(matcher.id() + self.offset)
@@ -360,19 +422,21 @@ def _analysed(searcher, fieldname: str, words: tuple[str, ...]) -> list[str]:
 
 
 def _text_query(searcher, units: list[Unit]):
-    """AND of units; each unit ORs its alternatives over name and text."""
+    """AND of units: a synonym group is one term; a word or quoted phrase is looked for in name and text."""
     required = []
     for unit in units:
-        options = []
-        for words in unit.alternatives:
+        if unit.group:
+            options = [wq.Term("syn", unit.group)]
+        else:
+            options = []
             for fieldname in ("name", "text"):
-                tokens = _analysed(searcher, fieldname, words)
+                tokens = _analysed(searcher, fieldname, unit.words)
                 if len(tokens) == 1:
                     options.append(wq.Term(fieldname, tokens[0]))
                 elif tokens:
                     options.append(wq.Phrase(fieldname, tokens))
         if options:
-            required.append(wq.Or(options))
+            required.append(options[0] if len(options) == 1 else wq.Or(options))
     if not required:
         return None
     return required[0] if len(required) == 1 else wq.And(required)
@@ -393,9 +457,6 @@ def _restrict_query(q: SearchQuery):
         parts.append(wq.Term("languages", q.language))
     if q.organisation_id:
         parts.append(wq.Term("organisation_id", q.organisation_id))
-    for flag, wanted in (("free", q.free), ("wheelchair", q.wheelchair), ("accepting", q.accepting), ("self_referral", q.self_referral)):
-        if wanted:
-            parts.append(wq.Term("flags", flag))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -427,21 +488,13 @@ def _timing_filter(column, matched: set, q: SearchQuery) -> set:
     return keep
 
 
-def _facets(column, matched: set) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for d in matched:
-        for token in column[d].decode().split():
-            counts[token] = counts.get(token, 0) + 1
-    return counts
-
-
 def _suggest(searcher, units: list[Unit]) -> str | None:
     """'Did you mean' text when a typed word is not in the index but a close one is."""
     corrector = searcher.corrector("text")
     changed, out = False, []
     for unit in units:
         word = unit.typed
-        if unit.is_word:
+        if len(unit.words) == 1 and not unit.group:
             tokens = _analysed(searcher, "text", (word,))
             if not tokens:  # a stop word such as "and": leave it out of the suggestion
                 continue
