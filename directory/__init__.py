@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -22,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.ENV == "production",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # a signed-in session lasts a working day
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         # A link worker may leave a page open all morning: a CSRF token lasts as long as the session.
         WTF_CSRF_TIME_LIMIT=None,

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from directory import create_app, migrate
+from directory.cli_users import users
 from directory.config import DATA_DIR, ConfigError
 from directory.db import get_db
 from directory.operations import InputError
@@ -36,7 +37,7 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Attach Signpost's commands to app.cli (the `signpost` command finds them there)."""
-    for command in (db, taxonomy, demo, setup, postcodes, search_group, serve):
+    for command in (db, taxonomy, demo, setup, postcodes, search_group, serve, users):
         app.cli.add_command(command)
 
 

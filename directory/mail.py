@@ -19,7 +19,7 @@ def build_message(config: Config, to: list[str], subject: str, body: str) -> Ema
     message = EmailMessage()
     message["From"] = config.MAIL_FROM
     message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # a listing name with a line break must not add headers
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="signpost")
     message.set_content(body)

@@ -25,6 +25,8 @@ def app(tmp_path):
 def listing(app, session):
     org = factories.organisation(session, email="hello@pantry.example.org")
     service = factories.service(session, org, name="Parkhead Pantry")
+    factories.user(session, "volunteer@pantry.example.org", organisations=[org])
+    factories.user(session, "unconfirmed@pantry.example.org", organisations=[org], verified=False)
     session.commit()
     return service
 
@@ -39,7 +41,7 @@ def sent_mail(app) -> list[email.message.Message]:
     return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
 
 
-def test_a_report_is_stored_and_emailed_to_the_organisation_and_moderators(app, client, session, listing):
+def test_a_report_is_stored_and_emailed_to_the_organisation_its_editors_and_moderators(app, client, session, listing):
     path = f"/services/{listing.id}"
     response = client.post(f"{path}/report", data={"kind": "wrong_times", "note": "Now Thursdays", "csrf_token": csrf(client, path)})
     assert response.status_code == 303
@@ -47,7 +49,7 @@ def test_a_report_is_stored_and_emailed_to_the_organisation_and_moderators(app, 
     report = session.exec(select(ProblemReport)).one()
     assert (report.kind, report.note, report.status, report.service_id) == ("wrong_times", "Now Thursdays", "open", listing.id)
     [message] = sent_mail(app)
-    assert {address for _, address in getaddresses([message["To"]])} == {"hello@pantry.example.org", "mods@signpost.example.org", "lead@signpost.example.org"}
+    assert {address for _, address in getaddresses([message["To"]])} == {"hello@pantry.example.org", "volunteer@pantry.example.org", "mods@signpost.example.org", "lead@signpost.example.org"}
     body = message.get_payload(decode=True).decode()
     assert "Parkhead Pantry" in body and "days or times are wrong" in body and "Now Thursdays" in body
 

@@ -27,10 +27,10 @@ def report_problem(session: Session, service: Service, data: dict, now: datetime
     return report
 
 
-def notify_report(config: Config, report: ProblemReport, service: Service) -> None:
-    """Email the organisation (its listed address) and the moderators about a report."""
+def notify_report(config: Config, report: ProblemReport, service: Service, editors: list[str] = ()) -> None:
+    """Email the organisation (its editors and listed address) and the moderators about a report."""
     moderators = [a for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
-    organisation = [service.email or service.organisation.email]
+    organisation = [service.email or service.organisation.email, *editors]
     link = url_for("public.service", raw_id=service.id, _external=True)
     body = (
         f"Someone using Signpost reported a problem with “{service.name}” "

@@ -12,6 +12,7 @@ from directory.db import get_session
 from directory.models import Organisation, Service
 from directory.extensions import limiter
 from directory.operations import browse
+from directory.operations.moderation import editor_addresses
 from directory.operations.reports import KIND_LABELS, notify_report, report_problem
 from directory.schemas.report import ProblemReportInput
 from search.explain import explain
@@ -69,7 +70,7 @@ def report(raw_id: str):
     session = get_session()
     report = report_problem(session, record, data)
     session.commit()
-    notify_report(current_app.config["SIGNPOST"], report, record)
+    notify_report(current_app.config["SIGNPOST"], report, record, editor_addresses(session, record.organisation_id))
     flash("Thank you. The organisation and Signpost's moderators have been told about the problem.")
     return redirect(url_for("public.service", raw_id=record.id, _anchor="main"), code=303)
 

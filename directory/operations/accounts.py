@@ -1,0 +1,297 @@
+"""Accounts: register, confirm an address, sign in, reset or change a password, change an address, roles.
+
+Every function flushes and leaves the commit to its caller. Those that email someone return
+the messages instead of sending them, so nothing is sent for a change that is then rolled
+back: the caller commits, then calls send(). Links are signed tokens (directory.auth) with
+a purpose and an age limit each; nothing about them is stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Mapping
+
+from flask import url_for
+from sqlmodel import Session, select
+
+from directory.auth import find_user, fingerprint, hash_password, make_token, password_matches, read_token
+from directory.config import Config
+from directory.mail import send_mail
+from directory.models import Membership, Organisation, User, utcnow
+from directory.models.account import ROLES
+from directory.permissions import Actor, require
+from directory.schemas.accounts import (
+    ChangeEmailInput,
+    ChangePasswordInput,
+    LoginInput,
+    NameInput,
+    NewPasswordInput,
+    RegisterInput,
+)
+
+from . import InputError, validate
+
+VERIFY_MAX_AGE = 3 * 24 * 3600
+RESET_MAX_AGE = 3600
+EMAIL_CHANGE_MAX_AGE = 24 * 3600
+SIGN_IN_REFUSED = "Email or password is not right."
+ROLE_LABELS = {
+    "admin": "Site administrator",
+    "moderator": "Moderator",
+    "link_worker": "Link worker (verified professional)",
+}
+
+
+class LinkError(Exception):
+    """A link from an email that is forged, too old, already used, or no longer fits the account."""
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message to send once the change that caused it is committed."""
+
+    to: str
+    subject: str
+    body: str
+
+
+def send(config: Config, mails: Iterable[Mail]) -> None:
+    """Send each message (call after commit)."""
+    for mail in mails:
+        send_mail(config, [mail.to], mail.subject, mail.body)
+
+
+def register_user(session: Session, raw: Mapping, now: datetime | None = None) -> list[Mail]:
+    """Create an unconfirmed account, or tell the owner of a taken address that someone tried.
+
+    Either way one message goes to the address given, so the answer never reveals who has an account.
+    """
+    data = validate(RegisterInput(), raw)
+    password_hash = hash_password(data["password"])  # hashed either way: both answers take as long
+    existing = find_user(session, data["email"])
+    if existing is not None:
+        return [_someone_tried_to_register(existing)]
+    user = User(email=data["email"], name=data["name"], password_hash=password_hash, created_at=now or utcnow())
+    session.add(user)
+    session.flush()
+    return [verification_mail(user)]
+
+
+def create_user(session: Session, actor: Actor, raw: Mapping, roles: Iterable[str] = (),
+                now: datetime | None = None) -> User:
+    """Create a confirmed account with roles (administrators and the command line)."""
+    require(actor, "user.manage")
+    data = validate(RegisterInput(), raw)
+    if find_user(session, data["email"]) is not None:
+        raise InputError({"email": [f"There is already an account for {data['email']}."]})
+    user = User(email=data["email"], name=data["name"], password_hash=hash_password(data["password"]),
+                roles=_known_roles(roles), email_verified_at=now or utcnow(), created_at=now or utcnow())
+    session.add(user)
+    session.flush()
+    return user
+
+
+def verification_mail(user: User) -> Mail:
+    """The 'confirm your email address' message, with a link that lasts 3 days."""
+    link = url_for("accounts.verify", token=make_token("verify-email", {"u": str(user.id), "e": user.email}),
+                   _external=True)
+    return Mail(user.email, "Confirm your email address for Signpost", (
+        f"Hello {user.name},\n\n"
+        "Please confirm this is your email address by opening this link (it works for 3 days):\n\n"
+        f"{link}\n\n"
+        "If you did not create a Signpost account, you can ignore this message."
+    ))
+
+
+def _someone_tried_to_register(user: User) -> Mail:
+    return Mail(user.email, "Someone tried to register with your email address", (
+        f"Hello {user.name},\n\n"
+        "Someone, perhaps you, tried to create a Signpost account with this email address. "
+        "You already have an account, so nothing has changed.\n\n"
+        f"Sign in: {url_for('accounts.login', _external=True)}\n"
+        f"Forgotten your password? {url_for('accounts.reset_request', _external=True)}\n\n"
+        "If it was not you, you can ignore this message."
+    ))
+
+
+def verify_email(session: Session, token: str, now: datetime | None = None) -> User:
+    """Mark the address in a confirmation link as confirmed (again is fine)."""
+    data = read_token("verify-email", token, VERIFY_MAX_AGE) or {}
+    user = _user(session, data.get("u"))
+    if user is None or user.email != data.get("e"):
+        raise LinkError("This confirmation link has expired or is not complete.")
+    if user.email_verified_at is None:
+        user.email_verified_at = now or utcnow()
+        session.flush()
+    return user
+
+
+def authenticate(session: Session, raw: Mapping) -> User:
+    """The account whose email and password these are; the same refusal whether or not it exists."""
+    data = validate(LoginInput(), raw)
+    user = find_user(session, data["email"])
+    if not password_matches(user, data["password"]):
+        raise InputError({"_schema": [SIGN_IN_REFUSED]})
+    if user.disabled_at is not None:
+        raise InputError({"_schema": ["This account has been closed. Ask a Signpost administrator if you think this is wrong."]})
+    return user
+
+
+def request_password_reset(session: Session, email: str) -> list[Mail]:
+    """A reset link for the account at this address, if there is one that can sign in."""
+    user = find_user(session, email)
+    if user is None or user.disabled_at is not None:
+        return []
+    token = make_token("reset-password", {"u": str(user.id), "p": fingerprint(user.password_hash)})
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    return [Mail(user.email, "Reset your Signpost password", (
+        f"Hello {user.name},\n\n"
+        "Someone, perhaps you, asked to reset the password for your Signpost account. "
+        "To choose a new password, open this link within an hour (it works once):\n\n"
+        f"{link}\n\n"
+        "If it was not you, ignore this message: your password has not changed."
+    ))]
+
+
+def reset_link_user(session: Session, token: str) -> User:
+    """The account a reset link is for, unless it is forged, older than an hour or already used."""
+    data = read_token("reset-password", token, RESET_MAX_AGE) or {}
+    user = _user(session, data.get("u"))
+    if user is None or user.disabled_at is not None or fingerprint(user.password_hash) != data.get("p"):
+        raise LinkError("This password reset link has expired or has already been used.")
+    return user
+
+
+def reset_password(session: Session, token: str, raw: Mapping, now: datetime | None = None) -> User:
+    """Set a new password from a reset link; every other session of the account is signed out."""
+    user = reset_link_user(session, token)
+    data = validate(NewPasswordInput(email=user.email), raw)
+    user.password_hash = hash_password(data["password"])
+    user.session_version += 1
+    if user.email_verified_at is None:
+        user.email_verified_at = now or utcnow()  # the link reached the inbox: the address is real
+    session.flush()
+    return user
+
+
+def change_name(session: Session, user: User, raw: Mapping) -> User:
+    """Change the name shown to moderators and other editors."""
+    user.name = validate(NameInput(), raw)["name"]
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user: User, raw: Mapping) -> User:
+    """Change the password after checking the current one; other sessions are signed out."""
+    data = validate(ChangePasswordInput(email=user.email), raw)
+    if not password_matches(user, data["current_password"]):
+        raise InputError({"current_password": ["Your current password is not right."]})
+    user.password_hash = hash_password(data["password"])
+    user.session_version += 1
+    session.flush()
+    return user
+
+
+def request_email_change(session: Session, user: User, raw: Mapping) -> list[Mail]:
+    """Send a confirmation link to the new address; nothing changes until it is followed.
+
+    If the new address already has an account, its owner is told instead, and the answer is the same.
+    """
+    data = validate(ChangeEmailInput(), raw)
+    if not password_matches(user, data["email_password"]):
+        raise InputError({"email_password": ["Your current password is not right."]})
+    new_email = data["new_email"]
+    if new_email == user.email:
+        raise InputError({"new_email": ["That is already your email address."]})
+    notice = Mail(user.email, "Your Signpost email address is being changed", (
+        f"Hello {user.name},\n\n"
+        "Someone signed in to your Signpost account asked to change its email address. "
+        "It changes only when the link sent to the new address is followed.\n\n"
+        "If this was not you, reset your password now: "
+        f"{url_for('accounts.reset_request', _external=True)}"
+    ))
+    owner = find_user(session, new_email)
+    if owner is not None:
+        return [notice, Mail(owner.email, "Someone tried to use your email address on Signpost", (
+            f"Hello {owner.name},\n\n"
+            "Someone tried to move another Signpost account to this email address. "
+            "You already have an account here, so nothing has changed.\n\n"
+            "If you did not expect this, you can ignore this message."
+        ))]
+    token = make_token("change-email", {"u": str(user.id), "e": new_email, "o": fingerprint(user.email)})
+    link = url_for("accounts.confirm_email", token=token, _external=True)
+    return [notice, Mail(new_email, "Confirm your new email address for Signpost", (
+        f"Hello {user.name},\n\n"
+        "To use this address for your Signpost account, open this link within a day and confirm:\n\n"
+        f"{link}\n\n"
+        "If you did not ask for this, you can ignore this message."
+    ))]
+
+
+def email_change_for(session: Session, token: str) -> tuple[User, str]:
+    """The account and new address in an email change link, or LinkError."""
+    data = read_token("change-email", token, EMAIL_CHANGE_MAX_AGE) or {}
+    user = _user(session, data.get("u"))
+    if user is None or user.disabled_at is not None or fingerprint(user.email) != data.get("o") or not data.get("e"):
+        raise LinkError("This link to confirm a new email address has expired or has already been used.")
+    return user, data["e"]
+
+
+def confirm_email_change(session: Session, token: str, now: datetime | None = None) -> tuple[User, list[Mail]]:
+    """Move the account to the new, now confirmed, address; the old address is told."""
+    user, new_email = email_change_for(session, token)
+    if find_user(session, new_email) is not None:
+        raise LinkError(f"Another account now uses {new_email}, so this account cannot move to it.")
+    old_email = user.email
+    user.email = new_email
+    user.email_verified_at = now or utcnow()
+    session.flush()
+    return user, [Mail(old_email, "Your Signpost email address has changed", (
+        f"Hello {user.name},\n\n"
+        f"Your Signpost account now uses {new_email}. Sign in with that address from now on.\n\n"
+        "If you did not make this change, contact a Signpost administrator."
+    ))]
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """End every session of this account, on every device."""
+    user.session_version += 1
+    session.flush()
+
+
+def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) -> User:
+    """Replace an account's roles (administrators only)."""
+    require(actor, "user.manage")
+    user.roles = _known_roles(roles)
+    session.flush()
+    return user
+
+
+def edited_organisations(session: Session, user: User) -> list[Organisation]:
+    """The organisations this account edits, by name."""
+    return list(session.exec(
+        select(Organisation).join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id).order_by(Organisation.name)
+    ))
+
+
+def all_users(session: Session) -> list[User]:
+    """Every account, by email address."""
+    return list(session.exec(select(User).order_by(User.email)))
+
+
+def _known_roles(roles: Iterable[str]) -> list[str]:
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InputError({"roles": [f"'{r}' is not a role; use one of: {', '.join(ROLES)}." for r in unknown]})
+    return sorted(roles)
+
+
+def _user(session: Session, raw_id) -> User | None:
+    try:
+        return session.get(User, uuid.UUID(str(raw_id)))
+    except ValueError:
+        return None

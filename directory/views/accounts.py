@@ -1,0 +1,363 @@
+"""Accounts: register, confirm an address, sign in and out, reset a password, the account page.
+
+Answers never say whether an address has an account: registering a taken address and asking
+for a reset give the same page as any other address, and a failed sign-in says the same thing
+either way. Links sent by email carry signed tokens; their pages are never cached and send no
+Referer. Sign-in, reset and registration are rate limited.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from directory.auth import current_user, login_required, login_user, logout_user
+from directory.db import get_session
+from directory.extensions import limiter
+from directory.operations import InputError, validate
+from directory.operations import accounts as ops
+from directory.schemas.accounts import PASSWORD_MIN_LENGTH, EmailInput
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+# The client shortlist lives in the session cookie and holds nothing about a person: signing in keeps it.
+KEPT_ON_SIGN_IN = ("shortlist", "shortlist_link")
+PRIVATE = {"Cache-Control": "no-store"}
+LINK_PAGE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # the token is in the address
+_TOKEN_IN_PATH = re.compile(r"(/account/(?:verify|reset|email)/)[^\s/?#\"]+")
+
+
+class RedactLinkTokens(logging.Filter):
+    """Take the tokens out of emailed links in log lines, such as the web server's request log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_PATH.sub(r"\1[token]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_IN_PATH.sub(r"\1[token]", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+@bp.record_once
+def _redact_request_logs(_state) -> None:
+    server_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactLinkTokens) for f in server_log.filters):
+        server_log.addFilter(RedactLinkTokens())
+
+
+@bp.before_app_request
+def _forget_the_last_request() -> None:
+    # The signed-in user and the CSRF token are cached in g. When one app context outlives a
+    # request (a test holding a database session, a script), the next request must still see
+    # whoever its own cookie names, and a token that is in its own session.
+    for key in ("current_user", "current_actor", current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
+        g.pop(key, None)
+
+
+@bp.app_context_processor
+def _account_in_templates() -> dict:
+    return {"signed_in_user": _signed_in_user()}
+
+
+def _signed_in_user():
+    if not session.get("user_id"):
+        return None
+    try:
+        return current_user()
+    except SQLAlchemyError:  # an error page must still render when the database is the error
+        current_app.logger.exception("Could not load the signed-in user")
+        return None
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """A path on this site to go to after signing in; anything else (other sites, //host, \\) gives default."""
+    default = default or url_for("accounts.account")
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return default
+    if target.startswith("//") or "\\" in target or any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def _submitted_email() -> str:
+    """Rate-limit key: the address being signed in to, whichever computer is trying."""
+    return "sign-in:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _signed_in_post(view):
+    """For the account page's forms: anonymous visitors sign in, then come back to the account page."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        user = current_user()
+        if user is None:
+            return redirect(url_for("accounts.login", next=url_for("accounts.account")), code=303)
+        return view(user, *args, **kwargs)
+
+    return wrapper
+
+
+def _config():
+    return current_app.config["SIGNPOST"]
+
+
+def _check_email_page(kind: str, email: str):
+    return render_template("accounts/check_email.html", kind=kind, email=email), 200, PRIVATE
+
+
+def _link_problem(message: str, kind: str):
+    return render_template("accounts/link_problem.html", message=message, kind=kind), 400, LINK_PAGE
+
+
+# Registering and confirming an address
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    """Create an account; a confirmation link is emailed (the same answer for a taken address)."""
+    if request.method == "GET":
+        return _register_page({}, {})
+    db = get_session()
+    try:
+        mails = ops.register_user(db, request.form)
+        db.commit()
+    except InputError as exc:
+        return _register_page(exc.messages, request.form, 400)
+    except IntegrityError:  # the same address registered a moment ago, in another request
+        db.rollback()
+        return _check_email_page("register", (request.form.get("email") or "").strip().lower())
+    ops.send(_config(), mails)
+    return _check_email_page("register", mails[0].to)
+
+
+def _register_page(errors: dict, form, status: int = 200):
+    page = render_template("accounts/register.html", errors=errors, form=form, min_length=PASSWORD_MIN_LENGTH)
+    return page, status, PRIVATE
+
+
+@bp.get("/verify/<token>")
+def verify(token: str):
+    """Follow the link in the confirmation email."""
+    db = get_session()
+    try:
+        user = ops.verify_email(db, token)
+    except ops.LinkError as exc:
+        return _link_problem(str(exc), "verify")
+    db.commit()
+    flash("Thank you: your email address is confirmed.")
+    signed_in = current_user()
+    if signed_in is not None and signed_in.id == user.id:
+        return redirect(url_for("accounts.account"), code=303)
+    return redirect(url_for("accounts.login"), code=303)
+
+
+@bp.post("/verify")
+@limiter.limit("5 per hour")
+@_signed_in_post
+def resend_verification(user):
+    """Send the confirmation link again."""
+    if user.email_verified_at is None:
+        ops.send(_config(), [ops.verification_mail(user)])
+        flash(f"We have sent a new confirmation link to {user.email}.")
+    else:
+        flash("Your email address is already confirmed.")
+    return redirect(url_for("accounts.account"), code=303)
+
+
+# Signing in and out
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], key_func=_submitted_email)
+def login():
+    """Sign in with email and password, then go back where the visitor was."""
+    target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(target, code=303)
+        return _login_page({}, {}, target)
+    db = get_session()
+    try:
+        user = ops.authenticate(db, request.form)
+    except InputError as exc:
+        return _login_page(exc.messages, request.form, target, 400)
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
+    login_user(user)
+    session.update(kept)
+    db.commit()
+    if user.email_verified_at is None:
+        flash("Please confirm your email address: open the link we emailed you. "
+              "Until then you cannot claim or add organisations.")
+    return redirect(target, code=303)
+
+
+def _login_page(errors: dict, form, target: str, status: int = 200):
+    next_field = target if target != url_for("accounts.account") else ""
+    page = render_template("accounts/login.html", errors=errors, form=form, next=next_field)
+    return page, status, PRIVATE
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out of this browser."""
+    logout_user()
+    flash("You have signed out.")
+    return redirect(url_for("accounts.login"), code=303)
+
+
+# A forgotten password
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def reset_request():
+    """Ask for a reset link; the same answer whether or not the address has an account."""
+    if request.method == "GET":
+        return render_template("accounts/reset_request.html", errors={}, form={}), 200, PRIVATE
+    try:
+        email = validate(EmailInput(), request.form)["email"]
+    except InputError as exc:
+        return render_template("accounts/reset_request.html", errors=exc.messages, form=request.form), 400, PRIVATE
+    db = get_session()
+    mails = ops.request_password_reset(db, email)
+    db.commit()
+    ops.send(_config(), mails)
+    return _check_email_page("reset", email)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link (once, within an hour)."""
+    db = get_session()
+    try:
+        if request.method == "GET":
+            ops.reset_link_user(db, token)
+            return _reset_page(token, {})
+        ops.reset_password(db, token, request.form)
+    except ops.LinkError as exc:
+        return _link_problem(str(exc), "reset")
+    except InputError as exc:
+        return _reset_page(token, exc.messages, 400)
+    db.commit()
+    logout_user()
+    flash("Your password has been changed and you have been signed out everywhere. Sign in with your new password.")
+    return redirect(url_for("accounts.login"), code=303)
+
+
+def _reset_page(token: str, errors: dict, status: int = 200):
+    page = render_template("accounts/reset_password.html", token=token, errors=errors, min_length=PASSWORD_MIN_LENGTH)
+    return page, status, LINK_PAGE
+
+
+# The account page
+
+@bp.get("")
+@login_required
+def account():
+    """Name, email address, roles and organisations, with forms to change them."""
+    return _account_page(current_user())
+
+
+def _account_page(user, errors: dict | None = None, form=None, status: int = 200):
+    organisations = ops.edited_organisations(get_session(), user)
+    roles = [ops.ROLE_LABELS.get(role, role) for role in user.roles] + (["Organisation editor"] if organisations else [])
+    page = render_template(
+        "accounts/account.html",
+        user=user,
+        organisations=organisations,
+        roles=roles,
+        errors=errors or {},
+        form=form or {},
+        min_length=PASSWORD_MIN_LENGTH,
+    )
+    return page, status, PRIVATE
+
+
+@bp.post("/name")
+@_signed_in_post
+def change_name(user):
+    """Change the name shown to moderators and other editors."""
+    db = get_session()
+    try:
+        ops.change_name(db, user, request.form)
+    except InputError as exc:
+        return _account_page(user, exc.messages, request.form, 400)
+    db.commit()
+    flash("Your name has been changed.")
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@bp.post("/password")
+@limiter.limit("10 per hour")
+@_signed_in_post
+def change_password(user):
+    """Change the password; other devices are signed out, this one stays signed in."""
+    db = get_session()
+    try:
+        ops.change_password(db, user, request.form)
+    except InputError as exc:
+        return _account_page(user, exc.messages, request.form, 400)
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
+    login_user(user)  # with the new session version, so this browser stays signed in
+    session.update(kept)
+    db.commit()
+    flash("Your password has been changed. Any other devices have been signed out.")
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@bp.post("/email")
+@limiter.limit("10 per hour")
+@_signed_in_post
+def change_email(user):
+    """Ask to move the account to a new address: a link goes there, and nothing changes until it is followed."""
+    db = get_session()
+    try:
+        mails = ops.request_email_change(db, user, request.form)
+    except InputError as exc:
+        return _account_page(user, exc.messages, request.form, 400)
+    db.commit()
+    ops.send(_config(), mails)
+    flash(f"We have sent a link to {mails[-1].to}. Your email address will change when you open it.")
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Confirm a new email address from the link sent to it."""
+    db = get_session()
+    try:
+        if request.method == "GET":
+            user, new_email = ops.email_change_for(db, token)
+            page = render_template("accounts/confirm_email.html", token=token, user=user, new_email=new_email)
+            return page, 200, LINK_PAGE
+        user, mails = ops.confirm_email_change(db, token)
+        db.commit()
+    except ops.LinkError as exc:
+        return _link_problem(str(exc), "email")
+    except IntegrityError:  # another account took the address a moment ago
+        db.rollback()
+        return _link_problem("Another account now uses that address, so this account cannot move to it.", "email")
+    ops.send(_config(), mails)
+    flash(f"Your email address is now {user.email}.")
+    signed_in = current_user()
+    if signed_in is not None and signed_in.id == user.id:
+        return redirect(url_for("accounts.account"), code=303)
+    return redirect(url_for("accounts.login"), code=303)
+
+
+@bp.post("/sign-out-everywhere")
+@_signed_in_post
+def sign_out_everywhere(user):
+    """End every session of this account, this one included."""
+    db = get_session()
+    ops.sign_out_everywhere(db, user)
+    db.commit()
+    logout_user()
+    flash("You have been signed out on every device, including this one.")
+    return redirect(url_for("accounts.login"), code=303)

@@ -1,0 +1,379 @@
+"""Editors keep their listings true; moderators review changes, suggestions and reports, and keep history.
+
+Every write goes through directory.operations.moderation or .history, which check permissions:
+a refusal is a PermissionDenied (a 403 page) and nothing is written.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from marshmallow import ValidationError
+
+from directory.auth import current_actor, login_required
+from directory.db import get_session
+from directory.extensions import limiter
+from directory.mail import send_mail
+from directory.models import (
+    ChangeRequest,
+    Organisation,
+    ProblemReport,
+    Revision,
+    Service,
+    User,
+)
+from directory.operations import InputError
+from directory.operations.browse import organisation_venues
+from directory.operations.history import list_history, restore_revision
+from directory.operations.moderation import (
+    SENSITIVE,
+    archive_listing,
+    close_report,
+    confirm_service,
+    decide_change,
+    decision_notice,
+    diff,
+    editor_addresses,
+    moderation_queue,
+    my_listings,
+    one_line,
+    pending_changes,
+    service_snapshot,
+    submit_service_change,
+    suggest_edit,
+)
+from directory.operations.reports import KIND_LABELS
+from directory.operations.taxonomy import category_tree
+from directory.permissions import require
+from directory.presenters import (
+    DAY_NAMES,
+    FUNDING_LABELS,
+    GROUP_LABELS,
+    METHOD_LABELS,
+    ORDINALS,
+    REFERRAL_STATUS_LABELS,
+    ROUTE_LABELS,
+)
+from directory.schemas import manage as forms
+
+bp = Blueprint("manage", __name__)
+SOURCES = {
+    "editor": "Published by an editor", "moderator": "Published by a moderator", "restore": "Restored from an earlier version",
+    "import": "Imported", "system": "Signpost",
+}
+
+
+def _get_or_404(model, raw_id: str):
+    try:
+        record = get_session().get(model, uuid.UUID(raw_id))
+    except ValueError:
+        record = None
+    if record is None:
+        abort(404, description="That record does not exist. It may have been removed.")
+    return record
+
+
+@bp.get("/manage")
+@login_required
+def dashboard():
+    """The signed-in editor's organisations, their services and their changes waiting for review."""
+    actor = current_actor()
+    return render_template("manage/dashboard.html", listings=my_listings(get_session(), actor),
+                           is_moderator=actor.has("moderator"))
+
+
+# Editing services -------------------------------------------------------------------------------
+
+_FREQUENCIES = [("weekly", "Every week"), ("monthly", "Once a month")]
+_AREA_TYPES = [("local_authority", "Council area"), ("health_board", "Health board"), ("national", "Nation")]
+
+
+def _choices(locations) -> dict:
+    return {
+        "weekdays": list(DAY_NAMES.items()),
+        "frequencies": _FREQUENCIES,
+        "weeks": [(number, word.capitalize()) for number, word in ORDINALS.items()],
+        "months": [(number, calendar.month_name[number]) for number in range(1, 13)],
+        "routes": list(ROUTE_LABELS.items()),
+        "methods": [(key, label.replace("by ", "").capitalize()) for key, label in METHOD_LABELS.items()],
+        "area_types": _AREA_TYPES,
+        "venues": [(str(loc.id), (loc.name or "Venue") + (f", {loc.postcode}" if loc.postcode else "")) for loc in locations],
+    }
+
+
+def _targets(locations) -> dict:
+    """Where each error in the summary links to, for fields that are a group of controls."""
+    first_group = next(iter(GROUP_LABELS))
+    return {
+        "groups_served": f"groups_served-{first_group}", "categories": "categories", "base_version": "service-form",
+        "location_ids": f"location-{locations[0].id}" if locations else "venues",
+    }
+
+
+def _edit_page(organisation: Organisation, service: Service | None, form: forms.ServiceForm, *, errors=None,
+               base_version=None, archive_errors=None, status: int = 200):
+    db = get_session()
+    locations = organisation_venues(db, organisation)
+    return render_template(
+        "manage/edit.html", organisation=organisation, service=service, form=forms.with_blank_rows(form),
+        errors=errors or {}, archive_errors=archive_errors or {}, base_version=base_version, actor=current_actor(),
+        locations=locations, categories=category_tree(db), groups=GROUP_LABELS, label_for=forms.label_for,
+        pending=pending_changes(db, service.id) if service is not None else [], choices=_choices(locations),
+        targets=_targets(locations),
+    ), status
+
+
+def _submit(organisation: Organisation, service: Service | None):
+    db = get_session()
+    form = forms.read_service_form(request.form)
+    try:
+        base_version = int(request.form.get("base_version", ""))
+    except ValueError:
+        base_version = None
+    try:
+        outcome, record = submit_service_change(db, current_actor(), organisation, service, form.data, base_version)
+    except InputError as exc:
+        db.rollback()
+        errors = forms.form_errors(exc.messages, form)
+        stale = service is not None and "base_version" in errors
+        # After a clash, the form carries the live version so a deliberate second save goes through.
+        shown_version = service.version if stale else base_version
+        return _edit_page(organisation, service, form, errors=errors, base_version=shown_version,
+                          status=409 if stale else 400)
+    db.commit()
+    name = form.data.get("name") or (service.name if service else "the service")
+    if outcome == "published":
+        flash(f"Saved. The changes to “{name}” are live.")
+        return redirect(url_for("manage.edit_service", raw_id=record.target_id), code=303)
+    if outcome == "queued":
+        flash(f"Sent for review. A moderator will check the change to “{name}”; "
+              "the listing stays as it is until then, and you will get an email.")
+    else:
+        flash("Nothing was changed, so nothing was saved.")
+    return redirect(url_for("manage.dashboard"), code=303)
+
+
+@bp.route("/manage/organisations/<raw_id>/services/new", methods=["GET", "POST"])
+@login_required
+def new_service(raw_id: str):
+    """Add a service to an organisation the editor edits."""
+    organisation = _get_or_404(Organisation, raw_id)
+    require(current_actor(), "service.create", organisation)
+    if request.method == "POST":
+        return _submit(organisation, None)
+    return _edit_page(organisation, None, forms.form_values({}))
+
+
+def _editable_service(raw_id: str) -> Service:
+    service = _get_or_404(Service, raw_id)
+    require(current_actor(), "service.update", service)
+    if service.archived_at is not None:
+        abort(410, description=f"“{service.name}” has been archived, so it can no longer be edited.")
+    return service
+
+
+@bp.get("/manage/services/<raw_id>/edit")
+@login_required
+def edit_service(raw_id: str):
+    """One form with every fact about a service."""
+    service = _editable_service(raw_id)
+    form = forms.form_values(service_snapshot(service))
+    return _edit_page(service.organisation, service, form, base_version=service.version)
+
+
+@bp.post("/manage/services/<raw_id>/edit")
+@login_required
+def save_service(raw_id: str):
+    """Publish or queue the edit (organisation and id come from the URL, never the form)."""
+    service = _editable_service(raw_id)
+    return _submit(service.organisation, service)
+
+
+@bp.post("/manage/services/<raw_id>/confirm")
+@login_required
+def confirm(raw_id: str):
+    """'This listing is still correct' in one click."""
+    service = _editable_service(raw_id)
+    db = get_session()
+    confirm_service(db, current_actor(), service)
+    db.commit()
+    flash(f"Thank you. “{service.name}” now shows it was checked today.")
+    return redirect(url_for("manage.edit_service", raw_id=service.id), code=303)
+
+
+@bp.post("/manage/services/<raw_id>/archive")
+@login_required
+def archive(raw_id: str):
+    """Take a service out of the directory, with a reason."""
+    service = _editable_service(raw_id)
+    require(current_actor(), "service.archive", service)
+    db = get_session()
+    try:
+        reason = forms.ArchiveInput().load(request.form)["archive_reason"]
+        archive_listing(db, current_actor(), service, reason)
+    except (ValidationError, InputError) as exc:
+        db.rollback()
+        form = forms.form_values(service_snapshot(service))
+        return _edit_page(service.organisation, service, form, base_version=service.version,
+                          archive_errors=forms.form_errors(exc.messages, form), status=400)
+    db.commit()
+    flash(f"“{service.name}” has been archived and no longer appears in the directory.")
+    return redirect(url_for("manage.dashboard"), code=303)
+
+
+# Suggestions from anyone -----------------------------------------------------------------------
+
+@bp.post("/services/<raw_id>/suggest")
+@limiter.limit("5 per minute;20 per day")
+def suggest(raw_id: str):
+    """Anyone may suggest an edit; it goes to the moderators and the organisation's editors are told."""
+    service = _get_or_404(Service, raw_id)
+    if service.archived_at is not None:
+        abort(410, description=f"“{service.name}” has been removed from the directory.")
+    db = get_session()
+    try:
+        text = forms.SuggestionInput().load(request.form)["suggestion"]
+        change = suggest_edit(db, service, text, current_actor() if current_actor().kind == "user" else None)
+    except (ValidationError, InputError) as exc:
+        db.rollback()
+        return render_template("manage/suggest.html", suggest_page=True, service=service, errors=forms.form_errors(exc.messages, forms.ServiceForm({}, {})),
+                               form=request.form), 400
+    db.commit()
+    config = current_app.config["SIGNPOST"]
+    moderators = [a for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
+    link = url_for("manage.review", raw_id=change.id, _external=True)
+    body = (f"Someone suggested an edit to “{service.name}” ({service.organisation.name}) on Signpost:\n\n{text}\n\n"
+            f"Moderators can review it here: {link}\nEditors can update the listing under “Manage listings”.\n")
+    send_mail(config, editor_addresses(db, service.organisation_id) + [service.organisation.email or ""] + moderators,
+              f"Suggested edit: {one_line(service.name)}", body)
+    flash("Thank you. Your suggestion has been sent to the organisation and Signpost's moderators.")
+    return redirect(url_for("public.service", raw_id=service.id, _anchor="main"), code=303)
+
+
+# Moderation -------------------------------------------------------------------------------------
+
+@bp.get("/moderate/changes")
+@login_required
+def queue():
+    """Changes, suggestions and problem reports waiting for a moderator, oldest first."""
+    return render_template("moderate/queue.html", items=moderation_queue(get_session(), current_actor()),
+                           report_kinds=KIND_LABELS)
+
+
+def _value_names(venues: dict) -> dict:
+    """Words for the codes stored in a listing's rows, for the diff and history tables."""
+    return {
+        "weekday": DAY_NAMES, "route_type": ROUTE_LABELS, "method": METHOD_LABELS, "location_id": venues,
+        "status": {**REFERRAL_STATUS_LABELS, **FUNDING_LABELS}, "week_of_month": {str(k): v for k, v in ORDINALS.items()},
+        "area_type": dict(_AREA_TYPES), "frequency": dict(_FREQUENCIES),
+        "start_month": {str(n): calendar.month_name[n] for n in range(1, 13)},
+        "end_month": {str(n): calendar.month_name[n] for n in range(1, 13)},
+    }
+
+
+def _review_page(change: ChangeRequest, errors=None, form=None, status: int = 200):
+    db = get_session()
+    service = db.get(Service, change.target_id) if change.target_id else None
+    live = service_snapshot(service) if service is not None else {}
+    changes = diff(live, change.proposed) if change.kind in ("create", "update") else []
+    submitter = db.get(User, change.submitted_by) if change.submitted_by else None
+    decider = db.get(User, change.decided_by) if change.decided_by else None
+    organisation = db.get(Organisation, change.organisation_id) if change.organisation_id else None
+    venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in (organisation_venues(db, organisation) if organisation else [])}
+    return render_template(
+        "moderate/review.html", change=change, service=service, changes=changes, submitter=submitter, decider=decider,
+        organisation=organisation, names=_value_names(venues), errors=errors or {}, form=form or {}, label_for=forms.label_for,
+        child_labels=forms.CHILD_LABELS, sensitive=SENSITIVE, stale=service is not None and change.base_version not in (None, service.version),
+    ), status
+
+
+@bp.get("/moderate/changes/<raw_id>")
+@login_required
+def review(raw_id: str):
+    """A change field by field against the live listing, with approve and reject."""
+    change = _get_or_404(ChangeRequest, raw_id)
+    require(current_actor(), "change.decide", change)
+    return _review_page(change)
+
+
+@bp.post("/moderate/changes/<raw_id>")
+@login_required
+def decide(raw_id: str):
+    """Approve (publish) or reject with a note; the editor is emailed."""
+    change = _get_or_404(ChangeRequest, raw_id)
+    require(current_actor(), "change.decide", change)
+    db = get_session()
+    try:
+        decision = forms.DecisionInput().load(request.form)
+        decide_change(db, current_actor(), change, decision["decision"] == "approve", decision["note"])
+    except (ValidationError, InputError) as exc:
+        db.rollback()
+        return _review_page(change, forms.form_errors(exc.messages, forms.ServiceForm({}, {})), request.form, 400)
+    db.commit()
+    notice = decision_notice(db, change)
+    if notice:
+        send_mail(current_app.config["SIGNPOST"], *notice)
+    flash("Approved: the change is live." if change.status == "approved" else "Rejected: the editor has been told why.")
+    return redirect(url_for("manage.queue"), code=303)
+
+
+@bp.post("/moderate/reports/<raw_id>")
+@login_required
+def close(raw_id: str):
+    """Mark a problem report resolved or dismissed."""
+    report = _get_or_404(ProblemReport, raw_id)
+    db = get_session()
+    try:
+        close_report(db, current_actor(), report, request.form.get("status", ""))
+    except InputError as exc:
+        db.rollback()
+        flash(" ".join(forms.friendly(exc.messages)))
+        return redirect(url_for("manage.queue"), code=303)
+    db.commit()
+    flash(f"The report is marked {report.status}.")
+    return redirect(url_for("manage.queue"), code=303)
+
+
+def _history_page(service: Service, errors=None, status: int = 200):
+    db = get_session()
+    revisions = list_history(db, current_actor(), "service", service.id)
+    venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in organisation_venues(db, service.organisation)}
+    return render_template("moderate/history.html", service=service, revisions=revisions, errors=errors or {},
+                           label_for=forms.label_for, child_labels=forms.CHILD_LABELS, names=_value_names(venues),
+                           sources=SOURCES), status
+
+
+@bp.get("/moderate/services/<raw_id>/history")
+@login_required
+def history(raw_id: str):
+    """Every recorded change to a service, newest first, each restorable."""
+    return _history_page(_get_or_404(Service, raw_id))
+
+
+@bp.post("/moderate/revisions/<raw_id>/restore")
+@login_required
+def restore(raw_id: str):
+    """Publish an old version again (itself recorded in the history)."""
+    revision = _get_or_404(Revision, raw_id)
+    require(current_actor(), "history.restore", revision)
+    service = _get_or_404(Service, str(revision.target_id))
+    db = get_session()
+    try:
+        restore_revision(db, current_actor(), revision)
+    except InputError as exc:
+        db.rollback()
+        return _history_page(service, {"revision": forms.friendly(exc.messages)}, 400)
+    db.commit()
+    flash(f"Restored the version of “{service.name}” from {revision.changed_at:%d %B %Y at %H:%M}.")
+    return redirect(url_for("manage.history", raw_id=service.id), code=303)
