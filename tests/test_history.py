@@ -15,7 +15,11 @@ from directory.operations.history import list_history, restore_revision
 from directory.operations.moderation import service_snapshot, submit_service_change
 from directory.permissions import SYSTEM, PermissionDenied
 
-from .test_manage import (
+from .test_manage import (  # noqa: F401  (fixtures are used by name)
+    app,
+    signed_in,
+    template,
+    world,
     as_role,
     changed,
     copied_app,
@@ -27,27 +31,6 @@ from .test_manage import (
     service,
     token,
 )
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_template(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template):
-    return template[1]
-
-
-@pytest.fixture
-def app(template, tmp_path):
-    yield from copied_app(template, tmp_path)
-
-
-def signed_in(app, session, world, role):
-    client = app.test_client()
-    as_role(client, session, world, role)
-    return client
 
 
 def revisions(session) -> list[Revision]:

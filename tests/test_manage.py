@@ -106,6 +106,13 @@ def app(template, tmp_path):
     yield from copied_app(template, tmp_path)
 
 
+def signed_in(app, session, world, role):
+    """A test client signed in as role."""
+    client = app.test_client()
+    as_role(client, session, world, role)
+    return client
+
+
 # Helpers: sign in, read a form as a browser would, post it, and fingerprint the database --------
 
 def as_role(client, session, world: World, role: str) -> None:

@@ -21,7 +21,11 @@ from directory.operations.moderation import (
 from directory.operations.reports import report_problem
 from directory.permissions import SYSTEM
 
-from .test_manage import (
+from .test_manage import (  # noqa: F401  (fixtures are used by name)
+    app,
+    signed_in,
+    template,
+    world,
     as_role,
     changed,
     copied_app,
@@ -35,27 +39,6 @@ from .test_manage import (
     service,
     token,
 )
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_template(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template):
-    return template[1]
-
-
-@pytest.fixture
-def app(template, tmp_path):
-    yield from copied_app(template, tmp_path)
-
-
-def signed_in(app, session, world, role):
-    client = app.test_client()
-    as_role(client, session, world, role)
-    return client
 
 
 def queue_edit(app, session, world, role="editor", **values):
