@@ -83,7 +83,8 @@ def can(actor: Actor, action: str, obj: object | None = None) -> bool:
         return True
     if "member" in allowed and actor.verified and organisation_of(obj) in actor.organisation_ids:
         return True
-    return any(actor.has(role) for role in allowed if role not in ("member", "verified"))
+    # Roles count only once the account's address is confirmed.
+    return actor.verified and any(actor.has(role) for role in allowed if role not in ("member", "verified"))
 
 
 def require(actor: Actor, action: str, obj: object | None = None) -> None:

@@ -123,3 +123,11 @@ def test_a_venue_without_a_postcode_uses_the_geocoder_only_when_switched_on(sess
     assert venue.latitude is None  # off by default: no network
     place_location(session, venue, SimpleNamespace(GEOCODER="nominatim", GEOCODER_USER_AGENT="t", GEOCODER_DOMAIN="d"))
     assert (venue.latitude, venue.longitude, venue.geocode_source) == (53.72, -1.86, "geocoder")
+
+
+def test_roles_count_only_with_a_confirmed_address():
+    from directory.permissions import Actor, can
+
+    unconfirmed = Actor("user", "Lee", frozenset({"link_worker"}))
+    assert not can(unconfirmed, "contact.professional.view")
+    assert can(Actor("user", "Lee", frozenset({"link_worker"}), verified=True), "contact.professional.view")
