@@ -292,6 +292,8 @@ def run_size(size: int, folder: Path, args) -> SizeResult:
     console.print(f"{size:,}: {indexed:,} documents in {build_s:.0f} s ({documents_s:.0f} s loading), {index_mb:.1f} MB")
 
     queries = make_queries(gen, args.queries, today, categories, rng)
+    if not args.cold:
+        search.warm_up(app)  # what `signpost serve` does before taking requests
     results: dict[str, Timings] = {}
     with make_progress() as bar:
         task = bar.add_task(f"{size:,}: queries", total=len(queries))
@@ -411,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=20, help="edits timed from commit until searchable")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds of timed queries per type and size at most")
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--cold", action="store_true", help="skip the serving warm-up (search.warm_up) before timing")
     parser.add_argument("--workdir", help="keep databases and indexes here (default: a temporary folder, removed)")
     parser.add_argument(
         "--profile", nargs="?", const="slowest", metavar="Q1,Q2,...",

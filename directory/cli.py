@@ -207,5 +207,8 @@ def serve(host: str, port: int) -> None:
         raise click.ClickException("The database needs migrating: run `signpost setup` first.")
     from werkzeug.serving import run_simple
 
+    from search import warm_up
+
+    warm_up(current_app._get_current_object())
     click.echo(f"Signpost is running on http://{host}:{port}/ (Ctrl-C to stop)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
