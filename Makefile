@@ -44,8 +44,17 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: browser accessibility tests will skip (apt-get install npm)"; \
 	fi
 
+# The suite on SQLite, then again on PostgreSQL when SIGNPOST_TEST_DATABASE_URL names a database
+# the tests may wipe. The PostgreSQL pass leaves out the browser tests (they drive the same pages
+# the PostgreSQL pass already requests) and the PostgreSQL-only tests (they ran in the first pass).
 test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$SIGNPOST_TEST_DATABASE_URL" ]; then \
+		echo "== The suite again on PostgreSQL (SIGNPOST_TEST_DB=postgres), without the browser tests =="; \
+		SIGNPOST_TEST_DB=postgres $(BIN)/python -m pytest -m "not browser and not postgres" $(PYTEST_ARGS); \
+	else \
+		echo "== PostgreSQL pass skipped: set SIGNPOST_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/signpost_test (a database the tests may wipe) to run the suite on PostgreSQL too =="; \
+	fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

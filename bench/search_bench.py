@@ -1,11 +1,13 @@
 """Search benchmark: synthetic GB directories, index build, query latency, edit-to-searchable.
 
     python bench/search_bench.py [--sizes 10000,100000] [--queries 200] [--edits 20] [--workdir DIR]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/signpost_bench] [--backends whoosh,postgres]
 
-For each size: generate a directory into a fresh SQLite database (Core bulk inserts), build the
-Whoosh index from it the way `signpost search rebuild` does, then time `search_services` for four
-query shapes against the raw Whoosh search for the same terms, and time edits from commit until
-searchable. Prints Markdown tables on stdout; progress goes to stderr.
+For each size and backend: generate a directory into a fresh database (Core bulk inserts; SQLite
+for Whoosh, a new PostgreSQL database named <--postgres database>_<size> for the PostgreSQL
+backend), build the index the way `signpost search rebuild` does, then time `search_services` for
+the same four query shapes on every backend (against the raw Whoosh search for the same terms),
+and time edits from commit until searchable. Prints Markdown tables on stdout; progress on stderr.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 from whoosh import query as wq
@@ -69,8 +73,8 @@ QUERY_TYPES = {
     "Q3": "a category within 2 km, no keywords",
     "Q4": "keywords within 25 km + free + age 70 + self-referral",
 }
-TARGET_P95_MS = {10_000: 20.0, 100_000: 150.0}
-TARGET_RATIO = {10_000: 1.5}
+TARGET_P95_MS = {("whoosh", 10_000): 20.0, ("whoosh", 100_000): 150.0, ("postgres", 100_000): 30.0}
+TARGET_RATIO = {("whoosh", 10_000): 1.5}
 TARGET_EDIT_S = 1.0
 
 
@@ -86,6 +90,7 @@ class Timings:
 
 @dataclass
 class SizeResult:
+    backend_name: str
     size: int
     rows: dict
     generate_s: float
@@ -103,6 +108,10 @@ class SizeResult:
     def build_rate(self) -> float:
         return self.indexed / (self.documents_s + self.whoosh_s)
 
+    @property
+    def label(self) -> str:
+        return f"{self.size:,} {self.backend_name}"
+
 
 def p95(values: list[float]) -> float:
     """Nearest-rank 95th percentile."""
@@ -118,8 +127,18 @@ def make_progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
 
 
-def folder_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 1e6
+def index_mb(backend) -> float:
+    """The index's size on disk: Whoosh's folder, or the PostgreSQL search tables with their indexes."""
+    if hasattr(backend, "path"):
+        folder = backend.path.resolve()
+        return sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6
+    from search.postgres_backend import SCHEMA
+
+    with backend.engine.connect() as conn:
+        return float(conn.execute(text(
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relkind = 'r'"
+        ), {"schema": SCHEMA}).scalar()) / 1e6
 
 
 # -- queries ------------------------------------------------------------------------------------
@@ -158,12 +177,13 @@ def run_raw(searcher, whoosh_query) -> list[str]:
 
 def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int, budget_s: float) -> Timings:
     """Median-ready latencies; stops early once `budget_s` is spent, so slow sizes stay bounded."""
-    searcher = backend.searcher()
-    raws = [raw_query(searcher, q) for q in queries]
+    searcher = backend.searcher() if hasattr(backend, "searcher") else None  # raw figures: Whoosh only
+    raws = [raw_query(searcher, q) if searcher else None for q in queries]
     for q, r in list(zip(queries, raws))[:warmup]:
         with sessionmaker() as session:
             search_services(session, q, backend)
-        run_raw(searcher, r)
+        if searcher:
+            run_raw(searcher, r)
     timings = Timings()
     began = time.perf_counter()
     for q, r in zip(queries, raws):
@@ -178,9 +198,10 @@ def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int,
         start = time.perf_counter()
         backend.query(q)
         timings.backend.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        run_raw(searcher, r)
-        timings.raw.append((time.perf_counter() - start) * 1000)
+        if searcher:
+            start = time.perf_counter()
+            run_raw(searcher, r)
+            timings.raw.append((time.perf_counter() - start) * 1000)
     return timings
 
 
@@ -245,10 +266,31 @@ def time_edits(sessionmaker, backend, count: int, today: date, rng: random.Rando
 # -- one size -----------------------------------------------------------------------------------
 
 
-def run_size(size: int, folder: Path, args) -> SizeResult:
-    today = date.today()
+def bench_app(backend_name: str, size: int, folder: Path, args):
+    """A fresh app for one backend and size: SQLite for Whoosh, a new PostgreSQL database otherwise."""
+    settings = {"ENV": "testing", "INSTANCE_DIR": str(folder / backend_name), "SECRET_KEY": "x", "SEARCH_BACKEND": backend_name}
+    if backend_name == "postgres":
+        if not args.postgres:
+            raise SystemExit("--backends postgres needs --postgres postgresql+psycopg://user@host/name")
+        settings["DATABASE_URL"] = fresh_postgres_database(args.postgres, size)
+    return create_app(settings)
+
+
+def fresh_postgres_database(url: str, size: int) -> str:
+    """Create (or re-create) the database <name>_<size> beside the one url names; returns its url."""
+    base = make_url(url)
+    name = f"{base.database}_{size}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def run_size(size: int, folder: Path, args, backend_name: str, today: date) -> SizeResult:
     rng = random.Random(args.seed + 1)
-    app = create_app({"ENV": "testing", "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "x"})
+    app = bench_app(backend_name, size, folder, args)
     database = get_db(app)
     sync = search.get_search(app)
     backend = sync.backend
@@ -259,18 +301,18 @@ def run_size(size: int, folder: Path, args) -> SizeResult:
     if missing:
         raise SystemExit(f"Taxonomy has categories the generator has no words for: {missing}")
 
-    gen = Generator(args.seed, today)
+    gen = Generator(args.seed, today)  # the same seed: every backend gets the same directory
     start = time.perf_counter()
     with make_progress() as bar:
-        task = bar.add_task(f"{size:,}: generating services", total=size)
+        task = bar.add_task(f"{size:,} {backend_name}: generating services", total=size)
         rows = gen.write(database.engine, size, categories, lambda n: bar.advance(task, n))
     generate_s = time.perf_counter() - start
 
     # Build as `signpost search rebuild` does (search.maintenance), timing the database side
-    # (loading services, making documents) apart from the Whoosh side.
+    # (loading services, making documents) apart from the backend's side.
     documents_s = 0.0
     with make_progress() as bar, database.sessionmaker() as session:
-        task = bar.add_task(f"{size:,}: building index", total=size)
+        task = bar.add_task(f"{size:,} {backend_name}: building index", total=size)
         source = all_documents(session, lambda: bar.advance(task))
 
         def timed():
@@ -287,16 +329,15 @@ def run_size(size: int, folder: Path, args) -> SizeResult:
         indexed = backend.rebuild(timed())
         build_s = time.perf_counter() - start
     sync.drain()
-    whoosh_s = build_s - documents_s
-    index_mb = folder_mb(backend.path.resolve())
-    console.print(f"{size:,}: {indexed:,} documents in {build_s:.0f} s ({documents_s:.0f} s loading), {index_mb:.1f} MB")
+    size_mb = index_mb(backend)
+    console.print(f"{size:,} {backend_name}: {indexed:,} documents in {build_s:.0f} s ({documents_s:.0f} s loading), {size_mb:.1f} MB")
 
-    queries = make_queries(gen, args.queries, today, categories, rng)
+    queries = make_queries(gen, args.queries, today, categories, rng)  # the same queries for every backend
     if not args.cold:
         search.warm_up(app)  # what `signpost serve` does before taking requests
     results: dict[str, Timings] = {}
     with make_progress() as bar:
-        task = bar.add_task(f"{size:,}: queries", total=len(queries))
+        task = bar.add_task(f"{size:,} {backend_name}: queries", total=len(queries))
         for name, qs in queries.items():
             results[name] = time_queries(database.sessionmaker, backend, qs, min(20, len(qs)), args.budget)
             bar.advance(task)
@@ -309,12 +350,12 @@ def run_size(size: int, folder: Path, args) -> SizeResult:
         for name in wanted:
             if name not in queries:
                 raise SystemExit(f"--profile: {name!r} is not one of {', '.join(QUERY_TYPES)}")
-            console.print(f"{size:,}: profiling {name}")
+            console.print(f"{size:,} {backend_name}: profiling {name}")
             profiles[name] = profile_queries(database.sessionmaker, backend, queries[name])
 
     edit_commit, edit_searchable, polls = time_edits(database.sessionmaker, backend, args.edits, today, rng)
     database.engine.dispose()
-    return SizeResult(size, rows, generate_s, documents_s, whoosh_s, indexed, index_mb, results, edit_commit, edit_searchable, polls, profiles)
+    return SizeResult(backend_name, size, rows, generate_s, documents_s, build_s - documents_s, indexed, size_mb, results, edit_commit, edit_searchable, polls, profiles)
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -328,55 +369,56 @@ def report(results: list[SizeResult], args) -> str:
     lines = ["## Search benchmark", ""]
     lines.append(
         f"{date.today().isoformat()}; {os.cpu_count()} cores ({_cpu()}); Python {platform.python_version()}; "
-        f"SQLite {sqlite3.sqlite_version}; {_whoosh()}; up to {args.queries} queries per type after 20 warm-up (at most {args.budget:g} s each); {args.edits} edits; seed {args.seed}."
+        f"SQLite {sqlite3.sqlite_version}; {_whoosh()}; {_postgres(args)}up to {args.queries} queries per type after 20 warm-up (at most {args.budget:g} s each); {args.edits} edits; seed {args.seed}."
     )
-    lines += ["", "Median / p95 in ms; build rate is documents per second for the whole rebuild (database load + Whoosh).", ""]
-    lines.append("| services | build docs/s | index MB | Q1 keywords | Q2 keywords + 5 km, nearest | Q3 category + 2 km | Q4 keywords + 25 km + free + age + self-ref | edit commit → searchable |")
+    lines += ["", "Median / p95 in ms; build rate is documents per second for the whole rebuild (database load + index build).", ""]
+    lines.append("| services, backend | build docs/s | index MB | Q1 keywords | Q2 keywords + 5 km, nearest | Q3 category + 2 km | Q4 keywords + 25 km + free + age + self-ref | edit commit → searchable |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for r in results:
         cells = [ms(r.queries[k].signpost) for k in QUERY_TYPES]
-        lines.append(f"| {r.size:,} | {r.build_rate:,.0f} | {r.index_mb:.1f} | " + " | ".join(cells) + f" | {ms(r.edit_searchable_ms)} |")
+        lines.append(f"| {r.label} | {r.build_rate:,.0f} | {r.index_mb:.1f} | " + " | ".join(cells) + f" | {ms(r.edit_searchable_ms)} |")
     lines += [
         "",
         "Signpost's overhead over the raw Whoosh query (same index terms, `searcher.search(..., limit=20)`). "
         "`backend.query` is Signpost's search work (filters, exact distances, facets, ranking); "
         "`search_services` adds loading the page's rows from the database and explaining each. "
-        "Ratios are median / median.",
+        "Ratios are median / median (Whoosh only).",
         "",
     ]
-    lines.append("| services | query | queries | mean matches | search_services | backend.query | raw Whoosh | search ratio | end-to-end ratio |")
+    lines.append("| services, backend | query | queries | mean matches | search_services | backend.query | raw Whoosh | search ratio | end-to-end ratio |")
     lines.append("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         for k, t in r.queries.items():
+            raw = [ms(t.raw), f"{median(t.backend) / median(t.raw):.1f}", f"{median(t.signpost) / median(t.raw):.1f}"] if t.raw else ["—"] * 3
             lines.append(
-                f"| {r.size:,} | {k} | {len(t.signpost)} | {statistics.fmean(t.totals):,.0f} | {ms(t.signpost)} | {ms(t.backend)} | {ms(t.raw)} | "
-                f"{median(t.backend) / median(t.raw):.1f} | {median(t.signpost) / median(t.raw):.1f} |"
+                f"| {r.label} | {k} | {len(t.signpost)} | {statistics.fmean(t.totals):,.0f} | {ms(t.signpost)} | {ms(t.backend)} | "
+                + " | ".join(raw) + " |"
             )
-    lines += ["", "| services | generate + insert s | rebuild: load + documents s | rebuild: Whoosh s (docs/s) | edit: commit incl. index write, ms | searches until found |", "|---|---|---|---|---|---|"]
+    lines += ["", "| services, backend | generate + insert s | rebuild: load + documents s | rebuild: index s (docs/s) | edit: commit incl. index write, ms | searches until found |", "|---|---|---|---|---|---|"]
     for r in results:
         lines.append(
-            f"| {r.size:,} | {r.generate_s:.0f} | {r.documents_s:.0f} | {r.whoosh_s:.0f} ({r.indexed / r.whoosh_s:,.0f}) | "
+            f"| {r.label} | {r.generate_s:.0f} | {r.documents_s:.0f} | {r.whoosh_s:.0f} ({r.indexed / r.whoosh_s:,.0f}) | "
             f"{ms(r.edit_commit_ms)} | {max(r.edit_polls)} at most |"
         )
     lines += ["", "### Targets", ""]
     for r in results:
-        limit = TARGET_P95_MS.get(r.size)
+        limit = TARGET_P95_MS.get((r.backend_name, r.size))
         if limit is not None:
             worst = max(r.queries, key=lambda k: p95(r.queries[k].signpost))
             value = p95(r.queries[worst].signpost)
-            lines.append(f"- {r.size:,}: every p95 ≤ {limit:g} ms: {'met' if value <= limit else 'MISSED'} (worst {worst} {value:.1f} ms)")
-        ratio_limit = TARGET_RATIO.get(r.size)
+            lines.append(f"- {r.label}: every p95 ≤ {limit:g} ms: {'met' if value <= limit else 'MISSED'} (worst {worst} {value:.1f} ms)")
+        ratio_limit = TARGET_RATIO.get((r.backend_name, r.size))
         if ratio_limit is not None:
             for label, pick in (("search", lambda t: t.backend), ("end-to-end", lambda t: t.signpost)):
                 ratios = {k: median(pick(t)) / median(t.raw) for k, t in r.queries.items()}
                 worst = max(ratios, key=ratios.get)
                 ok = ratios[worst] <= ratio_limit
-                lines.append(f"- {r.size:,}: {label} overhead ratio ≤ {ratio_limit:g}: {'met' if ok else 'MISSED'} (worst {worst} {ratios[worst]:.1f})")
+                lines.append(f"- {r.label}: {label} overhead ratio ≤ {ratio_limit:g}: {'met' if ok else 'MISSED'} (worst {worst} {ratios[worst]:.1f})")
         value = p95(r.edit_searchable_ms) / 1000
-        lines.append(f"- {r.size:,}: edit searchable within {TARGET_EDIT_S:g} s: {'met' if value <= TARGET_EDIT_S else 'MISSED'} (p95 {value * 1000:.0f} ms)")
+        lines.append(f"- {r.label}: edit searchable within {TARGET_EDIT_S:g} s: {'met' if value <= TARGET_EDIT_S else 'MISSED'} (p95 {value * 1000:.0f} ms)")
     for r in results:
         for name, text in r.profiles.items():
-            heading = f"### cProfile of search_services at {r.size:,}: {name} ({QUERY_TYPES[name]}), {len(r.queries[name].signpost)} queries"
+            heading = f"### cProfile of search_services at {r.label}: {name} ({QUERY_TYPES[name]}), {len(r.queries[name].signpost)} queries"
             lines += ["", heading, "", "```", *_trim(text.splitlines()), "```"]
     return "\n".join(lines)
 
@@ -393,6 +435,16 @@ def _cpu() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def _postgres(args) -> str:
+    if not args.postgres:
+        return ""
+    engine = create_engine(make_url(args.postgres).set(database="postgres"))
+    with engine.connect() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar()
+    engine.dispose()
+    return f"PostgreSQL {version.split()[0]} (default settings); "
 
 
 def _whoosh() -> str:
@@ -415,12 +467,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--cold", action="store_true", help="skip the serving warm-up (search.warm_up) before timing")
     parser.add_argument("--workdir", help="keep databases and indexes here (default: a temporary folder, removed)")
+    parser.add_argument("--backends", default="whoosh,postgres", help="comma-separated search backends to run (whoosh, postgres)")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("SIGNPOST_BENCH_DATABASE_URL"),
+        help="PostgreSQL server and database-name prefix for the postgres backend; <name>_<size> is dropped and re-created "
+        "(default: $SIGNPOST_BENCH_DATABASE_URL; without it, only Whoosh runs)",
+    )
     parser.add_argument(
         "--profile", nargs="?", const="slowest", metavar="Q1,Q2,...",
         help="after timing, cProfile search_services for these query types (default: the slowest by p95)",
     )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if "postgres" in backends and not args.postgres:
+        console.print("No --postgres URL (or SIGNPOST_BENCH_DATABASE_URL): running Whoosh only.")
+        backends.remove("postgres")
+    today = date.today()
 
     root = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="signpost-bench-"))
     results = []
@@ -430,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
             if folder.exists():
                 raise SystemExit(f"{folder} exists; choose another --workdir or remove it.")
             folder.mkdir(parents=True)
-            results.append(run_size(size, folder, args))
+            for backend_name in backends:
+                results.append(run_size(size, folder, args, backend_name, today))
     finally:
         if not args.workdir:
             shutil.rmtree(root, ignore_errors=True)

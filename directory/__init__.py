@@ -40,11 +40,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     search.init_app(app, database, config)
 
     from .extensions import init_extensions
+    from .api import register_api
     from .views import register_views
 
     from .cli import register_commands
 
     init_extensions(app)
     register_views(app)
+    register_api(app)
     register_commands(app)
     return app

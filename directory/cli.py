@@ -12,6 +12,9 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from directory import create_app, migrate
+from directory.cli_freshness import freshness
+from directory.cli_import import commands as import_commands
+from directory.cli_transfer import migrate_sqlite_to_postgres
 from directory.cli_users import users
 from directory.config import DATA_DIR, ConfigError
 from directory.db import get_db
@@ -37,13 +40,17 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Attach Signpost's commands to app.cli (the `signpost` command finds them there)."""
-    for command in (db, taxonomy, demo, setup, postcodes, search_group, serve, users):
+    for command in (db, taxonomy, demo, setup, postcodes, search_group, serve, users, *import_commands):
         app.cli.add_command(command)
+    app.cli.add_command(freshness)
 
 
 @click.group()
 def db() -> None:
     """Database schema."""
+
+
+db.add_command(migrate_sqlite_to_postgres)
 
 
 @db.command("upgrade")
@@ -200,15 +207,27 @@ def search_check(fix: bool) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=click.IntRange(1, 64), help="Serve with gunicorn and this many processes (production).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 32), help="Threads per gunicorn worker.")
+@click.option("--access-log", help="With --workers: write each request (with its time in ms) to this file, or - for stdout.")
 @with_appcontext
-def serve(host: str, port: int) -> None:
-    """Serve Signpost on HOST:PORT."""
+def serve(host: str, port: int, workers: int | None, threads: int, access_log: str | None) -> None:
+    """Serve Signpost on HOST:PORT (the development server, or gunicorn with --workers)."""
     if migrate.pending(get_db().engine):
         raise click.ClickException("The database needs migrating: run `signpost setup` first.")
+    app = current_app._get_current_object()
+    if workers:
+        from directory.serving import serve_with_workers
+
+        if workers > 1 and not app.config["SIGNPOST"].REDIS_URL:
+            click.echo("Note: each worker counts rate limits on its own; set SIGNPOST_REDIS_URL to share them.", err=True)
+        click.echo(f"Signpost is running on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
+        serve_with_workers(app, host, port, workers, threads, access_log)
+        return
     from werkzeug.serving import run_simple
 
     from search import warm_up
 
-    warm_up(current_app._get_current_object())
+    warm_up(app)
     click.echo(f"Signpost is running on http://{host}:{port}/ (Ctrl-C to stop)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    run_simple(host, port, app, threaded=True)

@@ -30,9 +30,12 @@ class Config:
     DATABASE_URL: str = ""  # default: sqlite:///<INSTANCE_DIR>/signpost.db
     INDEX_DIR: str = ""  # default: <INSTANCE_DIR>/index
     SEARCH_BACKEND: str = "whoosh"
+    ORUK_PREFIX: str = "/oruk"  # where the Open Referral UK feed is mounted
     SECRET_KEY: str = DEFAULT_SECRET_KEY
     DEFAULT_RADIUS_KM: float = 5.0
     PAGE_SIZE: int = 20
+    API_RATE_LIMIT: str = "60 per minute;1000 per hour"  # JSON API, per computer, without a token
+    API_TOKEN_RATE_LIMIT: str = "300 per minute;10000 per hour"  # JSON API, per personal token
     REDIS_URL: str = ""  # rate-limit counters shared by every process; memory when unset
     SMTP_HOST: str = ""  # unset: mail is written to <INSTANCE_DIR>/mail/ and logged
     SMTP_PORT: int = 587
@@ -45,6 +48,9 @@ class Config:
     GEOCODER_USER_AGENT: str = "signpost-directory"
     GEOCODER_DOMAIN: str = "nominatim.openstreetmap.org"
     MAP_TILES_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # its host is added to the CSP img-src
+    BASE_URL: str = "http://127.0.0.1:5000"  # where links in mail sent from the command line point
+    REVIEW_AFTER_DAYS: int = 183  # a listing not confirmed for this long needs review
+    STALE_AFTER_DAYS: int = 365  # ... and after this long is stale (ranked lower, labelled)
     MAP_ATTRIBUTION: str = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     extra: dict = field(default_factory=dict)
 
@@ -107,5 +113,10 @@ class Config:
             raise ConfigError(
                 f"SIGNPOST_DEFAULT_RADIUS_KM={self.DEFAULT_RADIUS_KM} must be between 0 and "
                 f"{MAX_RADIUS_KM:g} km."
+            )
+        if not 0 < self.REVIEW_AFTER_DAYS < self.STALE_AFTER_DAYS:
+            raise ConfigError(
+                f"SIGNPOST_REVIEW_AFTER_DAYS={self.REVIEW_AFTER_DAYS} must be more than 0 and less than "
+                f"SIGNPOST_STALE_AFTER_DAYS={self.STALE_AFTER_DAYS}."
             )
         return self

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import Markup
 
 from .config import ConfigError
 
@@ -22,6 +24,30 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Pages other sites may show in a frame (the embeddable widget). Everything else refuses framing.
+# Exempt a whole blueprint with allow_framing(bp), or one view with @frameable.
+FRAMEABLE_BLUEPRINTS: set[str] = set()
+FRAMEABLE_ENDPOINTS: set[str] = set()
+
+
+def allow_framing(blueprint) -> None:
+    """Let every page of a blueprint be shown in a frame on any site (for embeddable widgets)."""
+    FRAMEABLE_BLUEPRINTS.add(blueprint.name)
+
+
+def frameable(view):
+    """Decorator: let this one view be framed. Apply it under the route decorator."""
+    view.signpost_frameable = True
+    return view
+
+
+def _framing_allowed() -> bool:
+    if request.blueprint in FRAMEABLE_BLUEPRINTS or request.endpoint in FRAMEABLE_ENDPOINTS:
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "signpost_frameable", False))
+
+
 def init_extensions(app: Flask) -> None:
     """Register CSRF protection, rate limits and the security headers on every response."""
     config = app.config["SIGNPOST"]
@@ -30,7 +56,19 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_security_headers)
+    app.jinja_env.finalize = printable
     app.extensions["signpost.csp"] = content_security_policy(config.MAP_TILES_URL)
+
+
+# Control characters (other than tab and line breaks) are never written into a page, whatever was typed or stored.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def printable(value):
+    """Jinja's finalize: every {{ value }} without control characters (Markup stays Markup)."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return type(value)(_CONTROL.sub("", value)) if isinstance(value, Markup) else _CONTROL.sub("", value)
+    return value
 
 
 def content_security_policy(map_tiles_url: str) -> str:
@@ -61,6 +99,9 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if request.endpoint != "static":
+    if _framing_allowed():
+        response.headers["Content-Security-Policy"] = response.headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", "frame-ancestors *")
+    elif request.endpoint != "static":
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response

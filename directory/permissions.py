@@ -31,6 +31,9 @@ class Actor:
         return role in self.roles or "admin" in self.roles
 
 
+# Referral routes only a professional can use: their contact details are for link workers and moderators.
+PROFESSIONAL_ROUTES = ("professional", "gp", "link_worker")
+
 SYSTEM = Actor("system", "Signpost")
 ANONYMOUS = Actor("anonymous", "public")
 
@@ -54,10 +57,19 @@ RULES: dict[str, tuple[str, ...]] = {
     "report.view": MODERATORS,
     "history.view": MODERATORS,
     "history.restore": MODERATORS,
+    "freshness.view": MODERATORS,
     "user.manage": (),  # admins only
     "taxonomy.update": (),
+    "import.run": (),  # imports: admins only
     # professional-only contact details
     "contact.professional.view": ("link_worker", "moderator"),
+    # archiving venues and organisations; only moderators bring anything back
+    "location.archive": ("member", "moderator"),
+    "organisation.archive": ("member", "moderator"),
+    "listing.unarchive": MODERATORS,
+    # the moderators' and administrators' landing page; the organisations list is admins only
+    "admin.view": MODERATORS,
+    "organisation.manage": (),
 }
 
 
@@ -91,3 +103,8 @@ def require(actor: Actor, action: str, obj: object | None = None) -> None:
     """Raise PermissionDenied unless can(actor, action, obj)."""
     if not can(actor, action, obj):
         raise PermissionDenied(f"{actor.name} may not {action.replace('.', ' ')}.")
+
+
+def route_contact_visible(actor: Actor, route_type: str) -> bool:
+    """Whether this actor may see how to contact a referral route of this type."""
+    return route_type not in PROFESSIONAL_ROUTES or can(actor, "contact.professional.view")

@@ -72,6 +72,18 @@ def next_season_start(seasons: Iterable[SeasonWindow], day: date) -> date | None
     return min(starts) if starts else None
 
 
+def previous_season_start(seasons: Iterable[SeasonWindow], day: date) -> date | None:
+    """The last day on or before day when a season began (None when there are no seasons)."""
+    starts = []
+    for w in seasons:
+        for year in (day.year, day.year - 1):
+            start = _safe_date(year, w.start_month, w.start_day)
+            if start <= day:
+                starts.append(start)
+                break
+    return max(starts) if starts else None
+
+
 def next_session(
     rules: Iterable[SessionRule], seasons: Iterable[SeasonWindow], today: date, horizon_days: int = 62
 ) -> tuple[date, SessionRule] | None:

@@ -7,11 +7,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
-from directory.models import Service, ServiceAtLocation
+from directory.freshness import Policy
+from directory.models import Service
+from directory.operations.freshness import policy_for
 
 from .backend import Near, SearchBackend, SearchHits, SearchQuery
 from .explain import Explanation, explain
@@ -49,18 +51,22 @@ class SearchPage:
         return self.query.offset // self.query.limit + 1
 
 
-def make_backend(name: str, index_dir: str) -> SearchBackend:
-    """The configured backend."""
+def make_backend(name: str, index_dir: str, engine=None) -> SearchBackend:
+    """The configured backend: Whoosh files under index_dir, or tables in the database behind engine."""
     if name == "whoosh":
         from .whoosh_backend import WhooshBackend
 
         return WhooshBackend(index_dir)
-    raise ValueError(f"SIGNPOST_SEARCH_BACKEND={name!r} is not a search backend Signpost has (use whoosh).")
+    if name == "postgres":
+        from .postgres_backend import PostgresBackend
+
+        return PostgresBackend(engine)
+    raise ValueError(f"SIGNPOST_SEARCH_BACKEND={name!r} is not a search backend Signpost has (use whoosh or postgres).")
 
 
 def init_app(app: Flask, database, config) -> IndexSync:
     """Create the app's backend and hook it to the app's sessions."""
-    backend = make_backend(config.SEARCH_BACKEND, config.INDEX_DIR)
+    backend = make_backend(config.SEARCH_BACKEND, config.INDEX_DIR, database.engine)
     sync = IndexSync(database.sessionmaker, backend, Path(config.INDEX_DIR).with_name("index-pending.txt"))
     sync.install()
     app.extensions["signpost.search"] = sync
@@ -92,20 +98,20 @@ def search_services(session: Session, query: SearchQuery, backend: SearchBackend
     hits: SearchHits = backend.query(query)
     rows = {}
     if hits.ids:
-        statement = (
-            select(Service)
-            .where(Service.id.in_([uuid.UUID(i) for i in hits.ids]))
-            .options(
-                joinedload(Service.organisation),
-                selectinload(Service.referral_routes),
-                selectinload(Service.schedules),
-                selectinload(Service.seasons),
-                selectinload(Service.funding),
-                selectinload(Service.areas),
-                selectinload(Service.location_links).selectinload(ServiceAtLocation.location),
-            )
-        )
+        # What the result list shows and explains, and no more: each relationship is one query.
+        options = [
+            joinedload(Service.organisation),
+            selectinload(Service.referral_routes),
+            selectinload(Service.schedules),
+            selectinload(Service.seasons),
+            selectinload(Service.funding),
+            selectinload(Service.flags),
+        ]
+        if hits.covers_area:  # "covers your area" names the areas
+            options.append(selectinload(Service.areas))
+        statement = select(Service).where(Service.id.in_([uuid.UUID(i) for i in hits.ids])).options(*options)
         rows = {str(s.id): s for s in session.exec(statement)}
+    policy = _policy()
     results = []
     for doc_id in hits.ids:
         service = rows.get(doc_id)
@@ -113,6 +119,9 @@ def search_services(session: Session, query: SearchQuery, backend: SearchBackend
             continue
         distance = hits.distances.get(doc_id)
         covers = doc_id in hits.covers_area
-        results.append(Result(service, distance, covers, explain(service, query.today, distance, covers)))
+        results.append(Result(service, distance, covers, explain(service, query.today, distance, covers, policy=policy)))
     return SearchPage(query, results, hits.total, hits.facets, hits.suggestion)
 
+
+def _policy() -> Policy:
+    return policy_for(current_app.config["SIGNPOST"]) if has_app_context() else Policy()

@@ -8,6 +8,14 @@ from datetime import date
 from typing import Iterable
 
 ORDERS = ("best", "nearest", "verified", "name")
+FLAGS = ("free", "wheelchair", "accepting", "self_referral")
+# Best match: relevance times these factors, the same for every backend.
+STALE_FACTOR = 0.6  # stale listings rank lower, never vanish
+FAR_FACTOR = 0.5  # the weight of a result at the edge of the radius, relative to one next door
+
+
+class IndexBusy(RuntimeError):
+    """Another process held the index writer for longer than we wait."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,10 @@ class SearchBackend(ABC):
     @abstractmethod
     def rebuild(self, documents: Iterable[dict], progress=None) -> int:
         """Build a fresh index from documents and swap it in; searches keep working meanwhile."""
+
+    @abstractmethod
+    def generation(self) -> str:
+        """Which build of the index is live; it changes on every rebuild."""
 
     @abstractmethod
     def stamps(self) -> dict[str, str]:

@@ -26,6 +26,7 @@ def load_services(session: Session, ids: Iterable[uuid.UUID] | None = None) -> l
         selectinload(Service.schedules),
         selectinload(Service.seasons),
         selectinload(Service.terms),
+        selectinload(Service.flags),
     )
     if ids is not None:
         query = query.where(Service.id.in_(list(ids)))
@@ -58,20 +59,26 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
     ]
     categories = sorted({code for term in service.terms for code in paths.get(term.id, [term.code])})
     routes = service.referral_routes
-    doc = {
-        "id": str(service.id),
-        "name": service.name,
-        "text": "\n".join(
+    # Sections let a backend weight where a word was found (the name counts most); `text` is
+    # all of them, for backends that weight only the name.
+    sections = {
+        "summary": service.summary or "",
+        "description": service.description or "",
+        "organisation": service.organisation.name,
+        "categories": " ".join(term.name for term in service.terms),
+        "eligibility": "\n".join(
             part for part in (
-                service.summary,
-                service.description,
-                service.organisation.name,
-                " ".join(term.name for term in service.terms),
                 service.eligibility_criteria,
                 " ".join(service.circumstances),
                 " ".join(GROUP_LABELS.get(g, g) for g in service.groups_served),
             ) if part
         ),
+    }
+    doc = {
+        "id": str(service.id),
+        "name": service.name,
+        "text": "\n".join(part for part in sections.values() if part),
+        "sections": sections,
         "organisation_id": str(service.organisation_id),
         "status": service.status,
         "categories": categories,
@@ -92,6 +99,7 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         ),
         "seasons": sorted([s.start_month, s.start_day, s.end_month, s.end_day] for s in service.seasons),
         "verified_at": _iso(service.last_verified_at),
+        "freshness": sorted(flag.code for flag in service.flags),  # stored flags: dead_link, stale, ...
         "name_sort": service.name.casefold(),
     }
     doc["stamp"] = hashlib.sha1(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()

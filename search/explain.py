@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from directory import presenters
-from directory.freshness import listing_warnings
+from directory.freshness import CODES, EVIDENCE_CODES, Flag, Policy, assess, listing_facts
 from directory.models import Service
 from directory.timetable import in_season, next_season_start, next_session
 
@@ -22,9 +22,18 @@ class Explanation:
     verified: str
     warnings: list[str] = field(default_factory=list)
     out_of_season: bool = False
+    flags: list[Flag] = field(default_factory=list)
 
 
-def explain(service: Service, today: date, distance: float | None, covers_area: bool, place_label: str = "") -> Explanation:
+def current_flags(service: Service, today: date, policy: Policy = Policy()) -> list[Flag]:
+    """The listing's flags today: its own dates read now, and the evidence `freshness run` stored."""
+    flags = assess(listing_facts(service), today, policy)
+    stored = [Flag(s.code, s.reason, s.since, s.urgent) for s in service.flags if s.code in EVIDENCE_CODES]
+    return sorted(flags + stored, key=lambda f: CODES.index(f.code))
+
+
+def explain(service: Service, today: date, distance: float | None, covers_area: bool, place_label: str = "",
+            policy: Policy = Policy()) -> Explanation:
     """Explain one result for a search made today."""
     if distance is not None:
         where = f"{presenters.km(distance)} away"
@@ -56,10 +65,6 @@ def explain(service: Service, today: date, distance: float | None, covers_area: 
         verified = f"Checked {presenters.ago(service.last_verified_at, today)} {how}".strip()
     else:
         verified = "Never checked"
-    warnings = [
-        w.text for w in listing_warnings(status=service.status, last_verified=service.last_verified_at, funding=service.funding, today=today)
-    ]
-    if service.status == "temporarily_closed" and service.expected_reopening:
-        reopens = service.expected_reopening
-        warnings = [f"Temporarily closed, expected to reopen on {reopens.day} {reopens:%B %Y}" if w == "Temporarily closed" else w for w in warnings]
-    return Explanation(where, when, referral, presenters.describe_cost(service), verified, warnings, out_of_season)
+    flags = current_flags(service, today, policy)
+    warnings = [f.reason for f in flags if f.code != "out_of_season"]  # "When" already says so
+    return Explanation(where, when, referral, presenters.describe_cost(service), verified, warnings, out_of_season, flags)

@@ -29,13 +29,23 @@ from directory.models import (
     ServiceTaxonomy,
     TaxonomyTerm,
 )
+from directory.models.freshness import ServiceFlag
 
 from .backend import SearchBackend
 from .documents import is_indexed, load_services, service_document, term_paths
 
 log = logging.getLogger(__name__)
 KEY = "signpost.search.changed"
-CHILDREN = (Funding, ReferralRoute, Schedule, Season, ServiceArea, ServiceAtLocation, ServiceTaxonomy)
+# Set in a session's info to queue its changes for a later drain() instead of indexing at each
+# commit: a bulk import indexes once at the end rather than writing a segment per batch.
+DEFER = "signpost.search.defer"
+CHILDREN = (Funding, ReferralRoute, Schedule, Season, ServiceArea, ServiceAtLocation, ServiceTaxonomy, ServiceFlag)
+
+
+def mark_changed(session: Session, service_ids: Iterable[uuid.UUID]) -> None:
+    """Note services written without the ORM (bulk inserts): they are indexed after commit like any change."""
+    changed = session.info.setdefault(KEY, {"service": set(), "location": set(), "organisation": set(), "term": set()})
+    changed["service"].update(service_ids)
 
 
 class IndexSync:
@@ -73,7 +83,11 @@ class IndexSync:
     def _after_commit(self, session: Session) -> None:
         changed = session.info.pop(KEY, None)
         if changed and any(changed.values()):
-            self.sync(changed)
+            if session.info.get(DEFER):
+                with self.sessionmaker() as other:
+                    self._queue(affected_services(other, changed))
+            else:
+                self.sync(changed)
 
     def sync(self, changed: dict) -> None:
         """Index the services affected by these changes (and anything left pending)."""

@@ -21,29 +21,24 @@ from itertools import chain
 from pathlib import Path
 from typing import Iterable
 
-from whoosh import columns, fields, index, scoring
+from whoosh import collectors, columns, fields, index
 from whoosh import query as wq
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
+from directory.freshness import DEMOTING_CODES
 from directory.geography import distance_km
 from directory.models.common import HIDDEN_STATUSES
-from directory.timetable import Window, in_season, next_session
 
 from . import geo
-from .backend import SearchBackend, SearchHits, SearchQuery
+from .backend import FAR_FACTOR, FLAGS, STALE_FACTOR, IndexBusy, SearchBackend, SearchHits, SearchQuery
 from .keywords import Unit, load_synonyms, parse_keywords
+from .timing import matches_timing
 
 log = logging.getLogger(__name__)
-FLAGS = ("free", "wheelchair", "accepting", "self_referral")
 FLAG_BITS = {flag: 1 << i for i, flag in enumerate(FLAGS)}
-STALE_FACTOR = 0.6  # stale listings rank lower, never vanish
-FAR_FACTOR = 0.5  # the weight of a result at the edge of the radius, relative to one next door
-
-
-class IndexBusy(RuntimeError):
-    """Another process held the index writer for longer than we wait."""
+DEMOTED_BIT = 1 << len(FLAGS)  # a stored freshness flag (stale, dead link, reported closed) ranks it lower
 
 
 def make_schema() -> fields.Schema:
@@ -94,7 +89,7 @@ def whoosh_fields(doc: dict) -> dict:
         "groups": " ".join(doc["groups"]),
         "languages": " ".join(doc["languages"]),
         "routes": " ".join(doc["routes"]),
-        "flags": sum(FLAG_BITS[f] for f in flags),
+        "flags": sum(FLAG_BITS[f] for f in flags) | (DEMOTED_BIT if DEMOTING_CODES & set(doc.get("freshness", ())) else 0),
         "syn": " ".join(sorted(load_synonyms().groups_in(f"{doc['name']}\n{doc['text']}"))),
         "cells": " ".join(cells),
         "areas": " ".join(doc["areas"]),
@@ -228,6 +223,10 @@ class WhooshBackend(SearchBackend):
             if folder.is_dir() and folder not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
 
+    def generation(self) -> str:
+        """The live generation folder's name."""
+        return self._live_dir().name
+
     def stamps(self) -> dict[str, str]:
         """Every indexed id and its stamp."""
         return {f["id"]: f["stamp"] for f in self.searcher().all_stored_fields()}
@@ -247,8 +246,15 @@ class WhooshBackend(SearchBackend):
         if units and text_q is None:  # nothing typed survived analysis (only stop words)
             units = []
         restrict = _restrict_query(q)
-        parts = [p for p in (restrict, text_q) if p is not None]
-        if parts:
+        scores: dict[int, float] = {}
+        if q.order == "best" and text_q is not None:
+            # One pass scores every match; filters ride along at zero weight, so Whoosh intersects
+            # them with the text instead of scoring text matches they would drop.
+            scored = text_q if restrict is None else wq.And([text_q, wq.ConstantScoreQuery(restrict, 0.0)])
+            scores = _score_all(searcher, scored)
+            matched = set(scores)
+        elif restrict is not None or text_q is not None:
+            parts = [p for p in (restrict, text_q) if p is not None]
             matched = set(searcher.docs_for_query(parts[0] if len(parts) == 1 else wq.And(parts)))
         else:
             matched = view.all_docs()
@@ -273,7 +279,7 @@ class WhooshBackend(SearchBackend):
         if not matched:  # an empty filter set would mean "no filter" to Whoosh
             return hits
         hits.facets = view.facet_counts(matched)
-        page = self._rank(view, q, text_q, restrict, matched, distances)
+        page = self._rank(view, q, scores, matched, distances)
         ids = {d: searcher.stored_fields(d)["id"] for d in page}
         hits.ids = [ids[d] for d in page]
         hits.distances = {ids[d]: distances[d] for d in page if d in distances}
@@ -301,27 +307,27 @@ class WhooshBackend(SearchBackend):
                 keep.add(d)
         return keep
 
-    def _rank(self, view: "_View", q: SearchQuery, text_q, restrict, matched: set, distances: dict) -> list[int]:
+    def _rank(self, view: "_View", q: SearchQuery, scores: dict, matched: set, distances: dict) -> list[int]:
+        """The page's documents in order; `scores` holds text relevance when ranking by best match."""
         wanted = q.offset + q.limit
         verified = view.column("verified")
+        flags = view.column("flags")
         stale_before = q.today.toordinal() - q.stale_days
+
+        def demoted(d: int) -> bool:
+            return verified[d] < stale_before or bool(flags[d] & DEMOTED_BIT)
 
         def factor(d: int) -> float:
             weight = 1.0
             if q.near is not None:
                 share = distances[d] / q.near.radius_km if d in distances else 1.0
                 weight = 1.0 - (1.0 - FAR_FACTOR) * min(share, 1.0)
-            if verified[d] < stale_before:
+            if demoted(d):
                 weight *= STALE_FACTOR
             return weight
 
-        if q.order == "best" and text_q is not None:
-            # Score only the intersection: the filters ride along at zero weight, so Whoosh skips
-            # whatever they exclude instead of scoring every text match and dropping it later.
-            scored = text_q if restrict is None else wq.And([text_q, wq.ConstantScoreQuery(restrict, 0.0)])
-            blended = Searcher(view.reader, weighting=_Blended(factor), closereader=False)
-            results = blended.search(scored, filter=matched, limit=wanted)
-            return [hit.docnum for hit in results][q.offset :]
+        if scores:
+            return _top_blended(scores, matched, factor, wanted)[q.offset :]
 
         names = view.column("name_sort")
         if q.order == "nearest" and q.near is not None:
@@ -331,7 +337,7 @@ class WhooshBackend(SearchBackend):
         elif q.order == "best" and q.near is not None:
             key = lambda d: (-factor(d), names[d])  # noqa: E731
         elif q.order == "best":
-            key = lambda d: (verified[d] < stale_before, names[d])  # noqa: E731
+            key = lambda d: (demoted(d), names[d])  # noqa: E731
         else:
             key = lambda d: names[d]  # noqa: E731
         return heapq.nsmallest(wanted, matched, key=key)[q.offset :]
@@ -374,46 +380,55 @@ class _View:
 
     def facet_counts(self, matched: set) -> dict[str, int]:
         """How many matched services carry each facet token (category, flag, language, group, route)."""
-        column, cache = self.column("facets"), self._tokens
-        missing = [d for d in matched if d not in cache]
-        if missing:
+        cache = self._tokens
+        if not matched <= cache.keys():
+            column = self.column("facets")
             with self._lock:
-                for d in missing:
+                for d in matched - cache.keys():
                     cache[d] = tuple(column[d].decode().split())
-        return dict(Counter(chain.from_iterable(cache[d] for d in matched)))
+        return dict(Counter(chain.from_iterable(map(cache.__getitem__, matched))))
 
 
-class _Blended(scoring.BM25F):
-    """BM25F relevance multiplied by a per-document factor (nearness, freshness): one score."""
+class _AllScores(collectors.ScoredCollector):
+    """Every match and its relevance, in one pass (Whoosh's own collectors sort or keep a top N)."""
 
-    def __init__(self, factor):
-        super().__init__()
-        self.factor = factor
+    def prepare(self, top_searcher, q, context):
+        super().prepare(top_searcher, q, context)
+        self.scores: dict[int, float] = {}
 
-    def scorer(self, searcher, fieldname, text, qf=1):
-        offset = 0
-        if searcher.parent is not None:
-            offset = searcher.parent()._offset_for_subsearcher(searcher)
-        return _BlendedScorer(super().scorer(searcher, fieldname, text, qf), self.factor, offset)
+    def collect_matches(self):
+        matcher, scores, offset = self.matcher, self.scores, self.offset
+        while matcher.is_active():
+            scores[offset + matcher.id()] = matcher.score()
+            matcher.next()
+
+    def results(self):
+        return self.scores
 
 
-class _BlendedScorer(scoring.BaseScorer):
-    def __init__(self, inner, factor, offset: int):
-        self.inner, self.factor, self.offset = inner, factor, offset
+def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int) -> list[int]:
+    """The `wanted` best of relevance x factor, highest first (ties: lower docnum).
 
-    # Factors never exceed 1, so the inner scorer's bounds stay upper bounds: Whoosh may still
-    # skip blocks that cannot reach the top of the page.
-    def supports_block_quality(self) -> bool:
-        return self.inner.supports_block_quality()
+    Factors never exceed 1, so once relevance alone falls below the page's worst blended score no
+    later document can reach the page: most factors are never computed.
+    """
+    page: list[tuple[float, int]] = []  # min-heap of (blended, -docnum)
+    for d in sorted(matched, key=lambda d: (-scores[d], d)):
+        if len(page) == wanted and scores[d] < page[0][0]:
+            break
+        item = (scores[d] * factor(d), -d)
+        if len(page) < wanted:
+            heapq.heappush(page, item)
+        elif item > page[0]:
+            heapq.heapreplace(page, item)
+    return [-d for _, d in sorted(page, reverse=True)]
 
-    def max_quality(self) -> float:
-        return self.inner.max_quality()
 
-    def block_quality(self, matcher) -> float:
-        return self.inner.block_quality(matcher)
-
-    def score(self, matcher) -> float:
-        return self.inner.score(matcher) * self.factor(matcher.id() + self.offset)
+def _score_all(searcher, q) -> dict[int, float]:
+    """BM25F relevance of every document matching `q`."""
+    collector = _AllScores()
+    searcher.search_with_collector(q, collector)
+    return collector.scores
 
 
 def _analysed(searcher, fieldname: str, words: tuple[str, ...]) -> list[str]:
@@ -462,29 +477,13 @@ def _restrict_query(q: SearchQuery):
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-class _Rule:
-    __slots__ = ("frequency", "weekday", "week_of_month", "valid_from", "valid_to")
-
-    def __init__(self, row):
-        self.frequency, self.weekday, self.week_of_month = row[0], row[1], row[2]
-        self.valid_from = date.fromisoformat(row[3]) if row[3] else None
-        self.valid_to = date.fromisoformat(row[4]) if row[4] else None
-
-
 def _timing_filter(column, matched: set, q: SearchQuery) -> set:
     keep = set()
     for d in matched:
         raw = column[d]
         schedules, seasons = json.loads(raw) if raw else ([], [])
-        windows = [Window(*s) for s in seasons]
-        rules = [_Rule(r) for r in schedules]
-        if q.in_season_on and not in_season(windows, q.in_season_on):
-            continue
-        if q.runs_on and next_session(rules, windows, q.runs_on, horizon_days=0) is None:
-            continue
-        if q.this_week and next_session(rules, windows, q.today, horizon_days=6) is None:
-            continue
-        keep.add(d)
+        if matches_timing(schedules, seasons, q):
+            keep.add(d)
     return keep
 
 

@@ -1,4 +1,8 @@
-"""Fixtures: an app on a fresh migrated SQLite database, its client, CLI runner and a session."""
+"""Fixtures: an app on a fresh migrated database, its client, CLI runner and a session.
+
+The database is a SQLite file per test, or with SIGNPOST_TEST_DB=postgres one PostgreSQL
+database (SIGNPOST_TEST_DATABASE_URL) migrated once and emptied after each test.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,24 @@ from directory.db import get_db
 from directory.operations.taxonomy import seed_taxonomy
 from directory.permissions import SYSTEM
 
+from .postgres_suite import PostgresSuite, selected
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 CODEPOINT_ZIP = SHARED / "data" / "codepo_gb.zip"
+POSTGRES = PostgresSuite(os.environ["SIGNPOST_TEST_DATABASE_URL"]) if selected() == "postgres" else None
 
 
 def make_app(tmp_path: Path, **overrides):
     """A testing app whose database and index live under tmp_path."""
     settings = {"ENV": "testing", "INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "test"}
+    on_suite_database = POSTGRES is not None and "DATABASE_URL" not in overrides
+    if on_suite_database:
+        settings["DATABASE_URL"] = POSTGRES.database_url()
     settings.update(overrides)
-    return create_app(settings)
+    app = create_app(settings)
+    if on_suite_database:
+        POSTGRES.track(get_db(app).engine)
+    return app
 
 
 def migrated_app(tmp_path: Path, **overrides):
@@ -67,6 +80,8 @@ def postgres_url():
     url = os.environ.get("SIGNPOST_TEST_DATABASE_URL")
     if not url:
         pytest.skip("PostgreSQL tests skipped: set SIGNPOST_TEST_DATABASE_URL (CI sets it).")
+    if POSTGRES is not None:
+        pytest.skip("PostgreSQL-only tests run in the SQLite pass: here the whole suite is on that database.")
     from sqlalchemy import create_engine
 
     engine = create_engine(url)
@@ -75,3 +90,39 @@ def postgres_url():
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return url
+
+
+_KEPT: dict[str, object] = {}  # test module -> the PostgreSQL snapshot of its module-scoped data
+
+
+def keep_for_module(module: str, app):
+    """Data a module-scoped fixture built: on PostgreSQL, put back before each of the module's tests
+    (tables are emptied after every test). On SQLite each such app has its own file: nothing to do."""
+    if POSTGRES is not None:
+        _KEPT[module] = POSTGRES.snapshot()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _empty_postgres_tables(request):
+    """On PostgreSQL, every test starts from empty tables (the schema is migrated once)."""
+    kept = _KEPT.get(request.module.__name__)
+    if kept is not None:
+        kept.restore()
+    yield
+    if POSTGRES is not None:
+        POSTGRES.clean(force=kept is not None)
+
+
+def snapshot_database():
+    """Rows to restore() before each test that copies a template; None on SQLite (copy the file)."""
+    return POSTGRES.snapshot() if POSTGRES is not None else None
+
+
+def pytest_report_header(config):
+    return f"test database: {'PostgreSQL (SIGNPOST_TEST_DB=postgres)' if POSTGRES else 'SQLite, a file per test'}"
+
+
+def pytest_runtest_setup(item):
+    if POSTGRES is not None and item.get_closest_marker("browser"):
+        pytest.skip("Browser tests run on SQLite only (the PostgreSQL pass covers the same pages without a browser).")

@@ -582,7 +582,7 @@ def test_the_web_servers_request_log_leaves_out_link_tokens(app, account, caplog
 ACCOUNT_POST_ROUTES = [
     "/account/email", "/account/email/token", "/account/login", "/account/logout", "/account/name",
     "/account/password", "/account/register", "/account/reset", "/account/reset/token",
-    "/account/sign-out-everywhere", "/account/verify",
+    "/account/sign-out-everywhere", "/account/verify", "/account/tokens", "/account/tokens/token/revoke",
 ]
 
 

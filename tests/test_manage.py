@@ -23,7 +23,7 @@ from directory.operations.reports import report_problem
 from directory.permissions import SYSTEM
 
 from . import factories
-from .conftest import make_app, migrated_app
+from .conftest import make_app, migrated_app, snapshot_database
 
 ROLES = ("anonymous", "unverified", "outsider", "editor", "trusted", "moderator", "admin")
 
@@ -80,12 +80,14 @@ def make_template(tmp_path_factory):
         world = build_world(session)
         session.close()
     get_db(app).engine.dispose()
-    return folder, world
+    return folder, world, snapshot_database()
 
 
 def copied_app(template, tmp_path):
     """An app on a fresh copy of the template's database and index (the index folder is a relative link)."""
     shutil.copytree(template[0] / "instance", tmp_path / "instance", symlinks=True)
+    if template[2] is not None:  # on PostgreSQL the rows are restored; on SQLite the file was copied
+        template[2].restore()
     app = make_app(tmp_path, MODERATOR_EMAILS="mods@signpost.example.org")
     yield app
     get_db(app).engine.dispose()

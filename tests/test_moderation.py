@@ -328,3 +328,15 @@ def test_a_name_with_a_line_break_cannot_inject_mail_headers(app, session, world
     assert decide(moderator, pending(session).id, "approve").status_code == 303
     [message] = sent_mail(app)
     assert message["Bcc"] is None and message["Subject"] == "Your change to Pantry Bcc: victim@example.org was approved"
+
+
+def test_marking_a_suggestion_done_says_so_rather_than_claiming_it_is_live(app, session, world):
+    public = app.test_client()
+    path = f"/services/{world.service_a}"
+    post(public, f"{path}/suggest", [("csrf_token", token(public, path)), ("suggestion", "Now on Tuesdays")])
+    change = pending(session)
+    moderator = signed_in(app, session, world, "moderator")
+    response = decide(moderator, change.id, "approve")
+    assert response.status_code == 303
+    page = moderator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Marked as done." in page and "the change is live" not in page

@@ -1,11 +1,10 @@
 """When services run: sessions, months, seasons across the new year."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 
-from directory.freshness import funding_warning, listing_warnings
 from directory.timetable import Window, in_season, next_season_start, next_session, runs_on
 
 
@@ -59,39 +58,3 @@ def test_next_session_skips_days_out_of_season():
     found = next_session([rule(weekday="WE")], [Window(12, 1, 12, 31)], date(2026, 11, 24))
     assert found[0] == date(2026, 12, 2)
     assert next_session([rule()], [SUMMER], date(2026, 11, 24), horizon_days=30) is None
-
-
-def funding(status, until=None):
-    return SimpleNamespace(status=status, funded_until=until)
-
-
-TODAY = date(2026, 11, 24)
-
-
-@pytest.mark.parametrize(
-    "items, code",
-    [
-        ([funding("funded", date(2027, 1, 23))], "funding_ending"),  # 60 days
-        ([funding("funded", date(2027, 1, 24))], None),  # 61 days
-        ([funding("funded", TODAY)], "funding_ending"),
-        ([funding("funded", date(2026, 11, 23))], "funding_ended"),
-        ([funding("ended")], "funding_ended"),
-        ([funding("funded")], None),
-        ([funding("unfunded")], None),
-        ([funding("ended", date(2026, 3, 31)), funding("funded", None)], None),
-    ],
-)
-def test_funding_warnings_at_their_boundaries(items, code):
-    warning = funding_warning(items, TODAY)
-    assert (warning.code if warning else None) == code
-
-
-def codes(days_since_verified):
-    moment = datetime(2026, 11, 24, 12, tzinfo=timezone.utc) - timedelta(days=days_since_verified)
-    return [w.code for w in listing_warnings(status="active", last_verified=moment, funding=[], today=TODAY)]
-
-
-def test_stale_after_a_year_and_review_after_six_months():
-    assert codes(182) == [] and codes(183) == ["needs_review"]
-    assert codes(364) == ["needs_review"] and codes(365) == ["stale"]
-    assert [w.code for w in listing_warnings(status="active", last_verified=None, funding=[], today=TODAY)] == ["stale"]

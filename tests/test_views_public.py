@@ -124,3 +124,38 @@ def test_service_page_warns_what_to_check_and_says_when_next(client, session):
     page = client.get(f"/services/{service.id}").get_data(as_text=True)
     assert "Check before you refer" in page and "Funding ended on 31 March 2026" in page
     assert "Never confirmed by anyone" in page
+
+
+@pytest.fixture
+def gp_only_contact(app, session):
+    org = factories.organisation(session, name="Eastend Wellbeing")
+    service = factories.service(
+        session,
+        org,
+        name="Social prescribing clinic",
+        referral_routes=[
+            {"route_type": "self_referral", "method": "phone", "contact": "0141 496 0101", "status": "accepting"},
+            {"route_type": "gp", "method": "email", "contact": "referrals@clinic.example", "status": "accepting",
+             "url": "https://clinic.example/refer"},
+        ],
+    )
+    session.commit()
+    return service
+
+
+@pytest.mark.parametrize("roles, shown", [((), False), (("link_worker",), True), (("moderator",), True)])
+def test_professional_referral_contacts_are_for_link_workers_and_moderators(client, session, gp_only_contact, roles, shown):
+    if roles:
+        factories.sign_in(client, factories.user(session, roles=roles))
+        session.commit()
+    page = client.get(f"/services/{gp_only_contact.id}").get_data(as_text=True)
+    assert "0141 496 0101" in page  # a self-referral number is for everyone
+    assert ("referrals@clinic.example" in page) is shown
+    assert ("https://clinic.example/refer" in page) is shown
+    assert ("shown to link workers and moderators" in page) is not shown
+
+
+def test_the_open_referral_feed_leaves_out_professional_contacts(client, gp_only_contact):
+    body = client.get(f"/oruk/services/{gp_only_contact.id}").get_json()
+    assert "0141 496 0101" in body["application_process"]
+    assert "referrals@clinic.example" not in str(body)

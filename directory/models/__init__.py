@@ -1,8 +1,11 @@
 """The directory's tables. Importing this module registers them all with SQLModel.metadata."""
 from .account import ChangeRequest, Claim, Invitation, Membership, Revision, User
+from .api_token import ApiToken
 from .common import utcnow
 from .feedback import ProblemReport, SavedShortlist
+from .freshness import EmailBounce, LinkCheck, ReviewReminder, ServiceFlag
 from .geography import Postcode
+from .imports import ImportRun
 from .location import Location, ServiceAtLocation
 from .organisation import Organisation
 from .service import (
@@ -17,6 +20,7 @@ from .service import (
 from .taxonomy import Taxonomy, TaxonomyTerm
 
 __all__ = [
+    "ApiToken",
     "ChangeRequest",
     "Claim",
     "Invitation",
@@ -24,6 +28,7 @@ __all__ = [
     "Revision",
     "User",
     "Funding",
+    "ImportRun",
     "Location",
     "Organisation",
     "Postcode",

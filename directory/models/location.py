@@ -40,6 +40,8 @@ class Location(Record, Sourced, table=True):
     travel_notes: str = Field(default="", sa_type=Text)
     accessibility: str = Field(default="", sa_type=Text)
     wheelchair_accessible: bool | None = None
+    # Raised on every published change: an edit based on an older version is refused.
+    version: int = Field(default=1, nullable=False)
 
     organisation: "Organisation" = Relationship(back_populates="locations")
     service_links: list["ServiceAtLocation"] = Relationship(back_populates="location")

@@ -23,6 +23,8 @@ class Organisation(Record, Verified, Sourced, table=True):
     charity_number: str | None = Field(default=None, max_length=20)
     company_number: str | None = Field(default=None, max_length=20)
     logo_url: str | None = Field(default=None, max_length=500)
+    # Raised on every published change: an edit based on an older version is refused.
+    version: int = Field(default=1, nullable=False)
 
     services: list["Service"] = Relationship(back_populates="organisation")
     locations: list["Location"] = Relationship(back_populates="organisation")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, JSON, Numeric, Text
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
 from .common import (
@@ -26,6 +27,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from .freshness import ServiceFlag
     from .location import ServiceAtLocation
     from .organisation import Organisation
     from .taxonomy import TaxonomyTerm
@@ -90,6 +92,13 @@ class Service(Record, Verified, Sourced, table=True):
     # Raised on every published change: an edit based on an older version is refused (optimistic locking).
     version: int = Field(default=1, nullable=False)
 
+    @declared_attr
+    def __mapper_args__(cls):
+        # Every UPDATE says "WHERE version = <the version this process read>", so of two processes
+        # saving the same listing at once the second matches no row (StaleDataError), never
+        # overwriting the first. Signpost raises the number itself, on published changes only.
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+
     # Anything an importer read that has no column of its own is kept here, not dropped.
     attributes: dict = Field(default_factory=dict, sa_type=JSON)
 
@@ -101,6 +110,8 @@ class Service(Record, Verified, Sourced, table=True):
     seasons: list["Season"] = Relationship(back_populates="service")
     funding: list["Funding"] = Relationship(back_populates="service")
     terms: list["TaxonomyTerm"] = Relationship(link_model=ServiceTaxonomy)
+    # Written only by `signpost freshness run` (directory/operations/freshness.py).
+    flags: list["ServiceFlag"] = Relationship(sa_relationship_kwargs={"viewonly": True})
 
 
 class Child(SQLModel):

@@ -262,10 +262,15 @@ def sign_out_everywhere(session: Session, user: User) -> None:
 
 
 def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) -> User:
-    """Replace an account's roles (administrators only)."""
+    """Replace an account's roles (administrators only); recorded in the account's history."""
+    from .history import record_revision
+
     require(actor, "user.manage")
+    before = {"roles": sorted(user.roles)}
     user.roles = _known_roles(roles)
     session.flush()
+    if before["roles"] != user.roles:
+        record_revision(session, actor, "user", user.id, before, {"roles": user.roles}, "admin")
     return user
 
 

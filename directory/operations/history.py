@@ -45,6 +45,10 @@ def restore_revision(db: Session, actor: Actor, revision: Revision, now: datetim
     from .moderation import diff, publish, service_snapshot
 
     require(actor, "history.restore", revision)
+    if revision.target_type in ("organisation", "location") and revision.snapshot:
+        from .organisations import restore_listing
+
+        return restore_listing(db, actor, revision, now)
     if revision.target_type != "service" or not revision.snapshot:
         raise InputError({"revision": ["Only a service's saved versions can be restored."]})
     service = db.get(Service, revision.target_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from directory.models import (
@@ -150,7 +151,10 @@ def submit_service_change(
     if service is not None and not changed:
         return "unchanged", None
     if publishes_at_once(actor, changed):
-        _, revision = publish(db, actor, organisation, service, proposed, _source(actor), now)
+        try:
+            _, revision = publish(db, actor, organisation, service, proposed, _source(actor), now)
+        except StaleDataError:  # another process saved it between our check and our write
+            raise InputError({"base_version": [STALE]}) from None
         return "published", revision
     change = ChangeRequest(
         target_type="service", target_id=service.id if service else None, organisation_id=organisation.id,
@@ -200,6 +204,10 @@ def publish(
 def decide_change(db: Session, actor: Actor, change: ChangeRequest, approve: bool, note: str, now: datetime | None = None):
     """Approve (publishing the proposed listing) or reject with a note; returns the Revision or None."""
     require(actor, "change.decide", change)
+    if change.kind == "merge":  # a possible duplicate from an import: decided in operations/imports.py
+        from .imports import decide_merge
+
+        return decide_merge(db, actor, change, "merge" if approve else "discard", note, now)
     now = now or utcnow()
     note = (note or "").strip()
     if change.status != "pending":
@@ -209,7 +217,11 @@ def decide_change(db: Session, actor: Actor, change: ChangeRequest, approve: boo
     if not approve and not note and change.kind in ("create", "update"):
         raise InputError({"note": ["Say why the change is rejected: the editor is sent this note."]})
     revision = None
-    if approve and change.kind in ("create", "update"):
+    if approve and change.kind in ("create", "update") and change.target_type in ("organisation", "location"):
+        from .organisations import approve_listing_change
+
+        revision = approve_listing_change(db, actor, change, now)
+    elif approve and change.kind in ("create", "update"):
         organisation = db.get(Organisation, change.organisation_id)
         service = db.get(Service, change.target_id) if change.target_id else None
         if change.target_id and (service is None or service.archived_at is not None):
@@ -230,15 +242,20 @@ def decision_notice(db: Session, change: ChangeRequest) -> tuple[list[str], str,
     submitter = db.get(User, change.submitted_by) if change.submitted_by else None
     if submitter is None or change.status == "pending":
         return None
-    service = db.get(Service, change.target_id) if change.target_id else None
-    name = one_line(service.name if service else change.proposed.get("name", "a new service"))
+    model = {"organisation": Organisation, "location": Location}.get(change.target_type, Service)
+    record = db.get(model, change.target_id) if change.target_id else None
+    name = one_line((record.name if record else None) or change.proposed.get("name") or "a new listing")
     verdict = "approved and is now live" if change.status == "approved" else "not approved"
+    new_organisation = change.target_type == "organisation" and change.kind == "create"
+    welcome = ("You now edit its listings: add its services and venues under “Manage listings”.\n"
+               if new_organisation and change.status == "approved" else
+               "You can see your listings and pending changes under “Manage listings” when you sign in.\n")
     body = (
-        f"Hello {submitter.name},\n\nYour change to “{name}” on Signpost was {verdict}.\n\n"
-        f"Note from the moderator: {change.note or '(none)'}\n\n"
-        "You can see your listings and pending changes under “Manage listings” when you sign in.\n"
+        f"Hello {submitter.name},\n\nYour {'proposed organisation' if new_organisation else 'change to'} “{name}” "
+        f"on Signpost was {verdict}.\n\nNote from the moderator: {change.note or '(none)'}\n\n{welcome}"
     )
-    return [submitter.email], f"Your change to {name} was {'approved' if change.status == 'approved' else 'not approved'}", body
+    what = f"Your proposed organisation {name}" if new_organisation else f"Your change to {name}"
+    return [submitter.email], f"{what} was {'approved' if change.status == 'approved' else 'not approved'}", body
 
 
 def one_line(text: str) -> str:
@@ -321,8 +338,8 @@ def moderation_queue(db: Session, actor: Actor) -> list[QueueItem]:
         Organisation.id.in_({c.organisation_id for c in changes} | {s.organisation_id for s in services.values()})))}
     items = []
     for change in changes:
-        service = services.get(change.target_id)
-        title = service.name if service else change.proposed.get("name", "New listing")
+        service = services.get(change.target_id) if change.target_type == "service" else None
+        title = service.name if service else change.proposed.get("name") or "Unnamed venue"
         items.append(QueueItem(change.kind, change.id, change.submitted_at, title,
                                organisations.get(change.organisation_id, ""), change))
     for report in reports:

@@ -31,12 +31,12 @@ def seed_taxonomy(session: Session, actor: Actor, tree: dict) -> int:
             term.name = item["name"]
             term.description = item.get("description", "")
             term.parent_id = parent.id if parent else None
-            session.add(term)
-            session.flush()
+            session.add(term)  # parents are added first, so one flush inserts them first
             written += 1
             write(item.get("children", []), term)
 
     write(tree["terms"], None)
+    session.flush()
     return written
 
 

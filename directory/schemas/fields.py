@@ -32,6 +32,10 @@ class OptionalString(CleanString):
         text = super()._deserialize(value, attr, data, **kwargs)
         return text or None
 
+    def _validate(self, value):
+        if value is not None:  # blank became None: nothing to check
+            super()._validate(value)
+
 
 class WebAddress(OptionalString):
     """A web address; 'www.example.org' is read as https://www.example.org."""

@@ -18,9 +18,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from directory.auth import current_user, login_required, login_user, logout_user
 from directory.db import get_session
+from directory.models import utcnow
 from directory.extensions import limiter
 from directory.operations import InputError, validate
 from directory.operations import accounts as ops
+from directory.operations import api_tokens
 from directory.schemas.accounts import PASSWORD_MIN_LENGTH, EmailInput
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -264,7 +266,7 @@ def account():
     return _account_page(current_user())
 
 
-def _account_page(user, errors: dict | None = None, form=None, status: int = 200):
+def _account_page(user, errors: dict | None = None, form=None, status: int = 200, new_token: str | None = None):
     organisations = ops.edited_organisations(get_session(), user)
     roles = [ops.ROLE_LABELS.get(role, role) for role in user.roles] + (["Organisation editor"] if organisations else [])
     page = render_template(
@@ -275,8 +277,40 @@ def _account_page(user, errors: dict | None = None, form=None, status: int = 200
         errors=errors or {},
         form=form or {},
         min_length=PASSWORD_MIN_LENGTH,
+        api_tokens=api_tokens.list_api_tokens(get_session(), user),
+        new_token=new_token,
+        token_status=functools.partial(api_tokens.status, now=utcnow()),
     )
     return page, status, PRIVATE
+
+
+@bp.post("/tokens")
+@limiter.limit("20 per hour")
+@_signed_in_post
+def create_api_token(user):
+    """A personal API token: its secret is on this page once, and never again (only its hash is kept)."""
+    db = get_session()
+    try:
+        form = {"name": request.form.get("token_name", ""), "expires_on": request.form.get("token_expires_on", "")}
+        _token, secret = api_tokens.create_api_token(db, user, form)
+    except InputError as exc:
+        return _account_page(user, {f"token_{k}": v for k, v in exc.messages.items()}, request.form, 400)
+    db.commit()
+    return _account_page(user, new_token=secret)
+
+
+@bp.post("/tokens/<token_id>/revoke")
+@_signed_in_post
+def revoke_api_token(user, token_id: str):
+    """Stop a token working at once."""
+    db = get_session()
+    try:
+        token = api_tokens.revoke_api_token(db, user, token_id)
+    except InputError as exc:
+        return _account_page(user, {"token_name": exc.messages["token"]}, status=404)
+    db.commit()
+    flash(f"The token “{token.name}” is revoked: it no longer works.")
+    return redirect(url_for("accounts.account", _anchor="api-tokens"), code=303)
 
 
 @bp.post("/name")

@@ -27,6 +27,7 @@ from directory.extensions import limiter
 from directory.mail import send_mail
 from directory.models import (
     ChangeRequest,
+    Location,
     Organisation,
     ProblemReport,
     Revision,
@@ -53,9 +54,10 @@ from directory.operations.moderation import (
     submit_service_change,
     suggest_edit,
 )
+from directory.operations.organisations import ALWAYS_REVIEWED, MODELS, listing_snapshot, my_proposals, target_type_of
 from directory.operations.reports import KIND_LABELS
 from directory.operations.taxonomy import category_tree
-from directory.permissions import require
+from directory.permissions import can, require
 from directory.presenters import (
     DAY_NAMES,
     FUNDING_LABELS,
@@ -66,6 +68,7 @@ from directory.presenters import (
     ROUTE_LABELS,
 )
 from directory.schemas import manage as forms
+from directory.schemas.organisations import labeller
 
 bp = Blueprint("manage", __name__)
 SOURCES = {
@@ -88,9 +91,11 @@ def _get_or_404(model, raw_id: str):
 @login_required
 def dashboard():
     """The signed-in editor's organisations, their services and their changes waiting for review."""
-    actor = current_actor()
-    return render_template("manage/dashboard.html", listings=my_listings(get_session(), actor),
-                           is_moderator=actor.has("moderator"))
+    actor, db = current_actor(), get_session()
+    listings = my_listings(db, actor)
+    venues = {organisation.id: organisation_venues(db, organisation) for organisation, _, _ in listings}
+    return render_template("manage/dashboard.html", listings=listings, venues=venues, proposals=my_proposals(db, actor),
+                           is_moderator=actor.has("moderator"), can_propose=can(actor, "organisation.create"))
 
 
 # Editing services -------------------------------------------------------------------------------
@@ -282,20 +287,48 @@ def _value_names(venues: dict) -> dict:
     }
 
 
+HISTORY = {"service": "manage.history", "organisation": "manage.organisation_history", "location": "manage.location_history"}
+PUBLIC = {"service": "public.service", "organisation": "public.organisation"}
+
+
+def _labels(target_type: str):
+    return forms.label_for if target_type == "service" else labeller(target_type)
+
+
 def _review_page(change: ChangeRequest, errors=None, form=None, status: int = 200):
     db = get_session()
-    service = db.get(Service, change.target_id) if change.target_id else None
-    live = service_snapshot(service) if service is not None else {}
+    model = MODELS.get(change.target_type, Service)
+    record = db.get(model, change.target_id) if change.target_id else None
+    live = listing_snapshot(record) if record is not None else {}
     changes = diff(live, change.proposed) if change.kind in ("create", "update") else []
     submitter = db.get(User, change.submitted_by) if change.submitted_by else None
     decider = db.get(User, change.decided_by) if change.decided_by else None
     organisation = db.get(Organisation, change.organisation_id) if change.organisation_id else None
     venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in (organisation_venues(db, organisation) if organisation else [])}
     return render_template(
-        "moderate/review.html", change=change, service=service, changes=changes, submitter=submitter, decider=decider,
-        organisation=organisation, names=_value_names(venues), errors=errors or {}, form=form or {}, label_for=forms.label_for,
-        child_labels=forms.CHILD_LABELS, sensitive=SENSITIVE, stale=service is not None and change.base_version not in (None, service.version),
+        "moderate/review.html", change=change, service=record, changes=changes, submitter=submitter, decider=decider,
+        organisation=organisation, names=_value_names(venues), errors=errors or {}, form=form or {},
+        label_for=_labels(change.target_type), child_labels=forms.CHILD_LABELS,
+        sensitive=SENSITIVE if change.target_type == "service" else ALWAYS_REVIEWED,
+        stale=record is not None and change.base_version not in (None, record.version),
+        what=TARGET_WORDS.get(change.target_type, change.target_type),
+        public_url=_public_url(change.target_type, record), history_url=_history_url(change.target_type, record),
     ), status
+
+
+TARGET_WORDS = {"service": "service", "organisation": "organisation", "location": "venue"}
+
+
+def _public_url(target_type: str, record) -> str | None:
+    if record is None:
+        return None
+    if target_type == "location":
+        return url_for("public.organisation", raw_id=record.organisation_id)
+    return url_for(PUBLIC[target_type], raw_id=record.id)
+
+
+def _history_url(target_type: str, record) -> str | None:
+    return url_for(HISTORY[target_type], raw_id=record.id) if record is not None and target_type in HISTORY else None
 
 
 @bp.get("/moderate/changes/<raw_id>")
@@ -324,8 +357,18 @@ def decide(raw_id: str):
     notice = decision_notice(db, change)
     if notice:
         send_mail(current_app.config["SIGNPOST"], *notice)
-    flash("Approved: the change is live." if change.status == "approved" else "Rejected: the editor has been told why.")
+    flash(_decision_message(change))
     return redirect(url_for("manage.queue"), code=303)
+
+
+def _decision_message(change: ChangeRequest) -> str:
+    if change.status != "approved":
+        return "Rejected: the editor has been told why." if change.kind in ("create", "update") else "Dismissed."
+    if change.kind in ("create", "update"):
+        return "Approved: the change is live."
+    if change.kind == "merge":
+        return "Merged into the existing listing."
+    return "Marked as done."  # a suggestion or a newsletter draft: the moderator edits the listing themselves
 
 
 @bp.post("/moderate/reports/<raw_id>")
@@ -345,13 +388,16 @@ def close(raw_id: str):
     return redirect(url_for("manage.queue"), code=303)
 
 
-def _history_page(service: Service, errors=None, status: int = 200):
+def _history_page(record, errors=None, status: int = 200):
     db = get_session()
-    revisions = list_history(db, current_actor(), "service", service.id)
-    venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in organisation_venues(db, service.organisation)}
-    return render_template("moderate/history.html", service=service, revisions=revisions, errors=errors or {},
-                           label_for=forms.label_for, child_labels=forms.CHILD_LABELS, names=_value_names(venues),
-                           sources=SOURCES), status
+    target_type = target_type_of(record)
+    revisions = list_history(db, current_actor(), target_type, record.id)
+    organisation = record if target_type == "organisation" else record.organisation
+    venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in organisation_venues(db, organisation)}
+    return render_template("moderate/history.html", listing=record, revisions=revisions, errors=errors or {},
+                           label_for=_labels(target_type), child_labels=forms.CHILD_LABELS, names=_value_names(venues),
+                           sources=SOURCES, what=TARGET_WORDS[target_type], kind=f"{target_type}s",
+                           public_url=_public_url(target_type, record)), status
 
 
 @bp.get("/moderate/services/<raw_id>/history")
@@ -361,19 +407,35 @@ def history(raw_id: str):
     return _history_page(_get_or_404(Service, raw_id))
 
 
+@bp.get("/moderate/organisations/<raw_id>/history")
+@login_required
+def organisation_history(raw_id: str):
+    """Every recorded change to an organisation's details, newest first, each restorable."""
+    return _history_page(_get_or_404(Organisation, raw_id))
+
+
+@bp.get("/moderate/locations/<raw_id>/history")
+@login_required
+def location_history(raw_id: str):
+    """Every recorded change to a venue, newest first, each restorable."""
+    return _history_page(_get_or_404(Location, raw_id))
+
+
 @bp.post("/moderate/revisions/<raw_id>/restore")
 @login_required
 def restore(raw_id: str):
     """Publish an old version again (itself recorded in the history)."""
     revision = _get_or_404(Revision, raw_id)
     require(current_actor(), "history.restore", revision)
-    service = _get_or_404(Service, str(revision.target_id))
+    if revision.target_type not in HISTORY:
+        abort(404, description="Only versions of services, organisations and venues can be restored.")
+    record = _get_or_404(MODELS[revision.target_type], str(revision.target_id))
     db = get_session()
     try:
         restore_revision(db, current_actor(), revision)
     except InputError as exc:
         db.rollback()
-        return _history_page(service, {"revision": forms.friendly(exc.messages)}, 400)
+        return _history_page(record, {"revision": forms.friendly(exc.messages)}, 400)
     db.commit()
-    flash(f"Restored the version of “{service.name}” from {revision.changed_at:%d %B %Y at %H:%M}.")
-    return redirect(url_for("manage.history", raw_id=service.id), code=303)
+    flash(f"Restored the version of “{record.name or 'the venue'}” from {revision.changed_at:%d %B %Y at %H:%M}.")
+    return redirect(url_for(HISTORY[revision.target_type], raw_id=record.id), code=303)

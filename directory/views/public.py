@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from directory.auth import current_actor
 from directory.db import get_session
 from directory.models import Organisation, Service
 from directory.extensions import limiter
 from directory.operations import browse
+from directory.operations.freshness import policy_for
 from directory.operations.moderation import editor_addresses
 from directory.operations.reports import KIND_LABELS, notify_report, report_problem
+from directory.permissions import route_contact_visible
 from directory.schemas.report import ProblemReportInput
 from search.explain import explain
 
@@ -45,14 +49,15 @@ def service(raw_id: str):
 
 
 def _service_page(record: Service, report_errors: dict | None = None, report_form=None) -> str:
-    if record.archived_at is not None:
+    if record.archived_at is not None or record.organisation.archived_at is not None:
         abort(410, description=f"“{record.name}” has been removed from the directory.")
     return render_template(
         "public/service.html",
         service=record,
         view=browse.service_view(get_session(), record),
-        explanation=explain(record, date.today(), None, False),
+        explanation=explain(record, date.today(), None, False, policy=policy_for(current_app.config["SIGNPOST"])),
         report_kinds=KIND_LABELS,
+        contact_visible=partial(route_contact_visible, current_actor()),
         report_errors=report_errors or {},
         report_form=report_form or {},
     )
@@ -79,6 +84,8 @@ def report(raw_id: str):
 def organisation(raw_id: str):
     """An organisation with its services and venues."""
     record = _get_or_404(Organisation, raw_id)
+    if record.archived_at is not None:
+        abort(410, description=f"“{record.name}” has been removed from the directory.")
     session = get_session()
     return render_template(
         "public/organisation.html",

@@ -38,7 +38,7 @@ def search():
     radius = args["radius"] or config.DEFAULT_RADIUS_KM
     page = None
     if not errors and _asked(args):
-        query = _query(args, place, radius, date.today(), config.PAGE_SIZE)
+        query = search_query(args, place, radius, date.today(), config.PAGE_SIZE)
         page = search_services(session, query)
     context = dict(
         args=args,
@@ -73,7 +73,8 @@ def _asked(args: dict) -> bool:
     ) or args["age"] is not None or args["when"] != "any"
 
 
-def _query(args: dict, place, radius: float, today: date, page_size: int) -> SearchQuery:
+def search_query(args: dict, place, radius: float, today: date, page_size: int) -> SearchQuery:
+    """The SearchQuery for validated SearchArgs (the search page and the JSON API ask the same way)."""
     near = None
     if place is not None:
         near = Near(place.latitude, place.longitude, radius, frozenset(geography.area_codes(place)))

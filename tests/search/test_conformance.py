@@ -149,6 +149,19 @@ def test_services_covering_the_area_are_included_and_marked(db, org):
     assert "Covers your area (Calderdale)" in [r.explanation.where for r in page.results]
 
 
+def test_keywords_over_a_wide_area_keep_exactly_the_radius_and_the_covered_areas(db, org):
+    for km in (5, 15, 29, 31, 60):
+        place_service(db, org, f"Walk {km} km", km_north=km, description="Walking.")
+    place_service(db, org, "Walk far, covering Calderdale", km_north=80, description="Walking.",
+                  areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}])
+    place_service(db, org, "Choir 1 km", km_north=1, description="Singing.")
+    db.commit()
+    page = ask(db, keywords="walking", near=near(radius=30, areas={CALDERDALE}), order="nearest")
+    assert names(page) == ["Walk 5 km", "Walk 15 km", "Walk 29 km", "Walk far, covering Calderdale"]
+    assert [round(r.distance_km or -1) for r in page.results] == [5, 15, 29, -1]
+    assert [r.covers_area for r in page.results] == [False, False, False, True]
+
+
 def test_a_point_service_also_covering_the_area_shows_its_distance(db, org):
     place_service(db, org, "Both", km_north=30, areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}])
     db.commit()
@@ -263,6 +276,18 @@ def test_stale_listings_rank_lower_but_are_labelled_not_hidden(db, org):
     page = ask(db, keywords="walking", near=near())
     assert names(page) == ["New walking group", "Old walking group"]
     assert any("Not confirmed for 16 months" in w for w in page.results[1].explanation.warnings)
+
+
+def test_a_stored_flag_such_as_a_dead_link_ranks_lower_but_is_not_hidden(db, org):
+    from directory.models.freshness import ServiceFlag
+
+    broken = place_service(db, org, "Riverside walking group", km_north=0.5, description="Walking.")
+    place_service(db, org, "Parkside walking group", km_north=0.6, description="Walking.")
+    db.commit()
+    assert names(ask(db, keywords="walking", near=near())) == ["Riverside walking group", "Parkside walking group"]
+    db.add(ServiceFlag(service_id=broken.id, code="dead_link", reason="The website has not answered since 1 May."))
+    db.commit()
+    assert names(ask(db, keywords="walking", near=near())) == ["Parkside walking group", "Riverside walking group"]
 
 
 def test_paging(db, org):

@@ -108,9 +108,9 @@ def test_check_finds_drift_and_fix_repairs_it(db, listing, search_app):
 def test_rebuild_swaps_in_a_fresh_index_with_the_same_results(db, listing, search_app):
     sync = get_search(search_app)
     before = names(ask(db, keywords="knit"))
-    old_generation = sync.backend.path.resolve()
+    old_generation = sync.backend.generation()
     assert rebuild_index(sync) == 1
-    assert sync.backend.path.resolve() != old_generation
+    assert sync.backend.generation() != old_generation
     assert names(ask(db, keywords="knit")) == before
     assert check_index(sync).ok
 
@@ -142,11 +142,11 @@ def test_searches_keep_working_during_a_rebuild(db, listing, search_app):
     assert totals and set(totals) == {61}
 
 
-def _edit_many(instance_dir: str, ids: list[str], tag: str) -> None:
+def _edit_many(settings: dict, ids: list[str], tag: str) -> None:
     from directory import create_app
     from directory.models import Service
 
-    app = create_app({"ENV": "testing", "INSTANCE_DIR": instance_dir, "SECRET_KEY": "x"})
+    app = create_app({"ENV": "testing", "SECRET_KEY": "x", **settings})
     with app.app_context():
         for service_id in ids:
             with get_db(app).unit_of_work() as session:
@@ -160,11 +160,12 @@ def test_two_processes_editing_at_once_lose_nothing(db, listing, search_app):
     services = [factories.service(db, org, name=f"Group {i:02d}") for i in range(40)]
     db.commit()
     ids = [str(s.id) for s in services]
-    instance = search_app.config["SIGNPOST"].INSTANCE_DIR
+    config = search_app.config["SIGNPOST"]
+    settings = {name: getattr(config, name) for name in ("INSTANCE_DIR", "DATABASE_URL", "SEARCH_BACKEND")}
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=_edit_many, args=(instance, ids[:20], "Red")),
-        context.Process(target=_edit_many, args=(instance, ids[20:], "Blue")),
+        context.Process(target=_edit_many, args=(settings, ids[:20], "Red")),
+        context.Process(target=_edit_many, args=(settings, ids[20:], "Blue")),
     ]
     for worker in workers:
         worker.start()
@@ -194,6 +195,15 @@ def test_an_unknown_backend_is_refused_clearly(tmp_path):
 
     with pytest.raises(ValueError, match="SIGNPOST_SEARCH_BACKEND"):
         make_app(tmp_path, SEARCH_BACKEND="elastic")
+
+
+def test_the_postgres_backend_refuses_a_sqlite_database_clearly(tmp_path):
+    from directory.config import ConfigError
+
+    from ..conftest import make_app
+
+    with pytest.raises(ConfigError, match="needs the database on PostgreSQL.*SIGNPOST_DATABASE_URL"):
+        make_app(tmp_path, SEARCH_BACKEND="postgres", DATABASE_URL=f"sqlite:///{tmp_path / 'signpost.db'}")
 
 
 def test_location_input_is_used_for_points(db):

@@ -1,0 +1,243 @@
+"""Spreadsheets of listings: recognise the columns, turn each row into an ImportRecord.
+
+Columns are recognised from the names people give them ("Org name", "Post Code", "Tel", "Age
+from", "Days", "Times", "Cost", "Referral", ...) or mapped explicitly by a JSON mapping file,
+{"Their column": "field"} (a field from FIELDS, or "ignore"). A column that maps to nothing is
+reported and kept on the service as an attribute, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from . import values as read
+from .records import ImportRecord, Problem
+from .tables import ERROR_COLUMN, Table, read_table
+
+IGNORE = "ignore"
+# field -> the column names it is recognised by (compared lowercased, punctuation as spaces)
+FIELDS: dict[str, tuple[str, ...]] = {
+    "source_id": ("id", "ref", "reference", "service id", "record id", "unique id", "uid", "listing id"),
+    "organisation_source_id": ("organisation id", "organization id", "org id"),
+    "organisation.name": ("org name", "org", "organisation", "organisation name", "organization",
+                          "organization name", "provider", "provider name", "charity", "charity name"),
+    "organisation.description": ("about the organisation", "organisation description", "org description"),
+    "organisation.website": ("organisation website", "org website", "organization website"),
+    "organisation.email": ("organisation email", "org email", "organization email"),
+    "organisation.phone": ("organisation phone", "org phone", "organisation tel", "org tel"),
+    "organisation.charity_number": ("charity number", "charity no", "registered charity number", "charity reg"),
+    "service.name": ("service", "service name", "activity", "activity name", "group", "group name", "name",
+                     "project", "project name", "title"),
+    "service.summary": ("summary", "short description", "strapline"),
+    "service.description": ("description", "details", "about", "what it is", "what is it", "service description",
+                            "what they do", "more information", "notes"),
+    "service.website": ("website", "web", "web address", "url", "link", "web site", "service website"),
+    "service.email": ("email", "email address", "e mail", "e mail address", "contact email", "service email"),
+    "service.phone": ("tel", "telephone", "phone", "phone number", "telephone number", "tel no", "contact number",
+                      "contact phone", "mobile", "service phone"),
+    "service.status": ("status",),
+    "service.min_age": ("age from", "min age", "minimum age", "ages from", "age min", "lower age"),
+    "service.max_age": ("age to", "max age", "maximum age", "ages to", "age max", "upper age"),
+    "ages": ("ages", "age", "age range", "age group"),
+    "service.eligibility_criteria": ("eligibility", "who it is for", "who is it for", "who for", "criteria",
+                                     "eligibility criteria", "target group", "audience"),
+    "days": ("days", "day", "day s", "which days", "when", "session days"),
+    "times": ("times", "time", "opening times", "opening hours", "hours", "session times"),
+    "cost": ("cost", "costs", "price", "fee", "fees", "charge", "charges"),
+    "referral": ("referral", "referrals", "referral route", "referral routes", "how to access", "access route",
+                 "how to refer", "how to join", "referral type"),
+    "languages": ("languages", "language", "languages spoken"),
+    "categories": ("category", "categories", "type", "theme", "themes", "activity type", "service type"),
+    "location.name": ("venue", "venue name", "location", "location name", "place", "building"),
+    "location.address_1": ("address", "address 1", "address line 1", "street", "street address", "venue address"),
+    "location.address_2": ("address 2", "address line 2"),
+    "location.town": ("town", "city", "town city", "locality"),
+    "location.postcode": ("postcode", "post code", "postal code", "zip", "venue postcode"),
+    "location.wheelchair_accessible": ("wheelchair accessible", "wheelchair access", "wheelchair"),
+    "location.accessibility": ("accessibility", "access notes", "access information"),
+    "contact.name": ("contact", "contact name", "contact person", "lead contact"),
+    IGNORE: ("error", "errors", ERROR_COLUMN.lower()),
+}
+_ALIASES = {alias: name for name, aliases in FIELDS.items() for alias in aliases}
+_INTEGERS = {"service.min_age", "service.max_age"}
+# Columns that fill several fields: a problem with any of those fields names the column.
+_GROUPS = {
+    "cost": ("service.cost_description", "service.is_free", "service.cost_min", "service.cost_max"),
+    "ages": ("service.ages", "service.min_age", "service.max_age"),
+    "days": ("service.days",), "times": ("service.times",), "referral": ("service.referral_routes",),
+    "languages": ("service.languages",), "categories": ("service.categories",),
+}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used; the message names the entry."""
+
+
+def default_source(path: Path) -> str:
+    """A source name from a file name: "Calderdale groups 2025.csv" -> "calderdale-groups-2025"."""
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:100] or "import"
+
+
+def header_key(name: str) -> str:
+    """A column name as compared with the aliases ("Post Code:" -> "post code")."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", name.casefold()).split())
+
+
+def recognise(headers: list[str], mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """{column: field} for every column recognised (explicit mapping first), "ignore" included."""
+    mapping = mapping or {}
+    result, taken = {}, set()
+    for header in headers:
+        field = mapping.get(header) or _ALIASES.get(header_key(header))
+        if field and (field == IGNORE or field not in taken):
+            result[header] = field
+            taken.add(field)
+    return result
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    """Read a JSON mapping file {"Their column": "field" or "ignore"}."""
+    try:
+        mapping = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MappingError(f"The mapping file {path} could not be read: {exc}.") from None
+    if not isinstance(mapping, dict):
+        raise MappingError('The mapping file must hold one JSON object: {"Their column": "field", ...}.')
+    for column, field in mapping.items():
+        if field is None:
+            mapping[column] = IGNORE
+        elif field not in FIELDS:
+            raise MappingError(f"The mapping for '{column}' names '{field}', which is not a field. "
+                               f"Fields: {', '.join(sorted(FIELDS))}.")
+    return mapping
+
+
+@dataclass
+class Spreadsheet:
+    """A file read and its columns recognised, ready to give its rows as records."""
+
+    path: Path
+    source: str
+    table: Table
+    mapping: dict[str, str]
+
+    @property
+    def headers(self) -> list[str]:
+        return self.table.headers
+
+    @property
+    def unmapped(self) -> list[str]:
+        """Columns that map to no field: kept as attributes of each service."""
+        return [h for h in self.headers if h not in self.mapping]
+
+    def __len__(self) -> int:
+        return len(self.table.rows)
+
+    def records(self) -> Iterator[ImportRecord]:
+        """One record per non-blank row."""
+        for number, cells in self.table.rows:
+            yield row_record(self.source, number, dict(zip(self.headers, cells)), self.mapping)
+
+
+def open_spreadsheet(path: str | Path, source: str, mapping: dict[str, str] | None = None) -> Spreadsheet:
+    """Read a .csv or .xlsx file and recognise its columns."""
+    table = read_table(path)
+    unknown = set(mapping or {}) - set(table.headers)
+    if unknown:
+        raise MappingError(f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}. "
+                           f"The file's columns: {', '.join(table.headers)}.")
+    return Spreadsheet(Path(path), source, table, recognise(table.headers, mapping))
+
+
+def row_record(source: str, number: int, row: dict[str, str], mapping: dict[str, str]) -> ImportRecord:
+    """Turn one row into an ImportRecord; what cannot be read is noted as the row's problems."""
+    record = ImportRecord(source=source, row=f"row {number}", values=row)
+    fields = {field: header for header, field in mapping.items() if field != IGNORE}
+    record.columns = {_path(field): header for field, header in fields.items()}
+    if "days" in fields:
+        record.columns["service.schedules"] = fields.get("times") or fields["days"]
+    for field, paths in _GROUPS.items():
+        if field in fields:
+            record.columns.update(dict.fromkeys(paths, fields[field]))
+    location = {}
+    for field, header in fields.items():
+        text = row.get(header, "").strip()
+        try:
+            _apply(record, location, field, text)
+        except ValueError as exc:
+            record.problems.append(Problem(record.row, header, str(exc)))
+    if any(value not in (None, "") for value in location.values()):
+        record.locations.append(location)
+    _schedules(record, fields, row)
+    _names(record, fields)
+    record.attributes = {h: row[h] for h in row if h not in mapping and row[h]}
+    return record
+
+
+def _path(field: str) -> str:
+    return _GROUPS.get(field, (field,))[0]
+
+
+def _apply(record: ImportRecord, location: dict, field: str, text: str) -> None:
+    section, _, name = field.partition(".")
+    if field == "source_id":
+        record.source_id = text or None
+    elif field == "organisation_source_id":
+        record.organisation_source_id = text or None
+    elif section == "organisation":
+        record.organisation[name] = text
+    elif field in _INTEGERS:
+        record.eligibility[name] = text or None
+    elif field == "service.eligibility_criteria":
+        record.eligibility[name] = text
+    elif field == "service.status":
+        record.service[name] = "_".join(text.lower().split()) or "active"
+    elif section == "service":
+        record.service[name] = text
+    elif field == "ages":
+        record.eligibility.update({"min_age": None, "max_age": None} | read.read_ages(text))
+    elif field == "cost":
+        record.costs.update(read.read_cost(text) if text else {})
+    elif field == "referral":
+        record.service["referral_routes"] = read.read_routes(text) if text else []
+    elif field == "languages":
+        record.languages = read.read_languages(text) if text else []
+    elif field == "categories":
+        # Category names hold "and" and "&", and codes hold "/": only commas, semicolons and bars separate them.
+        record.categories = [part.strip() for part in re.split(r"[,;|\n]", text) if part.strip()]
+    elif section == "location":
+        location[name] = read.read_yes_no(text) if name == "wheelchair_accessible" else text
+    elif field == "contact.name" and text:
+        record.contacts.append({"name": text})
+
+
+def _schedules(record: ImportRecord, fields: dict[str, str], row: dict[str, str]) -> None:
+    days_text = row.get(fields.get("days", ""), "").strip()
+    times_text = row.get(fields.get("times", ""), "").strip()
+    if not days_text and not times_text:
+        return
+    if not days_text:
+        record.reject("service.days", "Times are given but no days: add the days in the days column.")
+        return
+    try:
+        sessions = read.read_days(days_text)
+        opens, closes = read.read_times(times_text) if times_text else (None, None)
+    except ValueError as exc:
+        record.reject("service.times" if "time" in str(exc) else "service.days", str(exc))
+        return
+    place = 0 if record.locations else None
+    record.schedules = [dict(s, opens_at=opens, closes_at=closes, location=place) for s in sessions]
+
+
+def _names(record: ImportRecord, fields: dict[str, str]) -> None:
+    service, organisation = record.service.get("name"), record.organisation.get("name")
+    if not service and not organisation:
+        record.reject("service.name", "Give the service's or the organisation's name: the row has neither.")
+    elif not service:
+        record.service["name"] = organisation
+    elif not organisation:
+        record.organisation["name"] = service

@@ -1,0 +1,218 @@
+"""`signpost import hsds`: HSDS 3.0 JSON and CSV, HSDS 1.1 CSV; liberal reading, precise reporting."""
+
+import json
+import os
+import shutil
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from directory.db import get_db
+from directory.models import Location, Organisation, Schedule, Service
+from importers.hsds import import_hsds
+from importers.hsds_read import ReadError, read_hsds
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(os.environ.get("SIGNPOST_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared")) / "data"
+
+
+def run(app, path, **kwargs):
+    with app.app_context():
+        return import_hsds(get_db(app), path, source=kwargs.pop("source", "test"), **kwargs)
+
+
+def services(session) -> dict[str, Service]:
+    session.expire_all()
+    return {s.source_id: s for s in session.exec(select(Service))}
+
+
+def notes_about(result, record: str) -> list[str]:
+    return [f"{n.field}: {n.message}" for n in result.notes if record in n.record]
+
+
+def test_json_page_maps_services_organisations_venues_and_sessions(app, session):
+    result = run(app, DATA / "hsds3_page.json")
+    assert result.report.counts["created"] == 2
+    pantry = services(session)["svc-pantry"]
+    assert pantry.website == "https://www.shettleston-pantry.example.org"  # no scheme in the file
+    assert pantry.phone == "0141 496 0000"  # quotes stripped
+    assert (pantry.min_age, pantry.open_to_all) == (16, False)
+    assert pantry.eligibility_criteria == "Anyone living in G31 or G32"
+    assert (pantry.is_free, pantry.cost_min, pantry.cost_description) == (False, Decimal("3.50"), "£3.50 a visit")
+    assert pantry.languages == ["pl", "ur"]
+    assert [t.code for t in pantry.terms] == ["food/food-pantry"]
+    assert [(a.code, a.area_type) for a in pantry.areas] == [("S12000049", "local_authority")]
+    assert pantry.last_verified_at.date().isoformat() == "2025-09-01"
+    organisation = session.get(Organisation, pantry.organisation_id)
+    assert (organisation.name, organisation.website, organisation.charity_number) == (
+        "East End Food Partnership", "https://eastendfood.example.org", "SC012345")
+    [link] = pantry.location_links
+    venue = session.get(Location, link.location_id)
+    assert (venue.postcode, venue.town, venue.travel_notes) == ("G32 9LS", "Glasgow", "Buses 2 and 60 stop outside")
+    assert "Ramp at the side door" in venue.accessibility and venue.latitude is not None
+    sessions = sorted((s.frequency, s.weekday, s.week_of_month, s.opens_at, s.closes_at, s.location_id)
+                      for s in pantry.schedules)
+    assert sessions == [
+        ("monthly", "SA", 1, time(10), time(13), venue.id),
+        ("weekly", "TH", None, time(9, 30), time(12), venue.id),
+        ("weekly", "TU", None, time(9, 30), time(12), venue.id),
+    ]
+
+
+def test_what_has_no_home_is_kept_as_attributes(app, session):
+    run(app, DATA / "hsds3_page.json")
+    kept = services(session)["svc-pantry"].attributes["hsds"]
+    assert kept["alternate_name"] == "The Pantry"
+    assert kept["interpretation_services"].startswith("Polish and Urdu")
+    assert kept["languages"] == [{"id": "lang-3", "name": "Klingon"}]
+    assert kept["taxonomy_terms"][0]["code"] == "BD-1800.2000"
+
+
+def test_problems_name_the_file_record_and_field(app, session):
+    result = run(app, DATA / "hsds3_page.json")
+    [reject] = result.report.rejects
+    assert (reject["row"], reject["column"]) == ("hsds3_page.json contents/2 (svc-noname)", "name")
+    lunch = notes_about(result, "svc-lunch")
+    assert any(n.startswith("schedules (sch-3): '25:00' is not a time of day") for n in lunch)
+    assert "schedules (sch-4): no day given (byday); kept as an attribute" in lunch
+    assert any(n.startswith("latitude: 100.0, 200.0 is not a place on Earth") for n in lunch)
+    assert any(n.startswith("address.postal_code: '10001' is not a UK postcode") for n in lunch)
+    assert notes_about(result, "svc-pantry") == [
+        "languages: Klingon: not a language Signpost knows; kept as an attribute",
+        "attributes: Food Pantries: not one of Signpost's categories; kept as an attribute"]
+
+
+def test_a_venue_that_cannot_be_placed_is_kept_but_not_linked(app, session):
+    run(app, DATA / "hsds3_page.json")
+    lunch = services(session)["svc-lunch"]
+    assert lunch.status == "temporarily_closed" and lunch.is_free
+    assert [t.code for t in lunch.terms] == ["food/lunch-clubs"]  # a term listed on the service, by name
+    assert lunch.location_links == []
+    assert lunch.attributes["hsds"]["locations_not_imported"][0]["postcode"] == "10001"
+    assert [s["id"] for s in lunch.attributes["hsds"]["schedules"]] == ["sch-3", "sch-4"]
+
+
+def test_importing_the_same_file_again_changes_nothing(app, session):
+    run(app, DATA / "hsds3_page.json")
+    before = {s.source_id: (s.version, s.updated_at) for s in services(session).values()}
+    again = run(app, DATA / "hsds3_page.json")
+    assert again.report.counts["unchanged"] == 2 and again.report.counts["created"] == 0
+    assert {s.source_id: (s.version, s.updated_at) for s in services(session).values()} == before
+    assert len(session.exec(select(Location)).all()) == 1
+
+
+def test_a_changed_record_updates_its_listing(app, session, tmp_path):
+    run(app, DATA / "hsds3_page.json")
+    page = json.loads((DATA / "hsds3_page.json").read_text())
+    page["contents"][0]["description"] = "Now open to everyone in the east end."
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    result = run(app, tmp_path / "page.json")
+    assert result.report.counts["updated"] == 1 and result.report.counts["unchanged"] == 1
+    assert services(session)["svc-pantry"].description == "Now open to everyone in the east end."
+
+
+def test_dry_run_reports_and_writes_nothing(app, session):
+    result = run(app, DATA / "hsds3_page.json", dry_run=True)
+    assert result.report.counts["created"] == 2 and result.report.counts["rejected"] == 1
+    assert services(session) == {}
+
+
+def test_csv_datapackage_reads_blank_rows_bom_and_odd_times(app, session):
+    result = run(app, DATA / "hsds3_csv")
+    walk = services(session)["svc-walk"]
+    assert walk.is_free and walk.phone == "01422 496 000" and walk.languages == ["en"]
+    assert sorted((s.weekday, s.opens_at, s.location_id is not None) for s in walk.schedules) == [
+        ("SU", time(14), False), ("WE", time(10), True)]
+    organisation = session.get(Organisation, walk.organisation_id)
+    assert organisation.name == "Calder Valley Walkers"  # the BOM did not spoil the first column
+    assert result.report.counts["created"] == 1
+
+
+def test_csv_rejects_name_the_row_and_the_hsds_field(app, session):
+    result = run(app, DATA / "hsds3_csv")
+    rejects = {r["row"]: (r["column"], r["problem"]) for r in result.report.rejects}
+    assert rejects["services.csv row 4 (svc-bad-age)"] == ("email", "'not-an-email' is not an email address.")
+    assert rejects["services.csv row 5 (svc-orphan)"][0] == "organization_id"
+    assert notes_about(result, "svc-bad-age") == ["minimum_age: 150 is not an age between 0 and 120; left out"]
+
+
+def test_hsds_1_1_datapackage_maps_weekdays_eligibility_and_categories(app, session):
+    run(app, DATA / "hsds11")
+    coffee = services(session)["s-1"]
+    assert sorted(s.weekday for s in coffee.schedules) == ["MO", "TH"]
+    assert coffee.eligibility_criteria == "unpaid carers"
+    assert [t.code for t in coffee.terms] == ["carers/carers-support"]  # matched by the term's name
+    organisation = session.get(Organisation, coffee.organisation_id)
+    assert organisation.website == "https://todcarers.example.org"
+    [link] = coffee.location_links
+    assert session.get(Location, link.location_id).postcode == "OL14 7BX"
+
+
+def test_a_directory_of_json_files_is_read_whole(app, session, tmp_path):
+    page = json.loads((DATA / "hsds3_page.json").read_text())
+    for number, service in enumerate(page["contents"][:2]):
+        (tmp_path / f"service-{number}.json").write_text(json.dumps(service))
+    (tmp_path / "broken.json").write_text("{not json")
+    result = run(app, tmp_path)
+    assert result.report.counts["created"] == 2
+    [reject] = result.report.rejects
+    assert reject["row"] == "broken.json line 1" and "not valid JSON" in reject["problem"]
+
+
+def test_a_path_that_is_not_open_referral_data_says_what_to_give(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ReadError, match="no .json files and no datapackage"):
+        read_hsds(tmp_path)
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason=f"the shared samples are not at {SHARED} (set SIGNPOST_SHARED_DIR)")
+@pytest.mark.parametrize("sample, created", [
+    ("hsds-3.0-examples/service_full.json", 1),
+    ("hsds-3.0-examples/csv", 1),
+    ("hsds-1.1-sample/all_resources", 13),
+    ("hsds-1.1-sample/simple", 13),
+])
+def test_the_open_referral_samples_import(app, session, tmp_path, sample, created):
+    path = SHARED / sample
+    if path.is_dir():  # the sample's datapackage.json may be a dangling link: read the CSVs by name
+        path = Path(shutil.copytree(path, tmp_path / "sample"))
+    result = run(app, path)
+    assert result.report.counts["created"] == created and result.report.counts["rejected"] == 0
+    # The samples are American: venues without a UK postcode are reported, not invented.
+    # Their placeholder category ("name") is not one of Signpost's: kept as an attribute, and said so.
+    assert {n.field for n in result.notes} <= {"address.postal_code", "latitude", "attributes", ""}
+    assert run(app, path).report.counts["unchanged"] == created
+
+
+def test_cli_imports_and_reports(app, runner, session):
+    result = runner.invoke(args=["import", "hsds", str(DATA / "hsds3_page.json"), "--source", "eastend"])
+    assert result.exit_code == 0, result.output
+    assert "2 were created" in result.output
+    assert "contents/2 (svc-noname)" in result.output
+    assert "'25:00' is not a time of day" in result.output
+    assert {s.source for s in services(session).values()} == {"eastend"}
+
+
+def test_cli_dry_run_changes_nothing(app, runner, session):
+    result = runner.invoke(args=["import", "hsds", str(DATA / "hsds3_csv"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Dry run" in result.output and services(session) == {}
+
+
+def test_cli_explains_a_path_it_cannot_read(app, runner, tmp_path):
+    result = runner.invoke(args=["import", "hsds", str(tmp_path)])
+    assert result.exit_code != 0 and "no .json files" in result.output
+
+
+def test_a_category_given_by_id_is_found_in_a_taxonomy_term_file(app, session, tmp_path):
+    page = json.loads((DATA / "hsds3_page.json").read_text())
+    service = page["contents"][0]
+    service["attributes"] = [{"id": "at-9", "taxonomy_term_id": "term-walks"}]
+    (tmp_path / "service.json").write_text(json.dumps(service))
+    (tmp_path / "terms.json").write_text(json.dumps({"contents": [
+        {"id": "term-walks", "code": "WALK", "name": "Walking groups", "taxonomy": "Local themes"}]}))
+    run(app, tmp_path)
+    assert [t.code for t in services(session)["svc-pantry"].terms] == ["physical-activity/walking-groups"]
