@@ -15,12 +15,11 @@ import shutil
 import struct
 import threading
 import time
-from collections import Counter
 from datetime import date
-from itertools import chain
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 from whoosh import collectors, columns, fields, index
 from whoosh import query as wq
 from whoosh.analysis import StemmingAnalyzer
@@ -311,11 +310,11 @@ class WhooshBackend(SearchBackend):
         """The page's documents in order; `scores` holds text relevance when ranking by best match."""
         wanted = q.offset + q.limit
         verified = view.column("verified")
-        flags = view.column("flags")
+        fresh_until = view.fresh_until(matched)
         stale_before = q.today.toordinal() - q.stale_days
 
         def demoted(d: int) -> bool:
-            return verified[d] < stale_before or bool(flags[d] & DEMOTED_BIT)
+            return fresh_until[d] < stale_before
 
         def factor(d: int) -> float:
             weight = 1.0
@@ -351,7 +350,10 @@ class _View:
         self.reader = searcher.reader()
         self._columns: dict = {}
         self._hidden: dict = {}
-        self._tokens: dict[int, tuple[str, ...]] = {}
+        self._read: set[int] = set()  # documents whose values below are filled in
+        self._fresh_until: dict[int, int] = {}
+        self._facet_names: dict[str, int] = {}  # facet token -> column of _facet_rows
+        self._facet_rows = np.zeros((searcher.doc_count_all(), 32), dtype=np.uint8)
         self._all: frozenset | None = None
         self._lock = threading.Lock()
 
@@ -378,15 +380,38 @@ class _View:
             return set()
         return set(self.searcher.docs_for_query(wq.Or([wq.Term(fieldname, v) for v in sorted(values)])))
 
+    def read(self, docs: set) -> None:
+        """Read these documents' values from the columns, once per generation: the verified day
+        (-1 when a stored flag demotes it whatever the day) and a row of facet tokens."""
+        if docs <= self._read:
+            return
+        facets, verified, flags = self.column("facets"), self.column("verified"), self.column("flags")
+        with self._lock:
+            for d in docs - self._read:
+                self._fresh_until[d] = -1 if flags[d] & DEMOTED_BIT else verified[d]
+                for token in facets[d].decode().split():
+                    column = self._facet_column(token)  # may widen the table
+                    self._facet_rows[d, column] = 1
+                self._read.add(d)
+
+    def _facet_column(self, token: str) -> int:
+        if token not in self._facet_names:
+            if len(self._facet_names) == self._facet_rows.shape[1]:
+                self._facet_rows = np.hstack([self._facet_rows, np.zeros_like(self._facet_rows)])
+            self._facet_names[token] = len(self._facet_names)
+        return self._facet_names[token]
+
+    def fresh_until(self, docs: set) -> dict[int, int]:
+        self.read(docs)
+        return self._fresh_until
+
     def facet_counts(self, matched: set) -> dict[str, int]:
         """How many matched services carry each facet token (category, flag, language, group, route)."""
-        cache = self._tokens
-        if not matched <= cache.keys():
-            column = self.column("facets")
-            with self._lock:
-                for d in matched - cache.keys():
-                    cache[d] = tuple(column[d].decode().split())
-        return dict(Counter(chain.from_iterable(map(cache.__getitem__, matched))))
+        self.read(matched)
+        with self._lock:
+            rows, names = self._facet_rows, list(self._facet_names)
+        sums = rows[np.fromiter(matched, dtype=np.intp, count=len(matched))].sum(axis=0).tolist()
+        return {name: n for name, n in zip(names, sums) if n}
 
 
 class _AllScores(collectors.ScoredCollector):
@@ -407,16 +432,20 @@ class _AllScores(collectors.ScoredCollector):
 
 
 def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int) -> list[int]:
-    """The `wanted` best of relevance x factor, highest first (ties: lower docnum).
+    """The `wanted` best of `matched` by relevance x factor, highest first (ties: lower docnum).
 
     Factors never exceed 1, so once relevance alone falls below the page's worst blended score no
-    later document can reach the page: most factors are never computed.
+    later document can reach the page: most factors are never computed. `scores` is in docnum
+    order and the sort is stable, so equal relevance keeps the lower docnum first.
     """
     page: list[tuple[float, int]] = []  # min-heap of (blended, -docnum)
-    for d in sorted(matched, key=lambda d: (-scores[d], d)):
-        if len(page) == wanted and scores[d] < page[0][0]:
+    for d in sorted(scores, key=scores.__getitem__, reverse=True):
+        score = scores[d]
+        if len(page) == wanted and score < page[0][0]:
             break
-        item = (scores[d] * factor(d), -d)
+        if d not in matched:
+            continue
+        item = (score * factor(d), -d)
         if len(page) < wanted:
             heapq.heappush(page, item)
         elif item > page[0]:

@@ -248,6 +248,17 @@ def test_facets_count_the_whole_result_set(db, varied):
     assert page.facets["self_referral"] == 2
 
 
+def test_facets_count_many_distinct_values(db, org):
+    # More distinct facet values than a backend might plan for: each language is counted apart.
+    codes = [a + b for a in "abcdef" for b in "uvwxyz"]  # 36 languages, with the categories and flags
+    for number, code in enumerate(codes):
+        place_service(db, org, f"Conversation club {number}", languages=[code, "en"])
+    db.commit()
+    page = ask(db, keywords="conversation club", limit=1)
+    assert page.total == len(codes)
+    assert {k: v for k, v in page.facets.items() if k.startswith("lang:")} == {f"lang:{c}": 1 for c in codes} | {"lang:en": len(codes)}
+
+
 # -- order ----------------------------------------------------------------------------------
 
 
