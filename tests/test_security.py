@@ -55,7 +55,7 @@ COVERED = {
     "tests/api/test_oruk.py: writes are refused": {"oruk.unknown_path"},
     # A signed, expiring, single-use link from a review reminder (tampered, reused and expired links
     # are refused in tests/freshness/test_reminders.py).
-    "tests/freshness/test_reminders.py: review links": {"freshness.answer_post"},
+    "tests/freshness/test_reminders.py: review links": {"freshness.answer"},
     # Routes that act only on the visitor's own account, session or shortlist, or that anyone may use
     # (a problem report); their own tests cover them, and no organisation or other account is involved.
     "own account, own session, or open to all": {

@@ -76,9 +76,11 @@ def listing(raw_id: str):
                            stage_labels=STAGE_LABELS, answer_labels=ANSWER_LABELS)
 
 
-@bp.get("/review/<action>/<token>")
+@bp.route("/review/<action>/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
 def answer(action: str, token: str):
-    """The page a review link opens: what the listing is, and one button to answer."""
+    """The page a review link opens (what the listing is, and one button), and its answer: still
+    correct, I will update it, or it has closed."""
     session = get_session()
     try:
         reminder, service, address = read_review_link(session, action, token, _policy())
@@ -86,26 +88,8 @@ def answer(action: str, token: str):
         return _answered(exc.reminder, status=409)
     except ReviewLinkError as exc:
         return render_template("freshness/link_problem.html", message=str(exc)), 400, NO_STORE
-    return _answer_page(action, token, service, reminder)
-
-
-def _answer_page(action: str, token: str, service: Service, reminder, note: str = "", error: str = "", status: int = 200):
-    page = render_template("freshness/answer.html", action=action, token=token, service=service, reasons=reminder.reasons,
-                           note_max=NOTE_MAX_LENGTH, note=note, error=error)
-    return page, status, NO_STORE
-
-
-@bp.post("/review/<action>/<token>")
-@limiter.limit("20 per hour")
-def answer_post(action: str, token: str):
-    """Record the answer: still correct, I will update it, or it has closed."""
-    session = get_session()
-    try:
-        reminder, service, address = read_review_link(session, action, token, _policy())
-    except AlreadyAnswered as exc:
-        return _answered(exc.reminder, status=409)
-    except ReviewLinkError as exc:
-        return render_template("freshness/link_problem.html", message=str(exc)), 400, NO_STORE
+    if request.method == "GET":
+        return _answer_page(action, token, service, reminder)
     try:
         note = ReviewAnswerInput().load(request.form)["note"]
     except ValidationError as exc:
@@ -120,6 +104,12 @@ def answer_post(action: str, token: str):
             "claims.claim", raw_id=service.organisation_id)
         return redirect(target, code=303)
     return _answered(reminder, status=200, just_now=True)
+
+
+def _answer_page(action: str, token: str, service: Service, reminder, note: str = "", error: str = "", status: int = 200):
+    page = render_template("freshness/answer.html", action=action, token=token, service=service, reasons=reminder.reasons,
+                           note_max=NOTE_MAX_LENGTH, note=note, error=error)
+    return page, status, NO_STORE
 
 
 def _answered(reminder, status: int, just_now: bool = False):
