@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db
 from .config import TEMPLATES_DIR, Config
@@ -29,6 +30,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(config.extra)
+    if config.PROXIES:
+        # Behind a load balancer the client's address (for rate limits), scheme and host arrive in
+        # X-Forwarded-* headers; only the hops configured are trusted, so nobody else can set them.
+        hops = config.PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 

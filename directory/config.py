@@ -37,6 +37,7 @@ class Config:
     API_RATE_LIMIT: str = "60 per minute;1000 per hour"  # JSON API, per computer, without a token
     API_TOKEN_RATE_LIMIT: str = "300 per minute;10000 per hour"  # JSON API, per personal token
     REDIS_URL: str = ""  # rate-limit counters shared by every process; memory when unset
+    PROXIES: int = 0  # reverse proxies in front (a load balancer): trust this many X-Forwarded-* hops
     SMTP_HOST: str = ""  # unset: mail is written to <INSTANCE_DIR>/mail/ and logged
     SMTP_PORT: int = 587
     SMTP_USERNAME: str = ""

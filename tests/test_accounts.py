@@ -619,6 +619,22 @@ def test_sign_in_is_rate_limited_per_address_whichever_computer_tries(app, accou
     assert page.status_code == 429 and "Too many requests" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("proxies, limited", [(0, True), (1, False)])
+def test_behind_a_configured_proxy_sign_in_limits_count_the_forwarded_address(tmp_path, proxies, limited):
+    # Without SIGNPOST_PROXIES a forged X-Forwarded-For changes nothing; with one trusted proxy,
+    # each client behind it is counted apart (the proxy itself is one address for everybody).
+    app = migrated_app(tmp_path, PROXIES=proxies)
+    codes = []
+    for i in range(11):
+        client = app.test_client()
+        forwarded = {"X-Forwarded-For": f"198.51.100.{i + 1}"}
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account/login", headers=forwarded).get_data(as_text=True)).group(1)
+        codes.append(client.post("/account/login", headers=forwarded,
+                                 data={"email": f"n{i}@example.org", "password": "x", "csrf_token": token}).status_code)
+    assert codes[:10] == [400] * 10
+    assert (codes[10] == 429) is limited
+
+
 def test_reset_requests_are_rate_limited(client):
     token = csrf(client, "/account/reset")
     codes = [client.post("/account/reset", data={"email": f"n{i}@example.org", "csrf_token": token}).status_code
