@@ -41,11 +41,18 @@ def run_with_progress(label: str, total: int | None, **kwargs):
 
     from importers.core import ImportFailed, run_import
 
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("rows", total=total)
+        task = bar.add_task(label, total=total)
+        indexing = []
+
+        def indexed(done: int, services: int) -> None:
+            if not indexing:
+                indexing.append(bar.add_task("Indexing", total=services))
+            bar.update(indexing[0], completed=done, total=services)
+
         try:
-            report = run_import(get_db(), progress=lambda n: bar.advance(task, n), **kwargs)
+            report = run_import(get_db(), progress=lambda n: bar.advance(task, n), index_progress=indexed, **kwargs)
         except ImportFailed as exc:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:

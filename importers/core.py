@@ -24,7 +24,8 @@ How to use it:
   the run is recorded as failed or interrupted. With dry_run=True the whole run happens in one
   transaction that is rolled back, so the report is the one a real import would give.
 - progress(n) is called after each batch with the number of records it held.
-- The search index is written once, after the last batch (index: the app's IndexSync).
+- The search index is written once, after the last batch (index: the app's IndexSync);
+  index_progress(done, total) follows that (services read so far, of how many).
 - Every run is stored as an ImportRun (counts, rejects, outcomes); report.run_id names it.
 
 Actions in the report: created, updated, unchanged, rejected, proposed_merge.
@@ -103,7 +104,8 @@ def run_import(database, records: Iterable[ImportRecord], *, source: str, actor:
                file_name: str = "", kind: str = "csv", dry_run: bool = False, batch_size: int = 500,
                progress: Callable[[int], None] | None = None, now: datetime | None = None, index=None,
                columns: Iterable[str] = (), unmapped: Iterable[str] = (), settings: dict | None = None,
-               stored_file: str | None = None) -> ImportReport:
+               stored_file: str | None = None,
+               index_progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Import records in batches; returns the report (see the module docstring)."""
     now = now or utcnow()
     report = ImportReport(source, dry_run, unmapped=list(unmapped))
@@ -142,21 +144,30 @@ def run_import(database, records: Iterable[ImportRecord], *, source: str, actor:
         session.close()
         _save_run(database, report, status, message[:1000])
     if index is not None and not dry_run:
-        reindex(index)
+        reindex(index, index_progress)
     return report
 
 
-def reindex(index) -> int:
-    """Write the services an import changed to the search index; returns how many."""
+def reindex(index, progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the services an import changed to the search index; returns how many.
+
+    progress(done, total), if given, follows the work: services read of all of them for a
+    rebuild, or the changed services (all at once) when only those are written.
+    """
     from search.maintenance import count_services, rebuild_index
 
     waiting = len(index.pending())
     with index.sessionmaker() as session:
         everything = count_services(session)
     if waiting > max(REBUILD_AT, everything / 2):
-        rebuild_index(index)
+        done = itertools.count(1)
+        rebuild_index(index, progress and (lambda: progress(next(done), everything)))
     else:
+        if progress:
+            progress(0, waiting)
         index.drain()
+        if progress:
+            progress(waiting, waiting)
     return waiting
 
 

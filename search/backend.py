@@ -5,7 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
+from itertools import chain
+from typing import Callable, Iterable
 
 ORDERS = ("best", "nearest", "verified", "name")
 FLAGS = ("free", "wheelchair", "accepting", "self_referral")
@@ -97,6 +98,14 @@ class SearchBackend(ABC):
     @abstractmethod
     def rebuild(self, documents: Iterable[dict], progress=None) -> int:
         """Build a fresh index from documents and swap it in; searches keep working meanwhile."""
+
+    def rebuild_parts(self, parts: Callable[[], list[Callable]], progress=None) -> int:
+        """rebuild() from parts in turn, each a callable taking a progress callback and returning documents.
+
+        `parts()` gives them once the rebuild holds the index. A backend may build the parts in
+        parallel (each then runs in a process of its own).
+        """
+        return self.rebuild(chain.from_iterable(part(progress) for part in parts()))
 
     @abstractmethod
     def generation(self) -> str:

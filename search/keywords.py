@@ -42,7 +42,12 @@ def words(text: str) -> list[str]:
 
 def stems(tokens: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Porter stems, so that "food banks" and "food bank" are the same synonym."""
-    return tuple(stem(t.replace("'", "")) for t in tokens)
+    return tuple(map(_stem, tokens))
+
+
+@lru_cache(maxsize=50_000)
+def _stem(token: str) -> str:
+    return stem(token.replace("'", ""))
 
 
 @dataclass(frozen=True)

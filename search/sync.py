@@ -127,6 +127,17 @@ class IndexSync:
         return len(ids)
 
     @contextmanager
+    def covering_pending(self):
+        """Around a rebuild, which reads every service afresh: take the waiting ids, and put them
+        back if the rebuild fails."""
+        ids = self._take_pending()
+        try:
+            yield ids
+        except BaseException:
+            self._queue(ids)
+            raise
+
+    @contextmanager
     def _locked(self):
         self.pending_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.pending_path, "a+", encoding="ascii") as handle:

@@ -15,6 +15,7 @@ from directory.permissions import SYSTEM
 from directory.schemas.listing import LocationInput, ServiceInput
 from search import get_search
 from search.maintenance import check_index, fix_index, rebuild_index
+from search.sync import DEFER
 
 from .. import factories
 from .test_conformance import HALIFAX, ask, names, near, offset
@@ -113,6 +114,49 @@ def test_rebuild_swaps_in_a_fresh_index_with_the_same_results(db, listing, searc
     assert sync.backend.generation() != old_generation
     assert names(ask(db, keywords="knit")) == before
     assert check_index(sync).ok
+
+
+def test_a_rebuild_split_among_processes_matches_one_writer(db, listing, search_app):
+    org = listing.organisation
+    services = [factories.service(db, org, name=f"Group {i:02d}", description="knitting" if i % 2 else "chess club")
+                for i in range(30)]
+    archive_service(db, SYSTEM, services[7], "Group has closed")
+    db.commit()
+    sync = get_search(search_app)
+    queries = [{"keywords": "knitting"}, {"keywords": "chess"}, {"keywords": "group"}, {"keywords": "knittin"},
+               {"near": near(*HALIFAX)}, {}]
+
+    def state():
+        pages = [(names(page), page.total, page.facets, page.suggestion)
+                 for page in (ask(db, limit=50, **query) for query in queries)]
+        order = [f["id"] for f in sync.backend.searcher().all_stored_fields()] if hasattr(sync.backend, "searcher") else []
+        return pages, order
+
+    assert rebuild_index(sync, processes=1) == 30
+    one_writer = state()
+    loaded = []
+    assert rebuild_index(sync, lambda: loaded.append(1), processes=3) == 30
+    assert len(loaded) == 31  # every service read, the archived one included
+    assert state() == one_writer
+    assert check_index(sync).ok
+
+
+def test_a_rebuild_covers_the_ids_waiting_to_be_indexed(db, listing, search_app, monkeypatch):
+    sync = get_search(search_app)
+    db.info[DEFER] = True  # as an import does: changes wait in the pending file
+    rename(db, listing, "Chess club")
+    db.commit()
+    assert sync.pending() == {listing.id}
+    monkeypatch.setattr(sync.backend, "rebuild", lambda *args, **kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        rebuild_index(sync)
+    assert sync.pending() == {listing.id}  # a failed rebuild leaves them waiting
+    monkeypatch.undo()
+    written = []
+    monkeypatch.setattr(sync, "write", lambda session, ids: written.append(set(ids)))
+    assert rebuild_index(sync) == 1
+    assert written == [] and sync.pending() == set()  # not indexed a second time after the swap
+    assert names(ask(db, keywords="chess")) == ["Chess club"]
 
 
 def test_searches_keep_working_during_a_rebuild(db, listing, search_app):
