@@ -11,38 +11,19 @@ Prints a Markdown table of medians and p95s in milliseconds.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from directory import create_app, migrate  # noqa: E402
-from directory.config import DATA_DIR  # noqa: E402
+from bench.page_bench import SEARCHES, demo_app, percentile  # noqa: E402
 from directory.db import get_db  # noqa: E402
-from directory.demo import load_demo  # noqa: E402
-from directory.models import User  # noqa: E402
+from directory.models import User, utcnow  # noqa: E402
 from directory.operations.api_tokens import create_api_token  # noqa: E402
-from directory.operations.taxonomy import seed_taxonomy  # noqa: E402
-from directory.permissions import SYSTEM  # noqa: E402
-
-SEARCHES = {
-    "keywords only": "q=food+bank",
-    "keywords near a unit postcode": "q=walking+group&postcode=G31+2ER",
-    "category near a district": "category=money&postcode=HX1",
-    "70-year-old carer, self-referral, this week": "postcode=E1+6AN&radius=5&age=70&group=carers&self_referral=1&when=week",
-    "everything near, sorted A to Z, page 2": "postcode=E3&radius=10&order=name&page=2",
-}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def timed(client, paths: list[tuple[str, dict]], repeat: int) -> list[list[float]]:
@@ -65,18 +46,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200, help="requests per row and door (after 20 warm-up)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"ENV": "testing", "INSTANCE_DIR": folder, "SECRET_KEY": "bench",
-                          "API_RATE_LIMIT": "1000000 per minute", "API_TOKEN_RATE_LIMIT": "1000000 per minute"})
-        database = get_db(app)
-        migrate.upgrade(database.engine)
-        print("Loading the demo directory…", file=sys.stderr)
-        with database.unit_of_work() as session:
-            seed_taxonomy(session, SYSTEM, json.loads((DATA_DIR / "taxonomy.json").read_text()))
-        with database.unit_of_work() as session:
-            counts = load_demo(session, date.today())
-        with database.unit_of_work() as session:
+        app, counts = demo_app(folder, API_RATE_LIMIT="1000000 per minute", API_TOKEN_RATE_LIMIT="1000000 per minute")
+        with get_db(app).unit_of_work() as session:
             user = User(email="bench@example.org", password_hash="-", name="Bench", roles=["link_worker"],
-                        email_verified_at=datetime_now())
+                        email_verified_at=utcnow())
             session.add(user)
             session.flush()
             _, secret = create_api_token(session, user, {"name": "Bench"})
@@ -100,12 +73,6 @@ def main() -> None:
             ratio = statistics.median(second) / statistics.median(first)
             print(f"| {label} | {statistics.median(first):.1f} / {percentile(first, 0.95):.1f} | "
                   f"{statistics.median(second):.1f} / {percentile(second, 0.95):.1f} | {ratio:.2f} |")
-
-
-def datetime_now():
-    from directory.models import utcnow
-
-    return utcnow()
 
 
 if __name__ == "__main__":

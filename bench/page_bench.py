@@ -28,14 +28,14 @@ from directory.demo import load_demo  # noqa: E402
 from directory.operations.taxonomy import seed_taxonomy  # noqa: E402
 from directory.permissions import SYSTEM  # noqa: E402
 
-PAGES = {
-    "keywords only": "/search?q=food+bank",
-    "keywords near a unit postcode": "/search?q=walking+group&postcode=G31+2ER",
-    "category near a district": "/search?category=money&postcode=HX1",
-    "70-year-old carer, self-referral, this week": "/search?postcode=E1+6AN&radius=5&age=70&group=carers&self_referral=1&when=week",
-    "everything near, sorted A to Z, page 2": "/search?postcode=E3&radius=10&order=name&page=2",
-    "service page": None,
+SEARCHES = {  # typical link-worker searches, as query strings (bench/api_bench.py asks both doors)
+    "keywords only": "q=food+bank",
+    "keywords near a unit postcode": "q=walking+group&postcode=G31+2ER",
+    "category near a district": "category=money&postcode=HX1",
+    "70-year-old carer, self-referral, this week": "postcode=E1+6AN&radius=5&age=70&group=carers&self_referral=1&when=week",
+    "everything near, sorted A to Z, page 2": "postcode=E3&radius=10&order=name&page=2",
 }
+PAGES = {label: f"/search?{query}" for label, query in SEARCHES.items()} | {"service page": None}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -43,19 +43,25 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def demo_app(folder: str, **settings):
+    """A fresh app in folder with the categories and the demo directory; (app, the demo's counts)."""
+    app = create_app({"ENV": "testing", "INSTANCE_DIR": folder, "SECRET_KEY": "bench"} | settings)
+    database = get_db(app)
+    migrate.upgrade(database.engine)
+    print("Loading the demo directory…", file=sys.stderr)
+    with database.unit_of_work() as session:
+        seed_taxonomy(session, SYSTEM, json.loads((DATA_DIR / "taxonomy.json").read_text()))
+    with database.unit_of_work() as session:
+        counts = load_demo(session, date.today())
+    return app, counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200, help="requests per page (after 20 warm-up)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"ENV": "testing", "INSTANCE_DIR": folder, "SECRET_KEY": "bench"})
-        database = get_db(app)
-        migrate.upgrade(database.engine)
-        print("Loading the demo directory…", file=sys.stderr)
-        with database.unit_of_work() as session:
-            seed_taxonomy(session, SYSTEM, json.loads((DATA_DIR / "taxonomy.json").read_text()))
-        with database.unit_of_work() as session:
-            counts = load_demo(session, date.today())
+        app, counts = demo_app(folder)
         client = app.test_client()
         first = client.get("/search?q=food").get_data(as_text=True)
         service_path = first.split('href="/services/', 1)[1].split('"', 1)[0]
