@@ -216,6 +216,10 @@ def serve(host: str, port: int, workers: int | None, threads: int, access_log: s
     if migrate.pending(get_db().engine):
         raise click.ClickException("The database needs migrating: run `signpost setup` first.")
     app = current_app._get_current_object()
+    try:
+        get_search(app).backend.generation()  # an index the search can use, before taking requests
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     if workers:
         from directory.serving import serve_with_workers
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
 from directory.freshness import Policy
-from directory.models import Service
+from directory.models import Service, ServiceAtLocation
 from directory.operations.freshness import policy_for
 
 from .backend import Near, SearchBackend, SearchHits, SearchQuery
@@ -106,6 +106,7 @@ def search_services(session: Session, query: SearchQuery, backend: SearchBackend
             selectinload(Service.seasons),
             selectinload(Service.funding),
             selectinload(Service.flags),
+            selectinload(Service.location_links).selectinload(ServiceAtLocation.location),  # the results map
         ]
         if hits.covers_area:  # "covers your area" names the areas
             options.append(selectinload(Service.areas))

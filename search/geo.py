@@ -46,6 +46,7 @@ def point_cells(latitude: float, longitude: float) -> list[str]:
 
 def covering_cells(latitude: float, longitude: float, radius_km: float) -> list[str]:
     """Cells that together cover the circle: the finest precision needing at most MAX_CELLS."""
+    radius_km *= 1.01  # KM_PER_DEGREE_LAT is a little more than a degree of the distance's sphere
     dlat = radius_km / KM_PER_DEGREE_LAT
     cos_lat = max(math.cos(math.radians(latitude)), 0.01)
     dlng = radius_km / (KM_PER_DEGREE_LAT * cos_lat)

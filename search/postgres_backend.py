@@ -22,12 +22,13 @@ from directory.freshness import DEMOTING_CODES
 
 from .backend import FLAGS, IndexBusy, SearchBackend, SearchHits, SearchQuery
 from .keywords import load_synonyms, parse_keywords
-from .postgres_query import SCHEMA, Statement, analyse, lexeme, suggest, timing_ids
+from .postgres_query import SCHEMA, Statement, analyse, document_keys, lexeme, suggest, timing_ids
 from .timing import wants_timing
 
 EXTENSIONS = ("cube", "earthdistance", "pg_trgm")
 WRITE_LOCK = 7_246_131  # advisory lock: edits share it, a rebuild holds it alone
 BATCH = 500
+LAYOUT = "signpost search layout 2"  # the tables' shape; older tables need `signpost search rebuild`
 
 
 def _tables(suffix: str) -> list[str]:
@@ -36,10 +37,7 @@ def _tables(suffix: str) -> list[str]:
     return [
         f"""CREATE TABLE {s}.document{suffix} (
             id uuid PRIMARY KEY, stamp text NOT NULL, name_sort text COLLATE "C" NOT NULL,
-            tsv tsvector NOT NULL, status text NOT NULL, organisation_id text NOT NULL,
-            categories text[] NOT NULL, groups text[] NOT NULL, languages text[] NOT NULL,
-            free boolean NOT NULL, wheelchair boolean NOT NULL, accepting boolean NOT NULL,
-            self_referral boolean NOT NULL, min_age integer, max_age integer, areas text[] NOT NULL,
+            tsv tsvector NOT NULL, status text NOT NULL, keys text[] NOT NULL, min_age integer, max_age integer,
             verified date, timing jsonb, facets text[] NOT NULL, demoted boolean NOT NULL)""",
         f"CREATE TABLE {s}.point{suffix} (doc_id uuid NOT NULL, latitude float8 NOT NULL, longitude float8 NOT NULL, earth earth NOT NULL)",
         f"CREATE TABLE {s}.word{suffix} (word text PRIMARY KEY)",
@@ -48,9 +46,7 @@ def _tables(suffix: str) -> list[str]:
 
 INDEXES = {  # name -> (table, definition)
     "document_tsv": ("document", "USING gin (tsv)"),
-    "document_categories": ("document", "USING gin (categories)"),
-    "document_areas": ("document", "USING gin (areas)"),
-    "document_organisation": ("document", "(organisation_id)"),
+    "document_keys": ("document", "USING gin (keys)"),
     "point_earth": ("point", "USING gist (earth)"),
     "point_doc": ("point", "(doc_id)"),
     "word_trgm": ("word", "USING gin (word gin_trgm_ops)"),
@@ -59,9 +55,8 @@ INDEXES = {  # name -> (table, definition)
 # One statement writes a batch of documents given as a JSON array (no per-row round trips).
 _ROWS = """jsonb_to_recordset(CAST(:docs AS jsonb)) AS r(
     id uuid, stamp text, name text, name_sort text, summary text, description text, organisation text, category_names text,
-    eligibility text, synonyms text, organisation_id text, status text, categories jsonb, groups jsonb, languages jsonb,
-    free boolean, wheelchair boolean, accepting boolean, self_referral boolean, min_age integer,
-    max_age integer, areas jsonb, verified date, timing jsonb, facets jsonb, points jsonb, demoted boolean)"""
+    eligibility text, synonyms text, status text, keys jsonb, min_age integer, max_age integer, verified date,
+    timing jsonb, facets jsonb, points jsonb, demoted boolean)"""
 _TEXT_ARRAY = "ARRAY(SELECT jsonb_array_elements_text(r.{0}))"
 _UPSERT = f"""
 INSERT INTO {SCHEMA}.document{{suffix}} AS d
@@ -70,15 +65,11 @@ SELECT r.id, r.stamp, r.name_sort,
     || setweight(to_tsvector('english', r.summary || ' ' || r.category_names), 'B')
     || setweight(to_tsvector('english', r.description || ' ' || r.organisation), 'C')
     || setweight(to_tsvector('english', r.eligibility), 'D') || CAST(r.synonyms AS tsvector),
-    r.status, r.organisation_id, {_TEXT_ARRAY.format('categories')}, {_TEXT_ARRAY.format('groups')},
-    {_TEXT_ARRAY.format('languages')}, r.free, r.wheelchair, r.accepting, r.self_referral, r.min_age, r.max_age,
-    {_TEXT_ARRAY.format('areas')}, r.verified, r.timing, {_TEXT_ARRAY.format('facets')}, r.demoted
+    r.status, {_TEXT_ARRAY.format('keys')}, r.min_age, r.max_age, r.verified, r.timing,
+    {_TEXT_ARRAY.format('facets')}, r.demoted
 FROM {_ROWS}
 ON CONFLICT (id) DO UPDATE SET stamp = EXCLUDED.stamp, name_sort = EXCLUDED.name_sort, tsv = EXCLUDED.tsv,
-    status = EXCLUDED.status, organisation_id = EXCLUDED.organisation_id, categories = EXCLUDED.categories,
-    groups = EXCLUDED.groups, languages = EXCLUDED.languages, free = EXCLUDED.free,
-    wheelchair = EXCLUDED.wheelchair, accepting = EXCLUDED.accepting, self_referral = EXCLUDED.self_referral,
-    min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age, areas = EXCLUDED.areas,
+    status = EXCLUDED.status, keys = EXCLUDED.keys, min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age,
     verified = EXCLUDED.verified, timing = EXCLUDED.timing, facets = EXCLUDED.facets, demoted = EXCLUDED.demoted"""
 _POINTS = f"""
 INSERT INTO {SCHEMA}.point{{suffix}} (doc_id, latitude, longitude, earth)
@@ -123,10 +114,9 @@ def row(doc: dict) -> dict:
         "id": doc["id"], "stamp": doc["stamp"], "name": doc["name"], "name_sort": doc["name_sort"],
         "summary": sections["summary"], "description": sections["description"],
         "organisation": sections["organisation"], "category_names": sections["categories"],
-        "eligibility": sections["eligibility"], "synonyms": synonym_lexemes(doc), "organisation_id": doc["organisation_id"], "status": doc["status"],
-        "categories": doc["categories"], "groups": doc["groups"], "languages": doc["languages"],
-        **{flag: doc[flag] for flag in FLAGS}, "min_age": doc["min_age"], "max_age": doc["max_age"],
-        "areas": doc["areas"], "verified": doc["verified_at"][:10] if doc["verified_at"] else None,
+        "eligibility": sections["eligibility"], "synonyms": synonym_lexemes(doc), "status": doc["status"],
+        "keys": document_keys(doc), "min_age": doc["min_age"], "max_age": doc["max_age"],
+        "verified": doc["verified_at"][:10] if doc["verified_at"] else None,
         "timing": timing, "facets": facets, "points": doc["points"],
         "demoted": bool(DEMOTING_CODES & set(doc["freshness"])),  # a stored flag such as a dead link
     }
@@ -147,7 +137,7 @@ class PostgresBackend(SearchBackend):
 
     # -- storage -------------------------------------------------------------------------------
 
-    def _ensure(self, conn: Connection) -> None:
+    def _ensure(self, conn: Connection, rebuilding: bool = False) -> None:
         """Create the live tables the first time (the migration made the schema and extensions)."""
         if self._ready:
             return
@@ -164,7 +154,13 @@ class PostgresBackend(SearchBackend):
                 if setup.execute(text(f"SELECT to_regclass('{SCHEMA}.word')")).scalar() is None:
                     _create_tables(setup, "")
                     _create_indexes(setup, "")
-        self._ready = True
+        layout = conn.execute(text(f"SELECT obj_description('{SCHEMA}.document'::regclass, 'pg_class')")).scalar()
+        if layout != LAYOUT and not rebuilding:
+            raise ConfigError(
+                "The PostgreSQL search tables were built by an earlier version of Signpost: "
+                "run `signpost search rebuild` to build them again (searches fail until then)."
+            )
+        self._ready = layout == LAYOUT
 
     def _write_lock(self, conn: Connection) -> None:
         """Share the write lock with other edits; wait a little for a rebuild, then give up."""
@@ -208,7 +204,7 @@ class PostgresBackend(SearchBackend):
         """Fill new tables and swap them in, all in one transaction: searches see old or new."""
         count = 0
         with self.engine.begin() as conn:
-            self._ensure(conn)
+            self._ensure(conn, rebuilding=True)
             # Edits meanwhile wait (then queue, and are drained after the rebuild).
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
             for name in ("document", "point", "word"):
@@ -289,6 +285,7 @@ class PostgresBackend(SearchBackend):
 def _create_tables(conn: Connection, suffix: str) -> None:
     for ddl in _tables(suffix):
         conn.execute(text(ddl))
+    conn.execute(text(f"COMMENT ON TABLE {SCHEMA}.document{suffix} IS '{LAYOUT}'"))
 
 
 def _create_indexes(conn: Connection, suffix: str) -> None:

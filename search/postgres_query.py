@@ -1,9 +1,10 @@
 """Searching the PostgreSQL backend's tables: keywords to tsquery, filters, ranking, facets, did-you-mean.
 
 One statement returns the total, the ranked page and the facet counts from one materialised set of
-matches. Around a place it starts from the points in the circle (GiST), or, for keywords over a
-wide area, from the documents the keywords leave; either way distances are the haversine of
-directory.geography, so the list, the map and the radius agree at the boundary.
+matches. Filters are GIN lookups (the words' `tsv`, and `keys` for everything with a yes/no answer,
+the geohash cells around a place included), so only the documents that pass them are read. Around a
+place without keywords it starts from the points in a small circle (GiST). Distances are the
+haversine of directory.geography, so the list, the map and the radius agree at the boundary.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from directory.models.common import HIDDEN_STATUSES
 
+from . import geo
 from .backend import FAR_FACTOR, FLAGS, STALE_FACTOR, SearchQuery
 from .keywords import Unit
 from .timing import matches_timing, wants_timing
@@ -34,6 +36,21 @@ def _haversine(lat: str, lng: str) -> str:
         f"2 * {EARTH_RADIUS!r} * asin(sqrt(least(1.0, power(sin(radians({lat} - :lat) / 2), 2)"
         f" + cos(radians(:lat)) * cos(radians({lat})) * power(sin(radians({lng} - :lng) / 2), 2))))"
     )
+
+
+def key(kind: str, value: str) -> str:
+    """One entry of a document's `keys`: every filter that is a yes/no question is one GIN lookup."""
+    return f"{kind}:{value}"
+
+
+def document_keys(doc: dict) -> list[str]:
+    """What a document can be filtered by: geohash cells of its points (as Whoosh's `cells`), the
+    areas it covers, its categories with their ancestors, groups, languages, organisation and flags."""
+    cells = {cell for lat, lng in doc["points"] for cell in geo.point_cells(lat, lng)}
+    keys = [key("cell", c) for c in sorted(cells)] + [key("area", a) for a in doc["areas"]]
+    keys += [key("cat", c) for c in doc["categories"]] + [key("group", g) for g in doc["groups"]]
+    keys += [key("lang", x) for x in doc["languages"]] + [key("org", doc["organisation_id"])]
+    return keys + [key("flag", flag) for flag in FLAGS if doc[flag]]
 
 
 def lexeme(value: str) -> str:
@@ -103,13 +120,16 @@ class Statement:
             self.params["tsq"] = self.tsquery
         if q.near is not None:
             near = q.near
+            area_keys = [key("area", c) for c in sorted(near.area_codes)]
+            cells = [key("cell", c) for c in geo.covering_cells(near.latitude, near.longitude, near.radius_km)]
             self.params.update(
                 lat=near.latitude, lng=near.longitude, radius=near.radius_km,
-                box=near.radius_km * 1000 * BOX_SLACK, areas=sorted(near.area_codes),
+                box=near.radius_km * 1000 * BOX_SLACK, area_keys=area_keys, near_keys=cells + area_keys,
             )
-        # Small circles: start from the points in the circle (GiST). Keywords over a wide area: start
-        # from the documents the keywords and filters leave, and measure only their points.
-        self.points_first = q.near is not None and not (self.tsquery and q.near.radius_km > 10)
+        # Without keywords, a small circle starts from its points (GiST). Otherwise the documents
+        # come from the GIN indexes (words, and the geohash cells covering the circle ANDed with
+        # the other filters), and only the points of those left are measured.
+        self.points_first = q.near is not None and not self.tsquery and q.near.radius_km <= 10
         if q.near is None:
             self.distance = "NULL::float8"
         elif self.points_first:
@@ -122,21 +142,17 @@ class Statement:
         where = ["d.status <> ALL(:hidden)"]
         if self.tsquery:
             where.append("d.tsv @@ CAST(:tsq AS tsquery)")
-        if q.categories:
-            where.append("d.categories && CAST(:categories AS text[])")
-            params["categories"] = list(q.categories)
-        if q.groups:
-            where.append("d.groups && CAST(:groups AS text[])")
-            params["groups"] = list(q.groups)
-        if q.language:
-            where.append("CAST(:language AS text) = ANY(d.languages)")
-            params["language"] = q.language
-        if q.organisation_id:
-            where.append("d.organisation_id = :organisation")
-            params["organisation"] = q.organisation_id
-        for flag in FLAGS:
-            if getattr(q, flag):
-                where.append(f"d.{flag}")
+        must = ([key("lang", q.language)] if q.language else []) + ([key("org", q.organisation_id)] if q.organisation_id else [])
+        must += [key("flag", flag) for flag in FLAGS if getattr(q, flag)]
+        if must:
+            where.append("d.keys @> CAST(:must AS text[])")
+            params["must"] = must
+        for name, keys in (("categories", [key("cat", c) for c in q.categories]), ("groups", [key("group", g) for g in q.groups])):
+            if keys:  # one of these
+                where.append(f"d.keys && CAST(:{name} AS text[])")
+                params[name] = keys
+        if q.near is not None and not self.points_first:
+            where.append("d.keys && CAST(:near_keys AS text[])")
         if q.age is not None:
             where.append("coalesce(d.min_age <= :age, true) AND coalesce(:age <= d.max_age, true)")
             params["age"] = q.age
@@ -157,12 +173,12 @@ class Statement:
                 SELECT p.doc_id AS id, min({distance}) AS distance FROM {SCHEMA}.point p
                 WHERE {in_box} GROUP BY p.doc_id HAVING min({distance}) <= :radius
                 UNION ALL
-                SELECT a.id, NULL FROM {SCHEMA}.document a WHERE a.areas && CAST(:areas AS text[]) AND NOT EXISTS (
+                SELECT a.id, NULL FROM {SCHEMA}.document a WHERE a.keys && CAST(:area_keys AS text[]) AND NOT EXISTS (
                     SELECT 1 FROM {SCHEMA}.point p WHERE p.doc_id = a.id AND {in_box} AND {distance} <= :radius)
             ) n JOIN {SCHEMA}.document d ON d.id = n.id""", "true"
         return f"""{SCHEMA}.document d LEFT JOIN LATERAL (
                 SELECT min({distance}) AS distance FROM {SCHEMA}.point p WHERE p.doc_id = d.id
-            ) n ON true""", "(n.distance <= :radius OR d.areas && CAST(:areas AS text[]))"
+            ) n ON true""", "(n.distance <= :radius OR d.keys && CAST(:area_keys AS text[]))"
 
     def _score(self) -> tuple[str, str]:
         """The ranking expression and the ORDER BY that uses it (ties broken by name)."""

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, inspect, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
@@ -175,18 +175,22 @@ def load_services_at_locations(session: Session, ids: list[uuid.UUID]) -> list[S
 
 
 def load_full_services(session: Session, services: list[Service]) -> None:
-    """Load everything a fully nested service shows for these services at once (no query per service)."""
-    ids = [s.id for s in services]
-    if ids:
-        session.exec(select(Service).where(Service.id.in_(ids)).options(
-            selectinload(Service.organisation),
-            selectinload(Service.location_links).selectinload(ServiceAtLocation.location),
-            selectinload(Service.areas),
-            selectinload(Service.referral_routes),
-            selectinload(Service.schedules),
-            selectinload(Service.seasons),
-            selectinload(Service.funding),
-        )).all()
+    """Load everything a fully nested service shows for these services at once (no query per service).
+
+    Relations a search already loaded with the services are not asked for again.
+    """
+    options = {
+        "organisation": selectinload(Service.organisation),
+        "location_links": selectinload(Service.location_links).selectinload(ServiceAtLocation.location),
+        "areas": selectinload(Service.areas),
+        "referral_routes": selectinload(Service.referral_routes),
+        "schedules": selectinload(Service.schedules),
+        "seasons": selectinload(Service.seasons),
+        "funding": selectinload(Service.funding),
+    }
+    missing = [option for name, option in options.items() if any(name in inspect(s).unloaded for s in services)]
+    if missing:
+        session.exec(select(Service).where(Service.id.in_([s.id for s in services])).options(*missing)).all()
 
 
 def service_terms(session: Session, service_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TaxonomyTerm]]:

@@ -252,3 +252,34 @@ def test_the_postgres_backend_refuses_a_sqlite_database_clearly(tmp_path):
 
 def test_location_input_is_used_for_points(db):
     assert validate(LocationInput(), {"latitude": 53.7, "longitude": -1.8})["latitude"] == 53.7
+
+
+@pytest.mark.postgres
+def test_postgres_search_tables_of_an_older_layout_are_refused_until_rebuilt(tmp_path, postgres_url):
+    from directory.config import ConfigError
+    from search.postgres_backend import SCHEMA, PostgresBackend
+
+    from ..conftest import migrated_app
+    from .conftest import empty_postgres
+    from .test_conformance import TODAY
+
+    empty_postgres(postgres_url)
+    app = migrated_app(tmp_path, SEARCH_BACKEND="postgres", DATABASE_URL=postgres_url)
+    engine = get_db(app).engine
+    with app.app_context(), get_db(app).unit_of_work() as session:
+        org = factories.organisation(session)
+        factories.service(session, org, locations=[factories.venue_at(session, org, *HALIFAX)], name="Knit and natter")
+    with engine.begin() as connection:  # the tables as an earlier version left them
+        connection.execute(text(f"COMMENT ON TABLE {SCHEMA}.document IS NULL"))
+
+    from search import SearchQuery
+
+    with pytest.raises(ConfigError, match=r"earlier version.*signpost search rebuild"):
+        PostgresBackend(engine).query(SearchQuery(today=TODAY, keywords="knit"))
+    with app.app_context():
+        get_search(app).backend = PostgresBackend(engine)
+        result = app.test_cli_runner().invoke(args=["serve"])
+        assert result.exit_code == 1 and "signpost search rebuild" in result.output
+        assert rebuild_index(get_search(app)) == 1
+    assert PostgresBackend(engine).query(SearchQuery(today=TODAY, keywords="knit")).total == 1
+    engine.dispose()
