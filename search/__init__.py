@@ -88,6 +88,8 @@ def warm_up(app: Flask) -> None:
     backend = get_search(app).backend
     if hasattr(backend, "view"):
         backend.view()
+    if hasattr(backend, "load_facets"):
+        backend.load_facets()
     gc.collect()
     gc.freeze()
 

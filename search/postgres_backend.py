@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import uuid
+
+import numpy as np
 from typing import Iterable
 
 from sqlalchemy import text
@@ -28,6 +30,7 @@ from .timing import wants_timing
 EXTENSIONS = ("cube", "earthdistance", "pg_trgm")
 WRITE_LOCK = 7_246_131  # advisory lock: edits share it, a rebuild holds it alone
 BATCH = 500
+RELOAD_AFTER = 2_000  # matches a search may count from PostgreSQL's rows before the facet table is reloaded
 LAYOUT = "signpost search layout 2"  # the tables' shape; older tables need `signpost search rebuild`
 
 
@@ -38,7 +41,8 @@ def _tables(suffix: str) -> list[str]:
         f"""CREATE TABLE {s}.document{suffix} (
             id uuid PRIMARY KEY, stamp text NOT NULL, name_sort text COLLATE "C" NOT NULL,
             tsv tsvector NOT NULL, status text NOT NULL, keys text[] NOT NULL, min_age integer, max_age integer,
-            verified date, timing jsonb, facets text[] NOT NULL, demoted boolean NOT NULL)""",
+            verified date, timing jsonb, facets text[] NOT NULL, demoted boolean NOT NULL,
+            docno bigint NOT NULL DEFAULT nextval('{s}.docno'))""",
         f"CREATE TABLE {s}.point{suffix} (doc_id uuid NOT NULL, latitude float8 NOT NULL, longitude float8 NOT NULL, earth earth NOT NULL)",
         f"CREATE TABLE {s}.word{suffix} (word text PRIMARY KEY)",
     ]
@@ -70,7 +74,8 @@ SELECT r.id, r.stamp, r.name_sort,
 FROM {_ROWS}
 ON CONFLICT (id) DO UPDATE SET stamp = EXCLUDED.stamp, name_sort = EXCLUDED.name_sort, tsv = EXCLUDED.tsv,
     status = EXCLUDED.status, keys = EXCLUDED.keys, min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age,
-    verified = EXCLUDED.verified, timing = EXCLUDED.timing, facets = EXCLUDED.facets, demoted = EXCLUDED.demoted"""
+    verified = EXCLUDED.verified, timing = EXCLUDED.timing, facets = EXCLUDED.facets, demoted = EXCLUDED.demoted,
+    docno = nextval('{SCHEMA}.docno')"""
 _POINTS = f"""
 INSERT INTO {SCHEMA}.point{{suffix}} (doc_id, latitude, longitude, earth)
 SELECT r.id, (p->>0)::float8, (p->>1)::float8, ll_to_earth((p->>0)::float8, (p->>1)::float8)
@@ -134,6 +139,7 @@ class PostgresBackend(SearchBackend):
         self.engine = engine
         self.writer_timeout = writer_timeout
         self._ready = False
+        self._facet_table = FacetTable()
 
     # -- storage -------------------------------------------------------------------------------
 
@@ -269,8 +275,11 @@ class PostgresBackend(SearchBackend):
             sql = statement.build()
             if wants_timing(q):
                 statement.params["timing_ids"] = timing_ids(conn, statement, q)
-            total, page, facets = conn.execute(text(sql), statement.params).one()
-            hits = SearchHits(ids=[], total=total, facets=facets or {})
+            table = self._facet_table
+            statement.params["facets_known"] = table.hi
+            total, page, docnos, fresh = conn.execute(text(sql), statement.params).one()
+            fresh = fresh or []
+            hits = SearchHits(ids=[], total=total, facets=table.counts(np.frombuffer(docnos or b"", dtype=">i8"), fresh))
             for doc_id, distance in page or []:
                 hits.ids.append(doc_id)
                 if distance is not None:
@@ -279,10 +288,68 @@ class PostgresBackend(SearchBackend):
                     hits.covers_area.add(doc_id)
             if units and total < 3:
                 hits.suggestion = suggest(conn, units, tsqueries)
-            return hits
+        if len(fresh) > RELOAD_AFTER:  # after a rebuild, or many edits since the table was loaded
+            self.load_facets()
+        return hits
+
+    def load_facets(self) -> None:
+        """(Re)load this process's facet table, unless a rebuild holds the index (then try later)."""
+        with self.engine.begin() as conn:
+            self._ensure(conn)
+            table = FacetTable.load(conn)
+        if table is not None:
+            self._facet_table = table
+
+
+class FacetTable:
+    """Every document's facet tokens, by docno, as a 0/1 numpy table: loaded once per process.
+
+    A change to a document gives it a new docno (from a sequence that never goes back), so a row
+    here never goes out of date. A search counts the rows of its matches up to `hi` here and
+    PostgreSQL sends the tokens of the matches above it: counting tokens row by row in SQL was
+    most of a large search's time (bench/RESULTS.md).
+    """
+
+    def __init__(self, base: int = 0, hi: int = -1, columns: dict[str, int] | None = None, rows=None):
+        self.base, self.hi = base, hi
+        self.names = list(columns or {})
+        self.rows = rows if rows is not None else np.zeros((0, 0), dtype=np.uint8)
+
+    @classmethod
+    def load(cls, conn: Connection) -> "FacetTable | None":
+        """The live documents' tokens; None while a rebuild holds the write lock."""
+        # Holding the write lock, no edit is half done: every docno up to the highest read is
+        # either here or gone for good (a change still in flight could have a lower docno).
+        if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": WRITE_LOCK}).scalar():
+            return None
+        data = conn.execute(text(f"SELECT docno, facets FROM {SCHEMA}.document")).all()
+        if not data:
+            return cls()
+        base = min(docno for docno, _ in data)
+        columns: dict[str, int] = {}
+        for _, tokens in data:
+            for token in tokens:
+                columns.setdefault(token, len(columns))
+        rows = np.zeros((max(docno for docno, _ in data) - base + 1, len(columns)), dtype=np.uint8)
+        for docno, tokens in data:
+            rows[docno - base, [columns[t] for t in tokens]] = 1
+        return cls(base, base + len(rows) - 1, columns, rows)
+
+    def counts(self, docnos, fresh: list) -> dict[str, int]:
+        """Facet counts of these matches: `fresh` is [docno, tokens] of each match above `hi`."""
+        known = docnos[(docnos >= self.base) & (docnos <= self.hi)] - self.base
+        counts = {}
+        if len(known):
+            sums = self.rows[known].sum(axis=0, dtype=np.int64).tolist()
+            counts = {name: n for name, n in zip(self.names, sums) if n}
+        for _, tokens in fresh:
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+        return counts
 
 
 def _create_tables(conn: Connection, suffix: str) -> None:
+    conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.docno"))  # shared by every generation
     for ddl in _tables(suffix):
         conn.execute(text(ddl))
     conn.execute(text(f"COMMENT ON TABLE {SCHEMA}.document{suffix} IS '{LAYOUT}'"))

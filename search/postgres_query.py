@@ -105,7 +105,8 @@ def timing_ids(conn: Connection, statement: "Statement", q: SearchQuery) -> list
 
 
 class Statement:
-    """Builds the one query that returns the total, the ranked page and the facet counts."""
+    """Builds the one query that returns the total, the ranked page, and what the facets are counted from:
+    every match's docno, and the tokens of those the process's FacetTable does not have (docno > :facets_known)."""
 
     def __init__(self, q: SearchQuery, tsqueries: list[str]):
         self.q = q
@@ -196,7 +197,7 @@ class Statement:
             return factor, "score DESC, name_sort"
         return "NULL::float8", "name_sort"
 
-    def matched(self, timing: bool, columns: str = "d.name_sort, d.facets") -> str:
+    def matched(self, timing: bool, columns: str = "d.name_sort, d.docno, d.facets") -> str:
         """The CTE of every matching service with what ranking, paging and facets need."""
         score, _ = self._score()
         source, near = self._source()
@@ -210,5 +211,5 @@ class Statement:
         page AS (SELECT id, distance, score, name_sort FROM matched ORDER BY {order} LIMIT :limit OFFSET :offset)
         SELECT (SELECT count(*) FROM matched),
             (SELECT json_agg(json_build_array(id::text, distance) ORDER BY {order}) FROM page),
-            (SELECT json_object_agg(facet, n) FROM (
-                SELECT facet, count(*) AS n FROM matched, unnest(facets) AS facet GROUP BY facet) f)"""
+            (SELECT string_agg(int8send(docno), '') FROM matched),
+            (SELECT json_agg(json_build_array(docno, facets)) FROM matched WHERE docno > :facets_known)"""

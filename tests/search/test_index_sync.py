@@ -7,8 +7,10 @@ import threading
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from directory.db import get_db
+from directory.models import Service
 from directory.operations import validate
 from directory.operations.listings import archive_service, update_service
 from directory.permissions import SYSTEM
@@ -18,7 +20,7 @@ from search.maintenance import check_index, fix_index, rebuild_index
 from search.sync import DEFER
 
 from .. import factories
-from .test_conformance import HALIFAX, ask, names, near, offset
+from .test_conformance import HALIFAX, ask, names, near, offset, org, varied  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -283,3 +285,44 @@ def test_postgres_search_tables_of_an_older_layout_are_refused_until_rebuilt(tmp
         assert rebuild_index(get_search(app)) == 1
     assert PostgresBackend(engine).query(SearchQuery(today=TODAY, keywords="knit")).total == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("search_app", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_postgres_facet_counts_from_the_process_table_follow_edits_deletions_and_rebuilds(search_app, db, varied, backend, monkeypatch):
+    """The loaded table counts what it holds; later changes come from PostgreSQL; a rebuild reloads it."""
+    from search import SearchQuery, postgres_backend
+    from search.postgres_backend import PostgresBackend
+
+    from .test_conformance import TODAY
+
+    everything, free = SearchQuery(today=TODAY), SearchQuery(today=TODAY, free=True)
+
+    def counted_in_sql(q):  # a new process: an empty table, every match's tokens sent by PostgreSQL
+        return PostgresBackend(backend.engine).query(q).facets
+
+    backend.load_facets()
+    loaded = backend._facet_table
+    assert loaded.hi >= loaded.base > 0 and loaded.rows.sum() > 0
+    for q in (everything, free):
+        assert backend.query(q).facets == counted_in_sql(q)
+    assert backend.query(everything).facets["cat:food"] == 1
+
+    walking = next(s for s in db.exec(select(Service)) if s.name == "Walking group")
+    update_service(db, SYSTEM, walking, validate(ServiceInput(), {
+        "name": "Walking group", "categories": ["food/food-pantry"],
+        "location_ids": [str(link.location_id) for link in walking.location_links]}))
+    db.commit()
+    archive_service(db, SYSTEM, next(s for s in db.exec(select(Service)) if s.name == "Young carers"), reason="Closed")
+    db.commit()
+    assert backend._facet_table is loaded  # the changes are counted from the rows PostgreSQL sends
+    for q in (everything, free):
+        assert backend.query(q).facets == counted_in_sql(q)
+    counts = backend.query(everything).facets
+    assert counts["cat:food"] == 2 and "cat:carers" not in counts
+
+    rebuild_index(get_search(search_app))
+    monkeypatch.setattr(postgres_backend, "RELOAD_AFTER", 2)
+    assert backend.query(everything).facets == counted_in_sql(everything)  # every docno is new
+    assert backend._facet_table is not loaded and backend._facet_table.base > loaded.hi  # so the table was reloaded
+    for q in (everything, free):
+        assert backend.query(q).facets == counted_in_sql(q)
