@@ -89,7 +89,7 @@ def warm_up(app: Flask) -> None:
     if hasattr(backend, "view"):
         backend.view()
     if hasattr(backend, "load_facets"):
-        backend.load_facets()
+        backend.load_facets(wait_s=5.0)  # other workers load theirs at the same moment
     gc.collect()
     gc.freeze()
 

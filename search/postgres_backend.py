@@ -10,6 +10,7 @@ swaps them in within one transaction.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import numpy as np
@@ -292,11 +293,12 @@ class PostgresBackend(SearchBackend):
             self.load_facets()
         return hits
 
-    def load_facets(self) -> None:
-        """(Re)load this process's facet table, unless a rebuild holds the index (then try later)."""
+    def load_facets(self, wait_s: float = 0.0) -> None:
+        """(Re)load this process's facet table, unless the write lock stays taken for `wait_s` (then
+        searches go on counting from PostgreSQL's rows, and try again later)."""
         with self.engine.begin() as conn:
             self._ensure(conn)
-            table = FacetTable.load(conn)
+            table = FacetTable.load(conn, wait_s)
         if table is not None:
             self._facet_table = table
 
@@ -316,12 +318,15 @@ class FacetTable:
         self.rows = rows if rows is not None else np.zeros((0, 0), dtype=np.uint8)
 
     @classmethod
-    def load(cls, conn: Connection) -> "FacetTable | None":
-        """The live documents' tokens; None while a rebuild holds the write lock."""
+    def load(cls, conn: Connection, wait_s: float = 0.0) -> "FacetTable | None":
+        """The live documents' tokens; None if the write lock (edits, a rebuild) stays taken for `wait_s`."""
         # Holding the write lock, no edit is half done: every docno up to the highest read is
         # either here or gone for good (a change still in flight could have a lower docno).
-        if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": WRITE_LOCK}).scalar():
-            return None
+        deadline = time.monotonic() + wait_s
+        while not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": WRITE_LOCK}).scalar():
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
         data = conn.execute(text(f"SELECT docno, facets FROM {SCHEMA}.document")).all()
         if not data:
             return cls()
