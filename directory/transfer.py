@@ -228,6 +228,8 @@ def transfer(source_url: str, target_url: str, replace: bool = False, progress: 
                 bad = [c.name for c in checks if not c.ok]
                 if bad:  # raising rolls the whole copy back
                     raise TransferError(f"The copy did not match the original in: {', '.join(bad)}. Nothing was kept.")
+            with target.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("ANALYZE"))  # planner statistics now, not when autovacuum gets round to it
         finally:
             source.dispose()
             target.dispose()

@@ -94,8 +94,10 @@ def warm_up(app: Flask) -> None:
     gc.freeze()
 
 
-def search_services(session: Session, query: SearchQuery, backend: SearchBackend | None = None) -> SearchPage:
-    """Search, then load the page's rows in one query, in ranked order, each explained."""
+def search_services(session: Session, query: SearchQuery, backend: SearchBackend | None = None,
+                    venues: bool = False) -> SearchPage:
+    """Search, then load the page's rows in one query, in ranked order, each explained (`venues`:
+    with their venues too, for a map)."""
     backend = backend or get_search().backend
     hits: SearchHits = backend.query(query)
     rows = {}
@@ -108,10 +110,11 @@ def search_services(session: Session, query: SearchQuery, backend: SearchBackend
             selectinload(Service.seasons),
             selectinload(Service.funding),
             selectinload(Service.flags),
-            selectinload(Service.location_links).selectinload(ServiceAtLocation.location),  # the results map
         ]
         if hits.covers_area:  # "covers your area" names the areas
             options.append(selectinload(Service.areas))
+        if venues:
+            options.append(selectinload(Service.location_links).selectinload(ServiceAtLocation.location))
         statement = select(Service).where(Service.id.in_([uuid.UUID(i) for i in hits.ids])).options(*options)
         rows = {str(s.id): s for s in session.exec(statement)}
     policy = _policy()

@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-
-import numpy as np
 from typing import Iterable
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError

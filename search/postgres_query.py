@@ -1,7 +1,7 @@
 """Searching the PostgreSQL backend's tables: keywords to tsquery, filters, ranking, facets, did-you-mean.
 
-One statement returns the total, the ranked page and the facet counts from one materialised set of
-matches. Filters are GIN lookups (the words' `tsv`, and `keys` for everything with a yes/no answer,
+One statement returns the total, the ranked page and what the facet counts are made from (every
+match's docno, for the process's table of facet tokens) from one materialised set of matches. Filters are GIN lookups (the words' `tsv`, and `keys` for everything with a yes/no answer,
 the geohash cells around a place included), so only the documents that pass them are read. Around a
 place without keywords it starts from the points in a small circle (GiST). Distances are the
 haversine of directory.geography, so the list, the map and the radius agree at the boundary.
@@ -197,7 +197,7 @@ class Statement:
             return factor, "score DESC, name_sort"
         return "NULL::float8", "name_sort"
 
-    def matched(self, timing: bool, columns: str = "d.name_sort, d.docno, d.facets") -> str:
+    def matched(self, timing: bool, columns: str = "d.name_sort, d.docno, CASE WHEN d.docno > :facets_known THEN d.facets END AS facets") -> str:
         """The CTE of every matching service with what ranking, paging and facets need."""
         score, _ = self._score()
         source, near = self._source()

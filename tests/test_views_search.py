@@ -106,3 +106,23 @@ def test_closed_services_appear_only_when_asked_with_their_label(client, session
     page = client.get("/search?q=boxing&include_closed=1").get_data(as_text=True)
     assert "Boxing club" in page and "Temporarily closed, expected to reopen on 1 February 2027" in page
 
+
+
+def test_a_full_page_of_results_takes_no_more_database_statements_than_a_short_one(app, client, directory):
+    from sqlalchemy import event
+
+    from directory.db import get_db
+
+    statements = []
+    listener = lambda *args: statements.append(1)  # noqa: E731
+    event.listen(get_db(app).engine, "before_cursor_execute", listener)
+    try:
+        counts = []
+        for page, shown in ((1, 20), (2, 5)):  # 25 coffee mornings, each with its venue on the map
+            statements.clear()
+            html = client.get(f"/search?q=coffee&postcode=hx1+1qe&page={page}").get_data(as_text=True)
+            assert html.count('<li class="result">') == shown and "results-map-data" in html
+            counts.append(len(statements))
+    finally:
+        event.remove(get_db(app).engine, "before_cursor_execute", listener)
+    assert counts[0] == counts[1]

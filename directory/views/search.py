@@ -39,7 +39,7 @@ def search():
     page = None
     if not errors and _asked(args):
         query = search_query(args, place, radius, date.today(), config.PAGE_SIZE)
-        page = search_services(session, query)
+        page = search_services(session, query, venues=True)  # the results map shows them
     context = dict(
         args=args,
         errors=errors,
