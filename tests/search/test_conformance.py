@@ -330,3 +330,21 @@ def test_each_result_explains_itself(db, org):
     assert "Funding ended on 31 March 2026; check it is still running" in garden.explanation.warnings
     assert lunch.explanation.when == "Next session Thursday 26 November, 12pm"
     assert lunch.explanation.verified == "Checked 10 days ago by the organisation"
+
+
+def test_the_cells_around_a_place_cover_a_venue_just_inside_the_circle_where_cells_meet():
+    """The cells are chosen on a box of KM_PER_DEGREE_LAT (111.32 km a degree), but distances are on a
+    sphere of 111.19 km a degree: a venue 4.999 km due north must not fall in the row of cells above."""
+    from directory.geography import distance_km
+    from search import geo
+
+    radius = 5.0
+    cells = geo.covering_cells(53.7, -1.86, radius)
+    precision = len(cells[0])
+    height, _ = geo.cell_size(precision)
+    # Put the top of the old box just below a boundary between two rows of cells.
+    boundary = (int((53.7 + radius / geo.KM_PER_DEGREE_LAT) / height) + 1) * height
+    latitude = boundary - radius / geo.KM_PER_DEGREE_LAT - 1e-7
+    venue = (latitude + 4.999 / 111.195, -1.86)
+    assert distance_km(latitude, -1.86, *venue) < radius and venue[0] > boundary
+    assert geo.encode(*venue, precision) in geo.covering_cells(latitude, -1.86, radius)
