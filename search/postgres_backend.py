@@ -271,12 +271,11 @@ class PostgresBackend(SearchBackend):
                 "set_config('max_parallel_workers_per_gather', '0', true)"
             ))
             units, tsqueries = analyse(conn, parse_keywords(q.keywords))
-            statement = Statement(q, tsqueries)
+            table = self._facet_table
+            statement = Statement(q, tsqueries, facets_known=table.hi)
             sql = statement.build()
             if wants_timing(q):
                 statement.params["timing_ids"] = timing_ids(conn, statement, q)
-            table = self._facet_table
-            statement.params["facets_known"] = table.hi
             total, page, docnos, fresh = conn.execute(text(sql), statement.params).one()
             fresh = fresh or []
             hits = SearchHits(ids=[], total=total, facets=table.counts(np.frombuffer(docnos or b"", dtype=">i8"), fresh))

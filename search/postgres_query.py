@@ -108,7 +108,7 @@ class Statement:
     """Builds the one query that returns the total, the ranked page, and what the facets are counted from:
     every match's docno, and the tokens of those the process's FacetTable does not have (docno > :facets_known)."""
 
-    def __init__(self, q: SearchQuery, tsqueries: list[str]):
+    def __init__(self, q: SearchQuery, tsqueries: list[str], facets_known: int = -1):
         self.q = q
         self.tsquery = " & ".join(f"({t})" for t in tsqueries if t)
         self.params: dict = {
@@ -116,6 +116,7 @@ class Statement:
             "stale_before": q.today - timedelta(days=q.stale_days),
             "limit": q.limit,
             "offset": q.offset,
+            "facets_known": facets_known,
         }
         if self.tsquery:
             self.params["tsq"] = self.tsquery

@@ -132,7 +132,7 @@ class IndexSync:
         back if the rebuild fails."""
         ids = self._take_pending()
         try:
-            yield ids
+            yield
         except BaseException:
             self._queue(ids)
             raise

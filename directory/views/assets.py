@@ -59,16 +59,8 @@ def leaflet_asset(filename: str) -> str | None:
     return None if version is None else url_for("assets.leaflet", filename=filename, v=version)
 
 
-@bp.app_template_global()
 def results_map_data(page, place, radius: float) -> dict | None:
     """The searched place and each result's venue nearest to it; None when no result has a point."""
-    key = (place, radius)  # asked for by the page's head, its scripts and the map itself
-    if getattr(page, "_map_data", (None,))[0] != key:
-        page._map_data = (key, _results_map_data(page, place, radius))
-    return page._map_data[1]
-
-
-def _results_map_data(page, place, radius: float) -> dict | None:
     markers = []
     for number, result in enumerate(page.results, start=page.query.offset + 1):
         venue = _nearest_venue([link.location for link in result.service.location_links], place)

@@ -12,6 +12,7 @@ from directory.db import get_session
 from directory.operations.taxonomy import category_tree
 from directory.presenters import GROUP_LABELS, LANGUAGE_NAMES
 from directory.schemas.search import SearchArgs
+from directory.views.assets import results_map_data
 from search import Near, SearchQuery, search_services
 
 bp = Blueprint("search", __name__)
@@ -41,6 +42,7 @@ def search():
         query = search_query(args, place, radius, date.today(), config.PAGE_SIZE)
         page = search_services(session, query, venues=True)  # the results map shows them
     context = dict(
+        map_data=results_map_data(page, place, radius) if page else None,
         args=args,
         errors=errors,
         place=place,
