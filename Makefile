@@ -44,11 +44,13 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: browser accessibility tests will skip (apt-get install npm)"; \
 	fi
 
-# The suite on SQLite, then again on PostgreSQL when SIGNPOST_TEST_DATABASE_URL names a database
+# The suite on SQLite, its date-sensitive tests again as if today were awkward dates (year end, leap
+# day, both clock changes), then again on PostgreSQL when SIGNPOST_TEST_DATABASE_URL names a database
 # the tests may wipe. The PostgreSQL pass leaves out the browser tests (they drive the same pages
 # the PostgreSQL pass already requests) and the PostgreSQL-only tests (they ran in the first pass).
 test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python scripts/test_at_dates.py $(PYTEST_ARGS)
 	@if [ -n "$$SIGNPOST_TEST_DATABASE_URL" ]; then \
 		echo "== The suite again on PostgreSQL (SIGNPOST_TEST_DB=postgres), without the browser tests =="; \
 		SIGNPOST_TEST_DB=postgres $(BIN)/python -m pytest -m "not browser and not postgres" $(PYTEST_ARGS); \

@@ -6,8 +6,7 @@ Builds a fresh directory (categories and the demo directory, so there are listin
 against), writes a CSV in the shape councils and networks keep (organisation, service,
 description, venue, address, town, postcode, tel, email, website, ages, days, times, cost,
 referral, category, languages, and a notes column Signpost has no field for), at real unit
-postcodes from OS Code-Point Open when ../shared/data/codepo_gb.zip is there (loaded into the
-postcode table first, untimed) or else sector postcodes. About 1% of rows are bad (unknown
+postcodes (from the shipped data/postcodes/units.bin.xz). About 1% of rows are bad (unknown
 postcode, age 150, malformed email, unknown category) and some repeat demo listings (possible
 duplicates). Then it imports the file (read, validate, geocode, match, write, commit per batch)
 and indexes what changed, and prints one Markdown table; with --again, imports it a second time.
@@ -17,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import random
-import re
 import sys
 import tempfile
 import time
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -37,8 +33,8 @@ from directory import create_app, migrate  # noqa: E402
 from directory.config import DATA_DIR  # noqa: E402
 from directory.db import get_db  # noqa: E402
 from directory.demo import load_demo  # noqa: E402
-from directory.geography import _centroids, grid_to_latlng  # noqa: E402
-from directory.models import Location, Postcode, Service, ServiceAtLocation, TaxonomyTerm  # noqa: E402
+from directory.geography import unit_postcodes as shipped_units  # noqa: E402
+from directory.models import Location, Service, ServiceAtLocation, TaxonomyTerm  # noqa: E402
 from directory.operations.taxonomy import seed_taxonomy  # noqa: E402
 from directory.permissions import SYSTEM  # noqa: E402
 from importers.core import reindex, run_import  # noqa: E402
@@ -46,9 +42,6 @@ from importers.spreadsheet import open_spreadsheet  # noqa: E402
 from search import get_search  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
 
-# ../shared beside the checkout (or beside the folder of worktrees)
-CODEPOINT = next((p for p in (ROOT.parent / "shared" / "data" / "codepo_gb.zip",
-                              ROOT.parent.parent / "shared" / "data" / "codepo_gb.zip") if p.exists()), Path("codepo_gb.zip"))
 HEADER = ["Organisation", "Service", "Description", "Venue", "Address", "Town", "Postcode", "Tel", "Email address",
           "Website", "Age from", "Age to", "Days", "Times", "Cost", "Referral", "Category", "Languages", "Notes"]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Mon, Wed", "Tue & Thu", "Mon-Fri",
@@ -60,24 +53,13 @@ LANGUAGES = ["", "", "", "English", "English, Urdu", "Polish", "Arabic and Engli
 STREETS = ["High Street", "Church Road", "Station Road", "Victoria Street", "Park Lane", "Mill Road", "King Street"]
 
 
-def unit_postcodes(rng: random.Random, per_town: int) -> dict[str, list[tuple]]:
-    """Real unit postcodes for each town: from Code-Point Open if present, else the towns' sectors."""
-    towns = {name: district for name, district, _ in TOWNS}
-    if not CODEPOINT.exists():
-        sectors = list(_centroids("sector"))
-        return {name: [(s + "AA", None) for s in sectors if s.startswith(district + " ")][:per_town] or
-                [(sectors[0] + "AA", None)] for name, district in towns.items()}
+def unit_postcodes(rng: random.Random, per_town: int) -> dict[str, list[str]]:
+    """Real unit postcodes for each town, from the shipped unit postcodes."""
+    units = shipped_units()
     chosen = {}
-    with zipfile.ZipFile(CODEPOINT) as archive:
-        for name, district in towns.items():
-            area = re.match(r"[A-Z]+", district)[0].lower()
-            with archive.open(f"Data/CSV/{area}.csv") as raw:
-                rows = [r for r in csv.reader(io.TextIOWrapper(raw, encoding="utf-8"))
-                        if r[0].replace(" ", "")[:-3] == district and int(r[1]) < 90]
-            rows = rng.sample(rows, min(per_town, len(rows)))
-            lats, lngs = grid_to_latlng([int(r[2]) for r in rows], [int(r[3]) for r in rows])
-            chosen[name] = [(f"{r[0].replace(' ', '')[:-3]} {r[0].replace(' ', '')[-3:]}",
-                             (lat, lng, r[4] or None, r[8] or None, r[6] or None)) for r, lat, lng in zip(rows, lats, lngs)]
+    for name, district, _ in TOWNS:
+        postcodes = [p for sector in units.sectors() if sector.startswith(district + " ") for p in units.postcodes_in(sector)]
+        chosen[name] = rng.sample(postcodes, min(per_town, len(postcodes)))
     return chosen
 
 
@@ -96,7 +78,7 @@ def write_rows(path: Path, rows: int, rng: random.Random, postcodes: dict, categ
             org = f"{hood} {kind}, {town}"
             domain = "".join(c for c in org.lower() if c.isalnum())[:40] + ".example.org"
             venues = [(f"{hood} {rng.choice(['Centre', 'Hall', 'Hub', 'Church Hall', 'Library'])}",
-                       f"{rng.randint(1, 200)} {rng.choice(STREETS)}", rng.choice(postcodes[town])[0]) for _ in range(rng.choice((1, 1, 2)))]
+                       f"{rng.randint(1, 200)} {rng.choice(STREETS)}", rng.choice(postcodes[town])) for _ in range(rng.choice((1, 1, 2)))]
             for key, stem in rng.sample(stems, min(rng.choice((2, 3, 4, 5, 6)), rows - written)):
                 venue = rng.choice(venues)
                 low = rng.choice((None, None, 16, 18, 50, 65))
@@ -118,7 +100,7 @@ def write_rows(path: Path, rows: int, rng: random.Random, postcodes: dict, categ
 
 
 def prepare(folder: Path, rows: int, seed: int):
-    """A migrated app with categories and the demo directory, unit postcodes loaded, and the CSV."""
+    """A migrated app with categories and the demo directory, and the CSV at real unit postcodes."""
     rng = random.Random(seed)
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(folder / "instance"), "SECRET_KEY": "bench"})
     database = get_db(app)
@@ -131,17 +113,11 @@ def prepare(folder: Path, rows: int, seed: int):
         demo = [(s.name, s.organisation.name, link.location.postcode) for s in session.exec(select(Service))
                 for link in s.location_links[:1] if link.location.postcode]
     postcodes = unit_postcodes(rng, max(50, rows // 200))
-    with database.engine.begin() as connection:
-        units = {code: place for places in postcodes.values() for code, place in places if place}
-        if units:
-            connection.execute(Postcode.__table__.insert(), [
-                {"postcode": code, "latitude": p[0], "longitude": p[1], "quality": 10, "country_code": p[2],
-                 "district_code": p[3], "health_code": p[4]} for code, p in units.items()])
     path = folder / "listings.csv"
     bad = write_rows(path, rows, rng, postcodes, {k: categories.get(k, k) for k in VOCAB}, demo)
     with app.app_context():
         get_search(app).backend.rebuild([])  # an empty index to start from; the demo is indexed with the import
-    return app, path, bad, len(units)
+    return app, path, bad, sum(len(codes) for codes in postcodes.values())
 
 
 def cpu_seconds() -> float:
@@ -177,7 +153,7 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         app, path, bad, units = prepare(folder, args.rows, args.seed)
         print(f"Set up in {time.perf_counter() - started:.0f} s: {path.stat().st_size / 1e6:.1f} MB CSV, "
-              f"{units:,} unit postcodes loaded, {bad:,} deliberately bad rows.", file=sys.stderr)
+              f"{units:,} unit postcodes used, {bad:,} deliberately bad rows.", file=sys.stderr)
         runs = [("first import", *timed_import(app, path, args.batch_size))]
         if args.again:
             runs.append(("same file again", *timed_import(app, path, args.batch_size)))

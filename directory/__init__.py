@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db
+from . import clock, db
 from .config import TEMPLATES_DIR, Config
 
 
@@ -25,10 +25,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.ENV == "production",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # a signed-in session lasts a working day
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=config.MAX_REQUEST_KB * 1024,
         # A link worker may leave a page open all morning: a CSRF token lasts as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
     )
+    clock.install(app, config.extra.pop("CLOCK", None))
     app.config.update(config.extra)
     if config.PROXIES:
         # Behind a load balancer the client's address (for rate limits), scheme and host arrive in

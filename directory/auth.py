@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-import uuid
+from datetime import datetime
 
 from flask import current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,9 +13,11 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from directory.db import get_session
-from directory.models import Membership, User, utcnow
+from directory.models import Membership, User
+from directory.operations.sessions import end_session, session_user, start_session
 from directory.permissions import ANONYMOUS, Actor
 
+SESSION_KEY = "session_key"
 # A hash to compare against when no account exists, so both answers take the same time.
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
@@ -38,32 +40,32 @@ def find_user(db: Session, email: str) -> User | None:
     return db.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
-def login_user(user: User) -> None:
-    """Start a fresh session for user (a new session id prevents session fixation)."""
+def login_user(db: Session, user: User, now: datetime) -> None:
+    """Start a fresh session for user, stored server-side (a new session id prevents session fixation)."""
     session.clear()
     session["user_id"] = str(user.id)
-    session["session_version"] = user.session_version
+    session[SESSION_KEY] = start_session(db, user, now)
     session.permanent = True
-    user.last_login_at = utcnow()
+    user.last_login_at = now
+    g.pop("current_user", None)
+    g.pop("current_actor", None)
 
 
-def logout_user() -> None:
-    """End the session."""
+def logout_user(db: Session, now: datetime) -> None:
+    """End this browser's session on the server, so a copy of its cookie stops working too."""
+    end_session(db, session.get(SESSION_KEY), now)
     session.clear()
+
+
+def current_session_key() -> str | None:
+    """The secret naming this browser's session (to keep it when ending the others)."""
+    return session.get(SESSION_KEY)
 
 
 def current_user() -> User | None:
-    """The signed-in user for this request, or None (disabled accounts and old sessions are out)."""
+    """The signed-in user for this request, or None (disabled accounts and ended sessions are out)."""
     if "current_user" not in g:
-        g.current_user = None
-        user_id = session.get("user_id")
-        if user_id:
-            try:
-                user = get_session().get(User, uuid.UUID(user_id))
-            except ValueError:
-                user = None
-            if user and user.disabled_at is None and user.session_version == session.get("session_version"):
-                g.current_user = user
+        g.current_user = session_user(get_session(), session.get(SESSION_KEY)) if SESSION_KEY in session else None
     return g.current_user
 
 
@@ -71,9 +73,11 @@ def actor_for(db: Session, user: User | None) -> Actor:
     """The Actor that operations check permissions against."""
     if user is None:
         return ANONYMOUS
-    organisations = frozenset(db.exec(select(Membership.organisation_id).where(Membership.user_id == user.id)))
+    memberships = db.exec(select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)).all()
+    organisations = frozenset(org for org, _role in memberships)
+    owned = frozenset(org for org, role in memberships if role == "owner")
     return Actor(
-        "user", user.name, frozenset(user.roles), organisations, user_id=user.id,
+        "user", user.name, frozenset(user.roles), organisations, owned, user_id=user.id,
         trusted=user.trusted, verified=user.email_verified_at is not None,
     )
 

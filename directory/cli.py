@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from directory import create_app, migrate
+from directory import clock, create_app, migrate
 from directory.cli_freshness import freshness
 from directory.cli_import import commands as import_commands
 from directory.cli_transfer import migrate_sqlite_to_postgres
 from directory.cli_users import users
 from directory.config import DATA_DIR, ConfigError
+from directory.cli_backup import commands as backup_commands
+from directory.cli_checks import needs_database
 from directory.db import get_db
 from directory.operations import InputError
 from directory.permissions import SYSTEM
@@ -40,7 +41,8 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Attach Signpost's commands to app.cli (the `signpost` command finds them there)."""
-    for command in (db, taxonomy, demo, setup, postcodes, search_group, serve, users, *import_commands):
+    for command in (db, taxonomy, demo, setup, search_group, serve, users, *import_commands,
+                    *backup_commands):
         app.cli.add_command(command)
     app.cli.add_command(freshness)
 
@@ -77,7 +79,7 @@ def taxonomy() -> None:
 
 @taxonomy.command("seed")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=TAXONOMY_FILE)
-@with_appcontext
+@needs_database
 def taxonomy_seed(path: Path) -> None:
     """Create or update the category tree from PATH (default: the shipped one)."""
     from directory.operations.taxonomy import seed_taxonomy
@@ -93,7 +95,7 @@ def demo() -> None:
 
 
 @demo.command("load")
-@with_appcontext
+@needs_database
 def demo_load() -> None:
     """Load the demo directory unless it is already loaded."""
     _load_demo()
@@ -112,10 +114,21 @@ def _load_demo() -> None:
         with Progress(transient=True) as progress:
             task = progress.add_task("Loading demo directory", total=total)
             try:
-                counts = load_demo(session, date.today(), progress=lambda: progress.advance(task))
+                counts = load_demo(session, clock.today(), progress=lambda: progress.advance(task))
             except InputError as exc:
                 raise click.ClickException(f"The demo file has a bad record: {exc}") from None
     click.echo("Loaded {organisations} organisations, {locations} locations, {services} services.".format(**counts))
+
+
+def _check_unit_postcodes() -> None:
+    """Read the shipped unit postcodes once, so a missing or damaged file is found now."""
+    from directory.geography import UnitFileError, unit_postcodes
+
+    try:
+        units = unit_postcodes()
+    except UnitFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Unit postcodes: {len(units):,} from {units.release}.")
 
 
 @click.command("setup")
@@ -127,6 +140,7 @@ def setup(demo: bool) -> None:
     migrate.upgrade(get_db().engine)
     click.echo("Database is up to date.")
     taxonomy_seed.callback(TAXONOMY_FILE)
+    _check_unit_postcodes()
     if demo:
         _load_demo()
     from search.maintenance import check_index
@@ -137,35 +151,13 @@ def setup(demo: bool) -> None:
         click.echo("Search index is up to date.")
 
 
-@click.group()
-def postcodes() -> None:
-    """Postcode geography."""
-
-
-@postcodes.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def postcodes_import(path: Path) -> None:
-    """Load every GB unit postcode from an OS Code-Point Open zip (codepo_gb.zip)."""
-    from directory.geography import import_codepoint
-
-    try:
-        count = import_codepoint(get_db().engine, path, progress=True)
-    except (ValueError, KeyError, OSError) as exc:
-        raise click.ClickException(
-            f"Could not import {path}: {exc}. Give the Code-Point Open zip as downloaded from "
-            "the Ordnance Survey (it holds Data/CSV/*.csv)."
-        ) from None
-    click.echo(f"{count:,} unit postcodes loaded; unit postcodes now resolve exactly.")
-
-
 @click.group("search")
 def search_group() -> None:
     """The search index."""
 
 
 @search_group.command("rebuild")
-@with_appcontext
+@needs_database
 def search_rebuild() -> None:
     """Build a fresh index beside the live one and swap it in (searches keep working)."""
     _rebuild_index()
@@ -187,7 +179,7 @@ def _rebuild_index() -> None:
 
 @search_group.command("check")
 @click.option("--fix", is_flag=True, help="Re-index whatever is missing, extra or out of date.")
-@with_appcontext
+@needs_database
 def search_check(fix: bool) -> None:
     """Report services missing from the index, extra in it, or out of date."""
     from search.maintenance import check_index, fix_index
@@ -210,11 +202,9 @@ def search_check(fix: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), help="Serve with gunicorn and this many processes (production).")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 32), help="Threads per gunicorn worker.")
 @click.option("--access-log", help="With --workers: write each request (with its time in ms) to this file, or - for stdout.")
-@with_appcontext
+@needs_database
 def serve(host: str, port: int, workers: int | None, threads: int, access_log: str | None) -> None:
     """Serve Signpost on HOST:PORT (the development server, or gunicorn with --workers)."""
-    if migrate.pending(get_db().engine):
-        raise click.ClickException("The database needs migrating: run `signpost setup` first.")
     app = current_app._get_current_object()
     try:
         get_search(app).backend.generation()  # an index the search can use, before taking requests

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from directory.bounces import bounces_in, read_messages
+from directory.cli_checks import needs_database
 from directory.db import get_db
 from directory.freshness import LABELS
 from directory.linkcheck import check_links
@@ -34,7 +34,6 @@ from directory.operations.freshness import (
 )
 from directory.operations.reminders import (
     STAGE_LABELS,
-    moderator_addresses,
     plan_reminders,
     record_reminders,
     send_reminder_mail,
@@ -50,7 +49,7 @@ def freshness() -> None:
 @click.option("--dry-run", is_flag=True, help="List what would change and be sent; change nothing.")
 @click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assess as of this day (YYYY-MM-DD).")
 @click.option("--no-links", is_flag=True, help="Skip the website checks this time.")
-@with_appcontext
+@needs_database
 def run(dry_run: bool, on: datetime | None, no_links: bool) -> None:
     """Compute every flag, check websites that are due, and send the reminders that are due.
 
@@ -100,7 +99,7 @@ def _check_websites(console: Console, config, due: list, now: datetime) -> Count
 
 def _assess_and_remind(console: Console, config, now: datetime, dry_run: bool, due: list, totals: Counter) -> Counter:
     policy = policy_for(config)
-    moderators = moderator_addresses(config)
+    moderators = config.moderator_addresses
     reminders = []
     with get_db().unit_of_work() as session:
         with console.status("Assessing listings"):
@@ -160,7 +159,7 @@ def _summary(console: Console, totals: Counter, dry_run: bool, counts: Counter) 
 
 @freshness.command("bounces")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@with_appcontext
+@needs_database
 def bounces(path: Path) -> None:
     """Record bounced mail from PATH (an mbox, a Maildir, a folder of .eml files or one .eml file)."""
     try:

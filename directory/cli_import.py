@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
+from directory.cli_checks import needs_database
 from directory.db import get_db
 from search import get_search
 
@@ -23,6 +23,11 @@ def show_report(report, limit: int = 20) -> None:
     click.echo(f"{'Dry run, nothing changed: ' if report.dry_run else ''}"
                f"{counts['created']} {verb} created, {counts['updated']} updated, {counts['unchanged']} unchanged, "
                f"{counts['proposed_merge']} proposed as merges, {counts['rejected']} rejected. Run {report.run_id}.")
+    if counts["warned"]:
+        click.echo(f"{counts['warned']} of those rows {verb} imported with details to check (flagged for review): "
+                   f"{len(report.warnings)} warnings below.")
+    for note in report.notes:
+        click.echo(f"  {note}")
     if report.unmapped:
         click.echo(f"Columns kept as extra details (no matching field): {', '.join(report.unmapped)}. "
                    "Map them with --mapping if they belong in a field.")
@@ -30,9 +35,11 @@ def show_report(report, limit: int = 20) -> None:
     for outcome in merges[:limit]:
         click.echo(f"  {outcome.row}: “{outcome.name}” {outcome.detail}: {sent} to the moderation queue.")
     for reject in report.rejects[:limit]:
-        click.echo(f"  {reject['row']}, column “{reject['column']}”: {reject['problem']}", err=True)
+        level = "WARNING " if reject.get("level") == "warning" else ""
+        click.echo(f"  {level}{reject['row']}, column “{reject['column']}”: {reject['problem']}", err=True)
     if len(report.rejects) > limit:
-        click.echo(f"  … and {len(report.rejects) - limit} more problems: write them all with --rejects FILE.", err=True)
+        click.echo(f"  … and {len(report.rejects) - limit} more rejections and warnings: write them all with "
+                   "--rejects FILE.", err=True)
 
 
 def run_with_progress(label: str, total: int | None, **kwargs):
@@ -68,10 +75,11 @@ def run_with_progress(label: str, total: int | None, **kwargs):
 @click.option("--source", help="Where the listings come from (default: the file's name). Re-imports match on it.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created, updated or rejected; change nothing.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write rejected rows here (.csv or .xlsx) with an Error column, to fix and import again.")
+              help="Write rejected rows and rows with warnings here (.csv or .xlsx) with an Error column, to fix "
+                   "and import again.")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000),
               help="Rows per transaction: a failure rolls back only the batch it happened in.")
-@with_appcontext
+@needs_database
 def import_csv(path: Path, mapping: Path | None, source: str | None, dry_run: bool, rejects_path: Path | None,
                batch_size: int) -> None:
     """Import listings from a spreadsheet (.csv in UTF-8 or Windows-1252, comma or semicolon; or .xlsx)."""
@@ -88,12 +96,13 @@ def import_csv(path: Path, mapping: Path | None, source: str | None, dry_run: bo
     report = run_with_progress(
         "Checking" if dry_run else "Importing", len(sheet), records=sheet.records(), source=source,
         file_name=path.name, dry_run=dry_run, batch_size=batch_size, columns=sheet.headers, unmapped=sheet.unmapped,
-        settings={"mapping": sheet.mapping, "batch_size": batch_size}, index=get_search(),
+        settings={"mapping": sheet.mapping, "batch_size": batch_size}, index=get_search(), advice=sheet.advice,
     )
     show_report(report)
     if rejects_path and report.rejects:
         count = write_rejects(rejects_path, sheet.headers, report.rejects)
-        click.echo(f"Wrote {count} rejected rows to {rejects_path}: fix them there and import that file.")
+        click.echo(f"Wrote {count} rejected rows and rows with warnings to {rejects_path}: fix them there and "
+                   "import that file.")
 
 
 # Open Referral (import hsds, export hsds) and mailing lists (import mail) register their commands below.
@@ -108,7 +117,7 @@ commands = (import_group,)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--source", help="Where the listings come from (default: the file or folder name). Re-imports match on it.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created, updated or rejected; change nothing.")
-@with_appcontext
+@needs_database
 def import_hsds(path: Path, source: str | None, dry_run: bool) -> None:
     """Import Open Referral data: HSDS 3.0 JSON (a file, a folder, or saved API pages), or an HSDS 3.0 or 1.1 CSV datapackage."""
     from importers.hsds import read_records
@@ -134,7 +143,7 @@ def import_hsds(path: Path, source: str | None, dry_run: bool) -> None:
 @import_group.command("mail")
 @click.argument("source")
 @click.option("--dry-run", is_flag=True, help="Show what would be drafted; change nothing.")
-@with_appcontext
+@needs_database
 def import_mail(source: str, dry_run: bool) -> None:
     """Draft listings from newsletters: an mbox file, a maildir folder, .eml files, or imaps://user@host/folder
     (password in SIGNPOST_IMAP_PASSWORD). Drafts wait in the moderation queue; nothing is published."""
@@ -172,7 +181,7 @@ def export_group() -> None:
 
 @export_group.command("hsds")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@with_appcontext
+@needs_database
 def export_hsds(out_dir: Path) -> None:
     """Write every current listing as Open Referral (HSDS 3.0): datapackage.json, one CSV per table, services.json."""
     from importers.export_hsds import export_hsds as write

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import click
-from flask.cli import with_appcontext
 
 from directory.auth import find_user
+from directory.cli_checks import needs_database
 from directory.db import get_db
 from directory.models.account import ROLES
 from directory.operations import InputError
@@ -26,7 +26,7 @@ def users() -> None:
 @click.argument("email")
 @click.option("--name", required=True, help="The name shown to moderators and editors.")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="Repeat for several roles.")
-@with_appcontext
+@needs_database
 def create(email: str, name: str, roles: tuple[str, ...]) -> None:
     """Create a confirmed account; the password is asked for twice, or read from SIGNPOST_NEW_USER_PASSWORD."""
     password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
@@ -45,7 +45,7 @@ def create(email: str, name: str, roles: tuple[str, ...]) -> None:
 @click.argument("email")
 @click.option("--add", "added", multiple=True, type=click.Choice(ROLES), help="A role to give (repeatable).")
 @click.option("--remove", "removed", multiple=True, type=click.Choice(ROLES), help="A role to take away (repeatable).")
-@with_appcontext
+@needs_database
 def roles(email: str, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
     """Give or take away roles: admin, moderator, link_worker."""
     with get_db().unit_of_work() as session:
@@ -59,7 +59,7 @@ def roles(email: str, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
 
 
 @users.command("list")
-@with_appcontext
+@needs_database
 def list_users() -> None:
     """Every account: email, name, roles, and whether it is confirmed or disabled."""
     with get_db().unit_of_work() as session:

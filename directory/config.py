@@ -36,6 +36,9 @@ class Config:
     PAGE_SIZE: int = 20
     API_RATE_LIMIT: str = "60 per minute;1000 per hour"  # JSON API, per computer, without a token
     API_TOKEN_RATE_LIMIT: str = "300 per minute;10000 per hour"  # JSON API, per personal token
+    SEARCH_RATE_LIMIT: str = "120 per minute;3000 per hour"  # the search page, per computer
+    ORUK_RATE_LIMIT: str = "120 per minute;3000 per hour"  # the Open Referral UK feed, per computer
+    MAX_REQUEST_KB: int = 1024  # the largest request body (a form, an API call); spreadsheet uploads have their own
     REDIS_URL: str = ""  # rate-limit counters shared by every process; memory when unset
     PROXIES: int = 0  # reverse proxies in front (a load balancer): trust this many X-Forwarded-* hops
     SMTP_HOST: str = ""  # unset: mail is written to <INSTANCE_DIR>/mail/ and logged
@@ -54,6 +57,11 @@ class Config:
     STALE_AFTER_DAYS: int = 365  # ... and after this long is stale (ranked lower, labelled)
     MAP_ATTRIBUTION: str = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     extra: dict = field(default_factory=dict)
+
+    @property
+    def moderator_addresses(self) -> list[str]:
+        """MODERATOR_EMAILS as addresses, spaces trimmed and each once ("a@x, b@y" is two)."""
+        return list(dict.fromkeys(a.strip().lower() for a in self.MODERATOR_EMAILS.split(",") if a.strip()))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Config":
@@ -114,6 +122,11 @@ class Config:
             raise ConfigError(
                 f"SIGNPOST_DEFAULT_RADIUS_KM={self.DEFAULT_RADIUS_KM} must be between 0 and "
                 f"{MAX_RADIUS_KM:g} km."
+            )
+        if self.MAX_REQUEST_KB < 64:
+            raise ConfigError(
+                f"SIGNPOST_MAX_REQUEST_KB={self.MAX_REQUEST_KB} is too small for the editing forms: use 64 or more "
+                "(the default is 1024)."
             )
         if not 0 < self.REVIEW_AFTER_DAYS < self.STALE_AFTER_DAYS:
             raise ConfigError(

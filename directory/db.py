@@ -63,9 +63,15 @@ class Database:
 
 
 def init_app(app: Flask, url: str) -> Database:
-    """Attach a Database to the app and close the request's session when it ends."""
+    """Attach a Database to the app and close the request's session when it ends.
+
+    Closed at the end of each request, not only of the app context: a request made while an app
+    context is already open (a test, a CLI command) shares that context's `g`, and a session kept
+    across requests would serve the next request the objects it loaded before.
+    """
     database = Database(url)
     app.extensions["signpost.db"] = database
+    app.teardown_request(_close_request_session)
     app.teardown_appcontext(_close_request_session)
     return database
 

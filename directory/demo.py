@@ -12,6 +12,7 @@ from directory.config import DATA_DIR
 from directory.models import Organisation
 from directory.operations import validate
 from directory.operations.listings import create_location, create_organisation, create_service
+from directory.operations.publish import record_created
 from directory.permissions import SYSTEM
 from directory.schemas.listing import LocationInput, OrganisationInput, ServiceInput
 
@@ -33,16 +34,19 @@ def load_demo(session: Session, today: date, path: Path = DEMO_FILE, progress=No
             session, SYSTEM, validate(OrganisationInput(), _verification(raw, today))
         )
         organisation.source, organisation.source_id = SOURCE, raw["key"]
+        record_created(session, SYSTEM, organisation, SOURCE)
         keys = {}
         for raw_location in raw.get("locations", []):
             location = create_location(session, SYSTEM, organisation, validate(LocationInput(), raw_location))
             location.source, location.source_id = SOURCE, f"{raw['key']}/{raw_location['key']}"
+            record_created(session, SYSTEM, location, SOURCE)
             keys[raw_location["key"]] = location.id
             counts["locations"] += 1
         for raw_service in raw.get("services", []):
             data = validate(ServiceInput(), _service(raw_service, keys, today))
             service = create_service(session, SYSTEM, organisation, data)
             service.source, service.source_id = SOURCE, f"{raw['key']}/{raw_service['name']}"
+            record_created(session, SYSTEM, service, SOURCE)
             counts["services"] += 1
         counts["organisations"] += 1
         if progress:

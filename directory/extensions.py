@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
@@ -11,7 +10,9 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from markupsafe import Markup
 
+from . import limits
 from .config import ConfigError
+from .text import shown
 
 csrf = CSRFProtect()
 # Counters live in Redis when SIGNPOST_REDIS_URL is set, so every web process shares them.
@@ -53,6 +54,7 @@ def init_extensions(app: Flask) -> None:
     config = app.config["SIGNPOST"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", config.REDIS_URL or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limits.init_app(app)  # before CSRF protection reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_security_headers)
@@ -60,14 +62,16 @@ def init_extensions(app: Flask) -> None:
     app.extensions["signpost.csp"] = content_security_policy(config.MAP_TILES_URL)
 
 
-# Control characters (other than tab and line breaks) are never written into a page, whatever was typed or stored.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
 def printable(value):
-    """Jinja's finalize: every {{ value }} without control characters (Markup stays Markup)."""
-    if isinstance(value, str) and _CONTROL.search(value):
-        return type(value)(_CONTROL.sub("", value)) if isinstance(value, Markup) else _CONTROL.sub("", value)
+    """Jinja's finalize: every {{ value }} without control, bidirectional or invisible characters.
+
+    Whatever was typed or stored before input was cleaned, a page never shows text that reads
+    differently from what it holds. Markup stays Markup.
+    """
+    if isinstance(value, str):
+        cleaned = shown(value)
+        if cleaned != value:
+            return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
 
 

@@ -67,12 +67,14 @@ class Listing:
     seasons: tuple = ()
     routes: tuple = ()
     evidence: Evidence = field(default_factory=Evidence)
+    details_to_check: tuple[tuple[str, str], ...] = ()  # (column, value as written) an import could not read
+    details_since: date | None = None
 
 
 # Most serious first; the order flags are shown in.
 CODES = (
     "defunct", "reported_closed", "temporarily_closed", "reopening_passed", "funding_ended",
-    "dead_link", "contact_bouncing", "stale", "needs_review", "referral_unknown", "funding_ending",
+    "dead_link", "contact_bouncing", "stale", "needs_review", "details_to_check", "referral_unknown", "funding_ending",
     "out_of_season",
 )
 LABELS = {
@@ -85,12 +87,13 @@ LABELS = {
     "contact_bouncing": "Contact email bouncing",
     "stale": "Stale",
     "needs_review": "Needs review",
+    "details_to_check": "Imported with details to check",
     "referral_unknown": "Referral status unknown",
     "funding_ending": "Funding ending",
     "out_of_season": "Out of season",
 }
 # Flags the organisation is asked about by email (the others are facts, or for moderators).
-REVIEW_CODES = frozenset({"needs_review", "stale", "funding_ended", "reopening_passed", "referral_unknown", "dead_link"})
+REVIEW_CODES = frozenset({"needs_review", "details_to_check", "stale", "funding_ended", "reopening_passed", "referral_unknown", "dead_link"})
 # Flags that come from evidence rather than the listing's own dates: stored, not recomputed on display.
 EVIDENCE_CODES = frozenset({"reported_closed", "dead_link", "contact_bouncing"})
 # Facts that need nobody to act: a listing with only these is not on the dashboard's main list.
@@ -98,6 +101,9 @@ INFO_CODES = frozenset({"defunct", "temporarily_closed", "funding_ending", "out_
 # Flags that rank a listing lower in search (it is still shown, labelled).
 DEMOTING_CODES = frozenset({"stale", "reported_closed", "dead_link"})
 HIDDEN_STATUSES = ("defunct", "inactive")
+# The service attribute where a spreadsheet import keeps the cells it could not read:
+# {"since": "YYYY-MM-DD", "cells": {column: value as written}}.
+DETAILS_TO_CHECK = "details_to_check"
 
 
 def words(day: date) -> str:
@@ -160,6 +166,17 @@ def verification_flag(listing: Listing, today: date, policy: Policy) -> Flag | N
         return Flag("needs_review", f"Due for a check: last confirmed {age // 30} months ago",
                     verified + timedelta(days=policy.review_days))
     return None
+
+
+def details_flag(listing: Listing, today: date, policy: Policy) -> Flag | None:
+    """Imported with details Signpost could not read, until someone confirms the listing after that import."""
+    if not listing.details_to_check:
+        return None
+    verified, since = as_date(listing.last_verified), listing.details_since
+    if verified is not None and (since is None or verified >= since):
+        return None
+    cells = "; ".join(f"{column}: “{value}”" for column, value in listing.details_to_check)
+    return Flag("details_to_check", f"Imported with details to check – {cells}", since)
 
 
 def referral_flag(listing: Listing, today: date, policy: Policy) -> Flag | None:
@@ -225,7 +242,7 @@ def assess(listing: Listing, today: date, policy: Policy = Policy()) -> list[Fla
     if listing.status in HIDDEN_STATUSES:
         return flags
     flags += evidence_flags(listing.evidence, policy)
-    for rule in (verification_flag, referral_flag):
+    for rule in (verification_flag, details_flag, referral_flag):
         found = rule(listing, today, policy)
         if found:
             flags.append(found)
@@ -240,10 +257,13 @@ def assess(listing: Listing, today: date, policy: Policy = Policy()) -> list[Fla
 
 def listing_facts(service, evidence: Evidence = Evidence()) -> Listing:
     """The facts the rules read from a Service (or anything shaped like one)."""
+    details = (getattr(service, "attributes", None) or {}).get(DETAILS_TO_CHECK) or {}
+    since = details.get("since")
     return Listing(
         status=service.status, last_verified=service.last_verified_at, expected_reopening=service.expected_reopening,
         funding=tuple(service.funding), seasons=tuple(service.seasons), routes=tuple(service.referral_routes),
-        evidence=evidence,
+        evidence=evidence, details_to_check=tuple((details.get("cells") or {}).items()),
+        details_since=date.fromisoformat(since) if since else None,
     )
 
 

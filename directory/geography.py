@@ -1,4 +1,4 @@
-"""Postcode geography: parsing, postcode -> point, distances and the Code-Point Open import."""
+"""Postcode geography: parsing, postcode -> point, distances and reading Code-Point Open."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -19,15 +18,14 @@ from typing import NamedTuple
 from geopy.distance import EARTH_RADIUS
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim
-from sqlalchemy import Engine
-from sqlmodel import Session
 
 from directory.config import DATA_DIR
-from directory.models.geography import Postcode
+from directory.unit_postcodes import UnitFileError, UnitPostcodes, read_units
 
 logger = logging.getLogger(__name__)
 
 POSTCODE_DIR = DATA_DIR / "postcodes"
+UNITS_FILE = "units.bin.xz"
 EXAMPLES = "expected something like G31 2ER, G31 2 or G31"
 NO_POSITION = 90  # Code-Point positional quality meaning "no coordinates"
 _LONGEST_INPUT = 32  # generous for stray spaces; anything longer is not a postcode
@@ -41,6 +39,8 @@ _PATTERNS = {
 }
 _SPACED = ("unit", "sector")
 _COMPACT = ("area", "district", "unit", "sector")  # "HX11" is district HX11; "HX1 1" is a sector
+# UK postcode areas that Code-Point Open (Great Britain only) does not cover.
+_NOT_COVERED = {"BT": "Northern Ireland", "GY": "Guernsey", "JE": "Jersey", "IM": "the Isle of Man"}
 
 
 class PostcodeError(ValueError):
@@ -64,7 +64,11 @@ class ParsedPostcode:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a postcode is, and which level of the postcode the point really came from."""
+    """Where a postcode is, and which level of the postcode the point really came from.
+
+    note says, in words for the search page, why the point is a centre rather than the place
+    asked for (None when it is the place asked for).
+    """
 
     query: str
     kind: str
@@ -75,6 +79,7 @@ class Place:
     district_code: str | None
     health_code: str | None
     label: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,16 +129,20 @@ def normalise_postcode(text: str) -> str:
     return parse_postcode(text).normalised
 
 
-def resolve_postcode(text: str, session: Session | None = None) -> Place:
-    """Find the point for a postcode: the exact unit if the table has it, else the nearest centre."""
+def resolve_postcode(text: str) -> Place:
+    """Find the point for a postcode: the exact unit when Code-Point has it, else the nearest centre."""
     parsed = parse_postcode(text)
-    if parsed.kind == "unit" and session is not None:
-        unit = session.get(Postcode, parsed.normalised)
+    note = None
+    if parsed.kind == "unit":
+        unit = unit_postcodes().find(parsed.normalised)
         if unit is not None:
             return Place(
                 parsed.normalised, "unit", unit.latitude, unit.longitude, "unit",
                 unit.country_code, unit.district_code, unit.health_code, label=parsed.normalised,
             )
+        if unit_postcodes().has_no_position(parsed.normalised):
+            note = ("Code-Point Open gives no exact position for {query}, "
+                    "so distances are measured from the centre of {code}.")
     # A unit newer than the data still gets a point from its sector; an unknown district does not,
     # because the area centre can be tens of kilometres away.
     candidates = {
@@ -145,15 +154,24 @@ def resolve_postcode(text: str, session: Session | None = None) -> Place:
     for level, code in candidates:
         centre = _centroids(level).get(code)
         if centre is not None:
+            if level != parsed.kind:
+                note = (note or "{query} is not in our list of postcodes (check it is right, or it may be "
+                        "newer than the list), so distances are measured from the centre of {code}.")
+                note = note.format(query=parsed.normalised, code=code)
             return Place(
                 parsed.normalised, parsed.kind, centre.latitude, centre.longitude, level,
                 centre.country_code, centre.district_code, centre.health_code,
-                label=f"{code} ({level} centre)",
+                label=f"{code} ({level} centre)", note=note,
             )
     raise PostcodeNotFound(_not_found_message(parsed))
 
 
 def _not_found_message(parsed: ParsedPostcode) -> str:
+    if parsed.area in _NOT_COVERED:
+        return (
+            f"{parsed.normalised} is in {_NOT_COVERED[parsed.area]}, which our postcode data (OS Code-Point "
+            "Open) does not cover: only postcodes in England, Scotland and Wales can be searched from"
+        )
     known = f"{parsed.normalised} looks like a postcode but is not one we know"
     if parsed.kind in ("unit", "sector"):
         return f"{known}; check it or try just the first part, e.g. {parsed.district}"
@@ -170,6 +188,17 @@ def area_codes(place: Place) -> set[str]:
 def area_name(code: str) -> str | None:
     """The display name of an area code from data/postcodes/area_names.csv, if known."""
     return _area_names().get(code)
+
+
+@functools.cache
+def unit_postcodes() -> UnitPostcodes:
+    """Every GB unit postcode's position, read from data/postcodes/ once per process (about 0.4 s)."""
+    path = POSTCODE_DIR / UNITS_FILE
+    if not path.exists():
+        raise UnitFileError(
+            f"{path} is missing: rebuild it with scripts/build_postcodes.py (see data/postcodes/README.md)"
+        )
+    return read_units(path)
 
 
 @functools.cache
@@ -207,7 +236,7 @@ def grid_to_latlng(eastings: Sequence[float], northings: Sequence[float]) -> tup
     test points to the millimetre; PROJ without the OSTN15 grid is a Helmert fit up to ~5 m out.
     ETRS89 is taken as WGS84, as the OS and EPSG do at this accuracy.
     """
-    # Imported here: only the import and the build script convert, and it brings in numpy,
+    # Imported here: only the build scripts convert, and it brings in numpy,
     # which web workers resolving postcodes from the shipped centres never need.
     from convertbng.cutil import convert_lonlat
 
@@ -269,51 +298,6 @@ def _codepoint_row(filename: str, number: int, row: list[str]) -> CodePointRow:
     # Older releases pad to 7 characters ("AB101AA", "G1  1AB"); the inward part is always 3.
     postcode = f"{compact[:-3]} {compact[-3:]}"
     return CodePointRow(postcode, quality, easting, northing, row[4] or None, row[8] or None, row[6] or None)
-
-
-def import_codepoint(engine: Engine, zip_path: str | Path, progress: bool = True) -> int:
-    """Replace the postcode table with every unit postcode in a Code-Point Open zip; returns rows loaded."""
-    table = Postcode.__table__
-    loaded = unplaced = 0
-    # One transaction: a bad file part-way leaves the previous contents. A larger SQLite
-    # cache_size for the import was measured and gained under 10%, so no PRAGMA is set.
-    with engine.begin() as connection, _progress_bar(progress, zip_path) as advance:
-        connection.execute(table.delete())
-        for _filename, size, rows in read_codepoint(zip_path):
-            placed = [row for row in rows if row.quality < NO_POSITION]
-            latitudes, longitudes = grid_to_latlng([r.easting for r in placed], [r.northing for r in placed])
-            batch = [
-                {
-                    "postcode": row.postcode, "latitude": lat, "longitude": lng, "quality": row.quality,
-                    "country_code": row.country_code, "district_code": row.district_code,
-                    "health_code": row.health_code,
-                }
-                for row, lat, lng in zip(placed, latitudes, longitudes)
-                if not math.isnan(lat)  # outside the OSTN15 area: a bad grid reference
-            ]
-            if batch:
-                connection.execute(table.insert(), batch)
-            loaded += len(batch)
-            unplaced += len(rows) - len(batch)
-            advance(size)
-    logger.info("Loaded %d unit postcodes; skipped %d without a position.", loaded, unplaced)
-    return loaded
-
-
-@contextmanager
-def _progress_bar(show: bool, zip_path):
-    """Yield advance(bytes); draws a rich progress bar over the zip's CSV bytes when show is true."""
-    if not show:
-        yield lambda size: None
-        return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    with zipfile.ZipFile(zip_path) as archive:
-        total = sum(info.file_size for info in archive.infolist() if _is_codepoint_csv(info.filename))
-    columns = (TextColumn("Importing postcodes"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
-    with Progress(*columns) as bar:
-        task = bar.add_task("import", total=total)
-        yield lambda size: bar.advance(task, size)
 
 
 def build_geocoder(config) -> Nominatim:

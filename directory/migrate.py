@@ -10,6 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+NOT_SET_UP = "The database is not set up: run `signpost setup`."
+BEHIND = "The database needs migrating: run `signpost setup`."
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -35,6 +38,36 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def pending(engine: Engine) -> bool:
     """True when the database is not at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return current(engine) != head()
+
+
+def head() -> str:
+    """The newest migration's revision."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current(engine: Engine) -> str | None:
+    """The database's migration revision (None when it was never migrated)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() != head
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def unready(engine: Engine) -> str | None:
+    """Why the database cannot be used yet (never set up, or migrations pending), or None.
+
+    A SQLite file that does not exist (or is empty) is not opened: opening it would create it.
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database)
+        if not path.is_file() or path.stat().st_size == 0:
+            return NOT_SET_UP
+    revision = current(engine)
+    if revision is None:
+        return NOT_SET_UP
+    return BEHIND if revision != head() else None
+
+
+def revisions() -> set[str]:
+    """Every migration revision this version of Signpost has."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}

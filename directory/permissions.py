@@ -1,7 +1,8 @@
 """Who may do what. Operations call require(); templates may call can() to hide buttons.
 
 The rules are one table: an action is allowed for the roles listed, and for members of the
-organisation the object belongs to when "member" is listed.
+organisation the object belongs to when "member" is listed, and for its owners when "owner" is.
+An owner (the approved claimant, or whom a moderator names) manages who edits; editors edit listings.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class Actor:
     kind: str  # "system", "user" or "anonymous"
     name: str
     roles: frozenset[str] = field(default_factory=frozenset)
-    organisation_ids: frozenset = field(default_factory=frozenset)
+    organisation_ids: frozenset = field(default_factory=frozenset)  # every organisation they edit
+    owned_organisation_ids: frozenset = field(default_factory=frozenset)  # those they also own
     user_id: uuid.UUID | None = None
     trusted: bool = False
     verified: bool = False  # a user whose email address is confirmed
@@ -41,7 +43,11 @@ MODERATORS = ("moderator",)
 RULES: dict[str, tuple[str, ...]] = {
     # listings: the organisation's own editors, and moderators
     "organisation.update": ("member", "moderator"),
-    "organisation.invite": ("member", "moderator"),
+    # who edits: every editor sees the list; owners and moderators invite and remove; moderators name owners
+    "organisation.editors.view": ("member", "moderator"),
+    "organisation.invite": ("owner", "moderator"),
+    "organisation.remove_editor": ("owner", "moderator"),
+    "organisation.name_owner": MODERATORS,
     "service.create": ("member", "moderator"),
     "service.update": ("member", "moderator"),
     "service.archive": ("member", "moderator"),
@@ -95,8 +101,10 @@ def can(actor: Actor, action: str, obj: object | None = None) -> bool:
         return True
     if "member" in allowed and actor.verified and organisation_of(obj) in actor.organisation_ids:
         return True
+    if "owner" in allowed and actor.verified and organisation_of(obj) in actor.owned_organisation_ids:
+        return True
     # Roles count only once the account's address is confirmed.
-    return actor.verified and any(actor.has(role) for role in allowed if role not in ("member", "verified"))
+    return actor.verified and any(actor.has(role) for role in allowed if role not in ("member", "owner", "verified"))
 
 
 def require(actor: Actor, action: str, obj: object | None = None) -> None:

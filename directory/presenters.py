@@ -9,6 +9,7 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from directory import geography
+from directory.clock import today as uk_today
 from directory.models import ReferralRoute, Schedule, Season, Service
 
 DAY_NAMES = {
@@ -47,6 +48,7 @@ VERIFICATION_LABELS = {
     "import": "from an imported list",
     "moderator": "by a Signpost moderator",
 }
+ATTENDANCE_LABELS = {"in_person": "In person", "phone": "By phone", "online": "Online", "home_visit": "Home visits"}
 GROUP_LABELS = {
     "women": "Women", "men": "Men", "carers": "Carers", "young_people": "Young people",
     "older_people": "Older people", "lgbtq": "LGBTQ+ people",
@@ -108,6 +110,56 @@ def describe_ages(service: Service) -> str:
     return f"Ages {low} to {high}"
 
 
+def attendance(service: Service) -> list[str]:
+    """How a person takes part: as the listing says, or else as its venues say (a building: in
+    person; a web address: online)."""
+    if service.attendance:
+        return [mode for mode in ATTENDANCE_LABELS if mode in service.attendance]
+    kinds = {link.location.location_type for link in service.location_links if link.location and link.location.archived_at is None}
+    return [mode for mode, kind in (("in_person", "physical"), ("online", "virtual")) if kind in kinds]
+
+
+# Ways of taking part that a session can be held in without a venue.
+REMOTE_SESSION_MODES = ("phone", "online")
+# How a session's mode reads after its day and times: 'Every Thursday, 7pm to 8pm, online'.
+SESSION_MODE_WORDS = {"in_person": "in person", "phone": "by phone", "online": "online", "home_visit": "home visits"}
+
+
+def session_attendance(schedule: Schedule, service: Service) -> str | None:
+    """How a person takes part in one session: as the session says; else in person at a venue
+    (online at a web address); else, with no venue, the service's one phone or online way, or in
+    person when that is its only way; else None (not said)."""
+    if schedule.attendance:
+        return schedule.attendance
+    if schedule.location_id is not None:
+        venue = next((link.location for link in service.location_links if link.location_id == schedule.location_id), None)
+        return "online" if venue is not None and venue.location_type == "virtual" else "in_person"
+    ways = attendance(service)
+    remote = [mode for mode in ways if mode in REMOTE_SESSION_MODES]
+    if len(remote) == 1:
+        return remote[0]
+    return "in_person" if ways == ["in_person"] else None
+
+
+def session_modes(service: Service) -> list[str]:
+    """Every way of taking part the service's sessions say, in label order."""
+    found = {session_attendance(rule, service) for rule in service.schedules}
+    return [mode for mode in ATTENDANCE_LABELS if mode in found]
+
+
+def all_attendance(service: Service) -> list[str]:
+    """How a person can take part in any way: the service's own modes and its sessions' together."""
+    found = set(attendance(service)) | set(session_modes(service))
+    return [mode for mode in ATTENDANCE_LABELS if mode in found]
+
+
+def describe_session(schedule: Schedule, service: Service) -> str:
+    """describe_schedule, and how to take part when that is not at a venue: 'Every Thursday, 7pm to 8pm, online'."""
+    said = describe_schedule(schedule)
+    mode = session_attendance(schedule, service)
+    return f"{said}, {SESSION_MODE_WORDS[mode]}" if mode in REMOTE_SESSION_MODES + ("home_visit",) else said
+
+
 def money(value: Decimal | None) -> str:
     """Decimal('2.50') -> '£2.50'; Decimal('3.00') -> '£3'."""
     if value is None:
@@ -143,7 +195,7 @@ def ago(moment: datetime | date | None, today: date | None = None) -> str:
         return "never"
     if isinstance(moment, datetime):
         moment = moment.astimezone(timezone.utc).date()
-    days = ((today or date.today()) - moment).days
+    days = ((today or uk_today()) - moment).days
     if days <= 0:
         return "today"
     if days == 1:
@@ -196,8 +248,13 @@ TEMPLATE_FILTERS = {
     "paragraphs": paragraphs,
     "phone_href": phone_href,
     "clock": clock,
+    "attendance": all_attendance,
+    "session": describe_session,
+    "session_attendance": session_attendance,
 }
 TEMPLATE_GLOBALS = {
+    "ATTENDANCE_LABELS": ATTENDANCE_LABELS,
+    "SESSION_MODE_WORDS": SESSION_MODE_WORDS,
     "STATUS_LABELS": STATUS_LABELS,
     "REFERRAL_STATUS_LABELS": REFERRAL_STATUS_LABELS,
     "FUNDING_LABELS": FUNDING_LABELS,

@@ -1,8 +1,8 @@
-"""When a service runs: sessions on dates, the next session, seasons. Pure functions; dates passed in."""
+"""When a service runs: sessions on dates, the next session, seasons. Pure functions; dates and times passed in."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Iterable, NamedTuple, Protocol
 
 WEEKDAY_NUMBERS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
@@ -10,6 +10,8 @@ WEEKDAY_NUMBERS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6
 
 class SessionRule(Protocol):
     frequency: str
+    opens_at: time | None
+    closes_at: time | None
     weekday: str
     week_of_month: int | None
     valid_from: date | None
@@ -101,6 +103,42 @@ def next_session(
     return None
 
 
+class Occurrence(NamedTuple):
+    """One session on one day, and whether it is under way at the moment asked about."""
+
+    day: date
+    rule: SessionRule
+    on_now: bool = False
+
+
+def upcoming(
+    rules: Iterable[SessionRule], seasons: Iterable[SeasonWindow], now: datetime, *,
+    not_before: date | None = None, horizon_days: int = 62,
+) -> Occurrence | None:
+    """The first session in season that has not ended by `now` (UK wall-clock time), from not_before.
+
+    A session ends at its closing time; one with only an opening time is over once it has
+    started (nobody can say it is still on), and one with no times lasts the whole day.
+    """
+    rules, seasons = list(rules), list(seasons)
+    start = max(now.date(), not_before or now.date())
+    for offset in range(horizon_days + 1):
+        day = start + timedelta(days=offset)
+        if not in_season(seasons, day):
+            continue
+        todays = sorted((r for r in rules if runs_on(r, day)), key=lambda r: r.opens_at or time.min)
+        for rule in todays:
+            if day > now.date():
+                return Occurrence(day, rule)
+            clock = now.time().replace(tzinfo=None)
+            ends = rule.closes_at or rule.opens_at
+            if rule.closes_at and rule.opens_at and rule.closes_at <= rule.opens_at:
+                ends = None  # overnight ("6pm to 2am"): still on until midnight at least
+            if ends is None or clock < ends:
+                return Occurrence(day, rule, bool(rule.closes_at and rule.opens_at and rule.opens_at <= clock))
+    return None
+
+
 def runs_between(rules: Iterable[SessionRule], seasons: Iterable[SeasonWindow], first: date, last: date) -> bool:
     """True when there is a session in season on any day from first to last inclusive."""
     found = next_session(rules, seasons, first, horizon_days=(last - first).days)
@@ -113,3 +151,11 @@ def _safe_date(year: int, month: int, day: int) -> date:
         return date(year, month, day)
     except ValueError:
         return date(year, month, 28)
+
+
+EVENING, MORNING = time(17, 0), time(8, 0)
+
+
+def runs_overnight(opens: time, closes: time) -> bool:
+    """A session opening in the evening and closing by 8 the next morning ("6pm-2am", "8pm-8am")."""
+    return opens >= EVENING and closes <= MORNING

@@ -44,6 +44,7 @@ from typing import Callable, Iterable
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
+from directory.freshness import DETAILS_TO_CHECK
 from directory.models import Location, Organisation, Service, TaxonomyTerm, utcnow
 from directory.operations import InputError
 from directory.operations import imports as ops
@@ -54,8 +55,10 @@ from search.sync import DEFER
 from .matching import DirectoryView, Listing, place_postcodes
 from .prepare import Prepared, normalise_name, prepare
 from .records import ImportRecord, Problem
+from .values import CategoryReader
 
 ACTIONS = ("created", "updated", "unchanged", "proposed_merge", "rejected")
+COUNTED = (*ACTIONS, "warned")  # warned: rows imported with details to check
 OUTCOMES_KEPT = 2000  # rows listed in a run's stored report (unchanged rows are only counted)
 REBUILD_AT = 5000  # changed services (and half the directory) above which a fresh index is faster
 
@@ -84,8 +87,11 @@ class ImportReport:
     run_id: uuid.UUID | None = None
     counts: Counter = field(default_factory=Counter)
     outcomes: list[Outcome] = field(default_factory=list)
-    rejects: list[dict] = field(default_factory=list)  # {"row", "column", "problem", "values"}
+    rejects: list[dict] = field(default_factory=list)  # {"row", "column", "problem", "values", "level"}
     unmapped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the whole file: columns, categories read as
+    readings: dict = field(default_factory=dict)  # (column, wording) -> [read as, rows]
+    column_warnings: Counter = field(default_factory=Counter)  # column -> rows with a warning there
     seconds: Counter = field(default_factory=Counter)  # time spent in each phase, for benchmarks
 
     def add(self, outcome: Outcome) -> None:
@@ -96,8 +102,30 @@ class ImportReport:
         self.counts["rejected"] += 1
         for problem in problems:
             self.rejects.append({"row": problem.row, "column": problem.column, "problem": problem.problem,
-                                 "values": record.values})
+                                 "values": record.values, "level": "rejected"})
         self.outcomes.append(Outcome(record.row, "rejected", _name(record), detail=problems[0].problem))
+
+    def warn(self, record: ImportRecord) -> None:
+        """Note a row imported with values left out or kept as details to check."""
+        if record.warnings:
+            self.counts["warned"] += 1
+        for problem in record.warnings:
+            self.rejects.append({"row": problem.row, "column": problem.column, "problem": problem.problem,
+                                 "values": record.values, "level": "warning"})
+        for column in dict.fromkeys(problem.column for problem in record.warnings):
+            self.column_warnings[column] += 1
+        for column, wording, read_as in record.readings:
+            self.readings.setdefault((column, wording), [read_as, 0])[1] += 1
+
+    @property
+    def warnings(self) -> list[dict]:
+        """The warnings, in row order."""
+        return [r for r in self.rejects if r.get("level") == "warning"]
+
+    def read_as(self) -> list[str]:
+        """One line per wording read as another category name: "'Legal and advocacy' read as …"."""
+        return [f"{column}: ‘{wording}’ read as {read_as} ({rows} row{'s' if rows != 1 else ''})"
+                for (column, wording), (read_as, rows) in self.readings.items()]
 
 
 def run_import(database, records: Iterable[ImportRecord], *, source: str, actor: Actor = SYSTEM,
@@ -105,7 +133,8 @@ def run_import(database, records: Iterable[ImportRecord], *, source: str, actor:
                progress: Callable[[int], None] | None = None, now: datetime | None = None, index=None,
                columns: Iterable[str] = (), unmapped: Iterable[str] = (), settings: dict | None = None,
                stored_file: str | None = None,
-               index_progress: Callable[[int, int], None] | None = None) -> ImportReport:
+               index_progress: Callable[[int, int], None] | None = None,
+               advice: Callable[[ImportReport], list[str]] | None = None) -> ImportReport:
     """Import records in batches; returns the report (see the module docstring)."""
     now = now or utcnow()
     report = ImportReport(source, dry_run, unmapped=list(unmapped))
@@ -130,6 +159,7 @@ def run_import(database, records: Iterable[ImportRecord], *, source: str, actor:
             if progress:
                 progress(len(batch))
         session.rollback() if dry_run else session.commit()
+        report.notes = report.read_as() + (advice(report) if advice else [])
     except KeyboardInterrupt:
         status, message = "interrupted", f"Stopped at the batch starting at {first_row}; earlier batches were imported."
         raise
@@ -176,8 +206,9 @@ def _save_run(database, report: ImportReport, status: str, message: str = "") ->
 
     with database.unit_of_work() as db:
         run = db.get(ImportRun, report.run_id)
-        run.status, run.message, run.counts = status, message, {a: report.counts.get(a, 0) for a in ACTIONS}
-        run.rejects = list(report.rejects)
+        run.status, run.message, run.counts = status, message, {a: report.counts.get(a, 0) for a in COUNTED}
+        run.rejects = [{"row": "", "column": "", "problem": note, "values": {}, "level": "note"}
+                       for note in report.notes] + list(report.rejects)
         listed = (o for o in report.outcomes if o.action != "unchanged")
         run.outcomes = [{"row": o.row, "action": o.action, "name": o.name, "detail": o.detail}
                         for o in itertools.islice(listed, OUTCOMES_KEPT)]
@@ -209,7 +240,7 @@ class _Importer:
         self.submitter = actor  # named on proposed merges; the writes themselves are the system's
         self.view = DirectoryView(session, source)
         terms = list(session.exec(select(TaxonomyTerm)))
-        self.categories = {t.name.casefold(): t.code for t in terms} | {t.code.casefold(): t.code for t in terms}
+        self.categories = CategoryReader.from_files([(t.code, t.name) for t in terms])
         self.terms = {t.code: t for t in terms}
         self.seen: dict[str, str] = {}  # listing key -> the row that gave it
         self.locations: dict[uuid.UUID, dict[tuple, uuid.UUID]] = {}
@@ -220,7 +251,7 @@ class _Importer:
         clock = _Clock(self.report.seconds)
         ready = [item for item in map(self._prepare, records) if item is not None]
         clock("validate")
-        places = place_postcodes(self.db, {p for item in ready for p in item.postcodes})
+        places = place_postcodes({p for item in ready for p in item.postcodes})
         ready = [item for item in ready if self._place(item, places)]
         clock("geocode")
         existing = self._load_services([self.view.same_listing(item) for item in ready])
@@ -252,19 +283,40 @@ class _Importer:
             self.report.reject(record, record.problems)
         return item
 
+    def _keep_details(self, item: Prepared) -> None:
+        """Values left out of a row go with the listing as details to check, and flag it for review."""
+        record = item.record
+        self.report.warn(record)
+        if record.details:
+            item.attributes[DETAILS_TO_CHECK] = {"since": self.now.date().isoformat(), "cells": dict(record.details)}
+
     def _place(self, item: Prepared, places: dict) -> bool:
         for location in item.locations:
             if location.get("latitude") is not None:
                 location["geocode_source"] = "given"
             elif location.get("postcode"):
                 place = places[location["postcode"]]
+                if isinstance(place, str) and item.record.lenient:
+                    self._leave_out_venue(item, location, place)
+                    continue
                 if isinstance(place, str):
                     item.record.reject("location.postcode", place)
                     self.report.reject(item.record, item.record.problems)
                     return False
                 location["latitude"], location["longitude"] = place.latitude, place.longitude
                 location["geocode_source"] = place.precision
+        self._keep_details(item)
         return True
+
+    def _leave_out_venue(self, item: Prepared, location: dict, problem: str) -> None:
+        index = item.locations.index(location)
+        item.locations.pop(index)
+        item.postcodes.remove(location["postcode"])
+        item.schedule_locations = [None if i == index else (i - 1 if i is not None and i > index else i)
+                                   for i in item.schedule_locations]
+        column = item.record.column("location.postcode")
+        item.record.warn(column, f"The venue was left out: {problem.rstrip('.')}. Imported with "
+                                 f"“{location['postcode']}” kept as a detail to check.", location["postcode"])
 
     def _load_services(self, ids: list) -> dict[uuid.UUID, Service]:
         wanted = {i for i in ids if i is not None}
@@ -334,6 +386,12 @@ class _Importer:
         else:
             data, given = self._service_data(item, self._venues(item, organisation)), item.given
         given = {name: data[name] for name in given if name in data}
+        checked = service.attributes.get(DETAILS_TO_CHECK)
+        details = item.attributes.get(DETAILS_TO_CHECK)
+        if details and checked and checked.get("cells") == details["cells"]:
+            item.attributes[DETAILS_TO_CHECK] = checked  # the same details as before: still from the first import
+        elif item.record.lenient and not details and checked:
+            item.attributes[DETAILS_TO_CHECK] = None  # the file now reads cleanly: nothing left to check
         self.new.flush(self.db)  # a venue just added must exist before the listing links to it
         changed = ops.update_service(self.db, SYSTEM, organisation, service, given, item.attributes, self.now)
         return Outcome(item.record.row, "updated" if changed else "unchanged", item.name, service.id)

@@ -8,7 +8,6 @@ into the same listings, and other tools can ignore them.
 
 from __future__ import annotations
 
-import csv
 import json
 import uuid
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
+from directory import spreadsheet
 from directory.models import Location, Organisation, Service, ServiceAtLocation
 from directory.operations.moderation import as_json
 from directory.presenters import LANGUAGE_NAMES
@@ -78,7 +78,7 @@ def export_hsds(session: Session, out_dir: Path) -> dict:
     tables = flatten([_without_none(_organisation(o)) for o in organisations], services)
     for name, columns in TABLES.items():
         with (out_dir / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+            writer = spreadsheet.dict_writer(handle, columns, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(tables[name])
     package = {

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from directory.spreadsheet import read_cell
+
 # HSDS 1.1 weekdays are numbered from Monday (1) to Sunday (7).
 WEEKDAY_NAMES = {
     "1": "MO", "2": "TU", "3": "WE", "4": "TH", "5": "FR", "6": "SA", "7": "SU",
@@ -209,7 +211,7 @@ def _load_tables(folder: Path, graph: Graph) -> dict[str, list[dict]]:
     for name, file in paths.items():
         rows = []
         for number, row in enumerate(csv.DictReader(io.StringIO(_decode(file.read_bytes()))), start=2):
-            clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+            clean = {read_cell((k or "").strip()).lower(): read_cell((v or "").strip()) for k, v in row.items() if k is not None}
             if not any(clean.values()):
                 continue  # blank rows are common in hand-edited exports
             clean["_origin"] = (file.name, f"row {number}")

@@ -131,21 +131,10 @@ class DirectoryView:
         return best
 
 
-def place_postcodes(session: Session, postcodes: set[str]) -> dict[str, geography.Place | str]:
-    """Each postcode's point, looking unit postcodes up in one query per 500; a problem's words if none."""
-    from directory.models import Postcode
-
-    units, places = {}, {}
-    wanted = sorted(postcodes)
-    for start in range(0, len(wanted), 500):
-        for unit in session.exec(select(Postcode).where(Postcode.postcode.in_(wanted[start:start + 500]))):
-            units[unit.postcode] = unit
-    for postcode in wanted:
-        unit = units.get(postcode)
-        if unit is not None:
-            places[postcode] = geography.Place(postcode, "unit", unit.latitude, unit.longitude, "unit",
-                                               unit.country_code, unit.district_code, unit.health_code, postcode)
-            continue
+def place_postcodes(postcodes: set[str]) -> dict[str, geography.Place | str]:
+    """Each postcode's point, or a problem's words if it has none."""
+    places: dict[str, geography.Place | str] = {}
+    for postcode in sorted(postcodes):
         try:
             places[postcode] = geography.resolve_postcode(postcode)
         except geography.PostcodeError as exc:

@@ -9,9 +9,11 @@ from marshmallow import ValidationError
 
 from directory.schemas.listing import LocationInput, OrganisationInput, ServiceInput
 
-from .records import ImportRecord
+from .records import ImportRecord, Problem
+from .values import CategoryReader
 
 _ORGANISATION, _LOCATION, _SERVICE = OrganisationInput(), LocationInput(), ServiceInput()
+_IDENTITY = {"name"}  # without its name a row cannot be a listing
 _LEGAL_WORDS = re.compile(r"\b(the|ltd|limited|cic|scio|cio|inc|plc)\b")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
@@ -41,13 +43,17 @@ class Prepared:
         return self.service["name"]
 
 
-def prepare(record: ImportRecord, categories: dict[str, str]) -> Prepared | None:
+def prepare(record: ImportRecord, categories: CategoryReader) -> Prepared | None:
     """Validate a record; on any problem add it to record.problems and return None.
 
-    categories maps each category code and name, casefolded, to its code.
+    A lenient record (a spreadsheet row) is refused only for its names: any other value that
+    fails is left out, noted in record.warnings and kept in record.details to be checked.
     """
     organisation = _load(record, _ORGANISATION, record.organisation, "organisation")
     locations = [_load(record, _LOCATION, raw, "location") for raw in record.locations]
+    if record.lenient and None in locations:
+        record.schedules = [dict(s, location=None) for s in record.schedules]
+        locations = [location for location in locations if location is not None]
     raw_service, given = _service_input(record, categories)
     service = _load(record, _SERVICE, raw_service, "service")
     if record.problems or organisation is None or service is None or None in locations:
@@ -84,30 +90,70 @@ def _service_input(record: ImportRecord, categories: dict[str, str]) -> tuple[di
     return raw, given
 
 
-def _category_codes(record: ImportRecord, categories: dict[str, str]) -> list[str]:
-    codes = []
+def _category_codes(record: ImportRecord, categories: CategoryReader) -> list[str]:
+    codes, unread = [], []
+    column = record.column("service.categories")
     for text in record.categories:
-        code = categories.get(text.strip().casefold())
-        if code is None:
+        try:
+            code, exact = categories.read(text)
+        except ValueError as exc:
+            if not record.lenient:
+                record.reject("service.categories", str(exc))
+            else:
+                record.warnings.append(Problem(record.row, column, f"{str(exc).rstrip('.')}. Imported with "
+                                                                   f"“{text.strip()}” kept as a detail to check."))
+                unread.append(text.strip())
+            continue
+        if not exact and not record.lenient:
             record.reject("service.categories", f"Unknown category '{text.strip()}': use a category name or code "
                                                 "from Signpost's list (data/taxonomy.json).")
-        else:
-            codes.append(code)
+            continue
+        if not exact:
+            record.readings.append((column, text.strip(), categories.labels[code]))
+        codes.append(code)
+    if unread:
+        record.details[column] = ", ".join(unread)
     return codes
 
 
 def _load(record: ImportRecord, schema, raw: dict, prefix: str) -> dict | None:
     # A blank cell means "none": the schemas' optional fields take None (and fail on "").
     raw = {k: None if v == "" and k in schema.fields and schema.fields[k].allow_none else v for k, v in raw.items()}
-    try:
-        return schema.load(raw)
-    except ValidationError as exc:
-        for name, messages in exc.messages.items():
-            path = f"{prefix}.{name}" if name != "_schema" else prefix
-            if any(p.column == record.column(path) for p in record.problems):
-                continue  # the reader already said what is wrong with that column
-            record.reject(path, " ".join(dict.fromkeys(_words(messages))))
-        return None
+    for _ in range(len(raw) + 1):
+        try:
+            return schema.load(raw)
+        except ValidationError as exc:
+            if not record.lenient or "_schema" in exc.messages or set(exc.messages) & _IDENTITY:
+                return _refuse(record, exc, prefix)
+            if prefix == "location":  # a venue that cannot be placed is left out whole; the listing stays
+                name = next(iter(exc.messages))
+                column = record.column(f"location.{name}")
+                written = record.values.get(column) or str(raw.get(name) or "")
+                problem = " ".join(dict.fromkeys(_words(exc.messages))).rstrip(".")
+                record.warn(column, f"The venue was left out: {problem}." + (
+                    f" Imported with “{written}” kept as a detail to check." if written else ""), written)
+                return None
+            for name, messages in exc.messages.items():
+                _leave_out(record, f"{prefix}.{name}", " ".join(dict.fromkeys(_words(messages))), raw.pop(name, None))
+    return None
+
+
+def _leave_out(record: ImportRecord, path: str, problem: str, value) -> None:
+    column = record.column(path)
+    if any(w.column == column for w in record.warnings):
+        return  # the reader already said what is wrong with that column
+    written = record.values.get(column) or ("" if value is None or isinstance(value, (list, dict)) else str(value))
+    record.warn(column, f"{problem.rstrip('.')}. Imported with “{written}” kept as a detail to check." if written
+                else f"{problem.rstrip('.')}. Imported without it.", written)
+
+
+def _refuse(record: ImportRecord, exc: ValidationError, prefix: str) -> None:
+    for name, messages in exc.messages.items():
+        path = f"{prefix}.{name}" if name != "_schema" else prefix
+        if any(p.column == record.column(path) for p in record.problems):
+            continue  # the reader already said what is wrong with that column
+        record.reject(path, " ".join(dict.fromkeys(_words(messages))))
+    return None
 
 
 def _words(messages) -> list[str]:

@@ -58,6 +58,18 @@ class ImportRecord:
     problems: list[Problem] = field(default_factory=list)
     # The row as read (column -> text), written back to the rejects file when the row is rejected.
     values: dict[str, str] = field(default_factory=dict)
+    # Lenient records (spreadsheet rows) keep a value that cannot be used as a detail to check, with
+    # a warning, instead of rejecting the row; only a row that cannot be a listing is rejected.
+    lenient: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)  # column -> the cell as written, to check
+    readings: list[tuple[str, str, str]] = field(default_factory=list)  # (column, wording, read as): not exact
+
+    def warn(self, column: str, problem: str, value: str | None = None) -> None:
+        """Note a value that was left out (kept as a detail to check when `value` is given)."""
+        self.warnings.append(Problem(self.row, column, problem))
+        if value:
+            self.details[column] = value
 
     def column(self, path: str) -> str:
         """The file's name for a field ("service.min_age" -> "Age from"), or the field's own name."""

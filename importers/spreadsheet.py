@@ -3,7 +3,12 @@
 Columns are recognised from the names people give them ("Org name", "Post Code", "Tel", "Age
 from", "Days", "Times", "Cost", "Referral", ...) or mapped explicitly by a JSON mapping file,
 {"Their column": "field"} (a field from FIELDS, or "ignore"). A column that maps to nothing is
-reported and kept on the service as an attribute, never dropped.
+reported and kept on the service as an attribute, never dropped (map a column to "extra" to keep
+it that way without reading it).
+
+Cells are read as people write them (importers/values.py). A row is rejected only when it cannot
+be a listing (no service or organisation name); a cell that cannot be read is kept with the
+listing as a detail to check and reported as a warning, and the listing is flagged for review.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from pathlib import Path
 from typing import Iterator
 
 from . import values as read
-from .records import ImportRecord, Problem
+from .records import ImportRecord
 from .tables import ERROR_COLUMN, Table, read_table
 
 IGNORE = "ignore"
+EXTRA = "extra"  # keep the column as an extra detail of each listing, without reading it
 # field -> the column names it is recognised by (compared lowercased, punctuation as spaces)
 FIELDS: dict[str, tuple[str, ...]] = {
     "source_id": ("id", "ref", "reference", "service id", "record id", "unique id", "uid", "listing id"),
@@ -61,9 +67,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "location.accessibility": ("accessibility", "access notes", "access information"),
     "contact.name": ("contact", "contact name", "contact person", "lead contact"),
     IGNORE: ("error", "errors", ERROR_COLUMN.lower()),
+    EXTRA: (),
 }
 _ALIASES = {alias: name for name, aliases in FIELDS.items() for alias in aliases}
 _INTEGERS = {"service.min_age", "service.max_age"}
+_WEB_ADDRESSES = {"service.website", "organisation.website"}
 # Columns that fill several fields: a problem with any of those fields names the column.
 _GROUPS = {
     "cost": ("service.cost_description", "service.is_free", "service.cost_min", "service.cost_max"),
@@ -137,10 +145,48 @@ class Spreadsheet:
     def __len__(self) -> int:
         return len(self.table.rows)
 
+    def advice(self, report) -> list[str]:
+        """For each column that could not be read on most rows: one line, with the mapping that would fix it."""
+        lines = []
+        for column, rows in report.column_warnings.items():
+            if column not in self.headers or rows < 3 or rows * 2 <= len(self):
+                continue
+            position = self.headers.index(column)
+            values = [cells[position] for _, cells in self.table.rows if cells[position].strip()][:50]
+            field = suggest_field(values, exclude=self.mapping.get(column))
+            why = f"it reads as {field}" if field != EXTRA else "to keep it as an extra detail without reading it"
+            lines.append(f"Column “{column}” could not be read on {rows:,} of {len(self):,} rows (e.g. “{values[0]}”). "
+                         f"If {why}, import again with --mapping map.json, where map.json holds: "
+                         f"{json.dumps({column: field}, ensure_ascii=False)}")
+        return lines
+
     def records(self) -> Iterator[ImportRecord]:
         """One record per non-blank row."""
         for number, cells in self.table.rows:
             yield row_record(self.source, number, dict(zip(self.headers, cells)), self.mapping)
+
+
+# Readers that refuse what they cannot read (the cost reader keeps any wording as a description).
+_READERS = {"days": read.read_days, "times": read.read_times, "ages": read.read_ages,
+            "referral": read.read_referral, "languages": read.read_languages}
+
+
+def suggest_field(values: list[str], exclude: str | None = None) -> str:
+    """The field whose reader reads most of these values, else "extra" (kept as a detail, unread)."""
+    best, best_count = EXTRA, len(values) // 2
+    for field, reader in _READERS.items():
+        if field == exclude:
+            continue
+        count = 0
+        for value in values:
+            try:
+                reader(value)
+                count += 1
+            except ValueError:
+                pass
+        if count > best_count:
+            best, best_count = field, count
+    return best
 
 
 def open_spreadsheet(path: str | Path, source: str, mapping: dict[str, str] | None = None) -> Spreadsheet:
@@ -154,28 +200,51 @@ def open_spreadsheet(path: str | Path, source: str, mapping: dict[str, str] | No
 
 
 def row_record(source: str, number: int, row: dict[str, str], mapping: dict[str, str]) -> ImportRecord:
-    """Turn one row into an ImportRecord; what cannot be read is noted as the row's problems."""
-    record = ImportRecord(source=source, row=f"row {number}", values=row)
-    fields = {field: header for header, field in mapping.items() if field != IGNORE}
+    """Turn one row into an ImportRecord.
+
+    Only a row with neither a service nor an organisation name is a problem (record.problems);
+    a cell that cannot be read is a warning and is kept as a detail to check (record.details),
+    and a dangerous one (a script address, control characters) is left out with a warning.
+    """
+    record = ImportRecord(source=source, row=f"row {number}", values=row, lenient=True)
+    fields = {field: header for header, field in mapping.items() if field not in (IGNORE, EXTRA)}
     record.columns = {_path(field): header for field, header in fields.items()}
     if "days" in fields:
         record.columns["service.schedules"] = fields.get("times") or fields["days"]
     for field, paths in _GROUPS.items():
         if field in fields:
             record.columns.update(dict.fromkeys(paths, fields[field]))
+    cells = {}
+    for header, text in row.items():
+        try:
+            read.check_safe(text)
+            cells[header] = text
+        except read.Dangerous as exc:
+            record.warn(header, str(exc))
+            cells[header] = ""
     location = {}
     for field, header in fields.items():
-        text = row.get(header, "").strip()
+        text = cells.get(header, "").strip()
         try:
+            if field in _WEB_ADDRESSES and text:
+                text = read.read_web_address(text)
             _apply(record, location, field, text)
+        except read.Dangerous as exc:
+            record.warn(header, str(exc))
         except ValueError as exc:
-            record.problems.append(Problem(record.row, header, str(exc)))
+            record.warn(header, kept(str(exc), text), text)
     if any(value not in (None, "") for value in location.values()):
         record.locations.append(location)
-    _schedules(record, fields, row)
+    _schedules(record, fields, cells)
+    _eligibility(record, fields, cells)
     _names(record, fields)
-    record.attributes = {h: row[h] for h in row if h not in mapping and row[h]}
+    record.attributes = {h: cells[h] for h in row if (h not in mapping or mapping[h] == EXTRA) and cells[h]}
     return record
+
+
+def kept(problem: str, value: str) -> str:
+    """A warning's words: what could not be read, and that the listing keeps it to be checked."""
+    return f"{problem.rstrip('.')}. Imported with “{value}” kept as a detail to check."
 
 
 def _path(field: str) -> str:
@@ -199,11 +268,14 @@ def _apply(record: ImportRecord, location: dict, field: str, text: str) -> None:
     elif section == "service":
         record.service[name] = text
     elif field == "ages":
-        record.eligibility.update({"min_age": None, "max_age": None} | read.read_ages(text))
+        record.eligibility.update({"min_age": None, "max_age": None} | (read.read_ages(text) if text else {}))
     elif field == "cost":
         record.costs.update(read.read_cost(text) if text else {})
     elif field == "referral":
-        record.service["referral_routes"] = read.read_routes(text) if text else []
+        found = read.read_referral(text) if text else {"referral_routes": [], "seasons": []}
+        record.service["referral_routes"] = found["referral_routes"]
+        if found["seasons"]:
+            record.service["seasons"] = found["seasons"]
     elif field == "languages":
         record.languages = read.read_languages(text) if text else []
     elif field == "categories":
@@ -216,21 +288,40 @@ def _apply(record: ImportRecord, location: dict, field: str, text: str) -> None:
 
 
 def _schedules(record: ImportRecord, fields: dict[str, str], row: dict[str, str]) -> None:
-    days_text = row.get(fields.get("days", ""), "").strip()
-    times_text = row.get(fields.get("times", ""), "").strip()
+    days_column, times_column = fields.get("days", ""), fields.get("times", "")
+    days_text, times_text = row.get(days_column, "").strip(), row.get(times_column, "").strip()
     if not days_text and not times_text:
         return
     if not days_text:
-        record.reject("service.days", "Times are given but no days: add the days in the days column.")
+        record.warn(times_column, kept("Times are given but no days: add the days in the days column", times_text),
+                    times_text)
         return
     try:
         sessions = read.read_days(days_text)
-        opens, closes = read.read_times(times_text) if times_text else (None, None)
     except ValueError as exc:
-        record.reject("service.times" if "time" in str(exc) else "service.days", str(exc))
+        record.warn(days_column, kept(str(exc), days_text), days_text)
+        if times_text:
+            record.details[times_column] = times_text
         return
+    if times_text:
+        try:
+            opens, closes = read.read_times(times_text)
+            sessions = [dict(s, opens_at=opens, closes_at=closes) for s in sessions]
+        except ValueError as exc:
+            record.warn(times_column, kept(str(exc), times_text), times_text)
     place = 0 if record.locations else None
-    record.schedules = [dict(s, opens_at=opens, closes_at=closes, location=place) for s in sessions]
+    record.schedules = [{"opens_at": None, "closes_at": None, **s, "location": place} for s in sessions]
+
+
+def _eligibility(record: ImportRecord, fields: dict[str, str], row: dict[str, str]) -> None:
+    """Groups (and ages, when no column gives them) read from the eligibility wording, which is kept too."""
+    text = row.get(fields.get("service.eligibility_criteria", ""), "").strip()
+    if not text:
+        return
+    found = read.read_groups(text)
+    if any(field in fields for field in ("ages", "service.min_age", "service.max_age")):
+        found.pop("min_age", None), found.pop("max_age", None)
+    record.eligibility.update(found)
 
 
 def _names(record: ImportRecord, fields: dict[str, str]) -> None:

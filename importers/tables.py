@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from directory import spreadsheet
+from directory.spreadsheet import read_cell, safe_cell
+
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 DELIMITERS = ",;\t|"
 ERROR_COLUMN = "Error"
@@ -93,7 +96,7 @@ def _cell(value) -> str:
 
 
 def _table(rows: list[list[str]]) -> Table:
-    numbered = [(number, [_unguarded(cell.strip()) for cell in row]) for number, row in enumerate(rows, 1)]
+    numbered = [(number, [read_cell(cell.strip()) for cell in row]) for number, row in enumerate(rows, 1)]
     numbered = [(number, row) for number, row in numbered if any(row)]
     if not numbered:
         raise TableError("The file is empty: the first row should name the columns.")
@@ -108,35 +111,28 @@ def _table(rows: list[list[str]]) -> Table:
     return Table(headers, body)
 
 
-# A cell starting with one of these is a formula to a spreadsheet program: a rejects file, opened by
-# an administrator, must not run what an imported file put there. Such cells are written behind an
-# apostrophe (shown as text) and read back without it, so a fixed rejects file imports as it was.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _guarded(cell: str) -> str:
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
-
-
-def _unguarded(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
-
-
 def rejects_rows(headers: list[str], rejects: list[dict]) -> list[list[str]]:
-    """The rejects file's rows: the original columns and an Error column naming each problem."""
+    """The rejects file's rows: the original columns and an Error column naming each problem.
+
+    Rows imported with warnings are there too ("Warning, Days: …"): fixed and imported again,
+    they update the listing.
+    """
     rows, problems = {}, {}
     for reject in rejects:
+        if reject.get("level") == "note":
+            continue  # about the whole file, not a row
         rows.setdefault(reject["row"], reject["values"])
-        problems.setdefault(reject["row"], []).append(f"{reject['column']}: {reject['problem']}")
+        level = "Warning, " if reject.get("level") == "warning" else ""
+        problems.setdefault(reject["row"], []).append(f"{level}{reject['column']}: {reject['problem']}")
     columns = [h for h in headers if h != ERROR_COLUMN]
-    return [columns + [ERROR_COLUMN]] + [
-        [_guarded(values.get(h, "")) for h in columns] + [" ".join(problems[row])] for row, values in rows.items()
+    return [[safe_cell(name) for name in columns] + [ERROR_COLUMN]] + [
+        [safe_cell(values.get(h, "")) for h in columns] + [safe_cell(" ".join(problems[row]))] for row, values in rows.items()
     ]
 
 
 def write_rejects(path: str | Path, headers: list[str], rejects: list[dict]) -> int:
     """Write rejected rows to a .csv or .xlsx file that can be fixed and imported again; returns rows written."""
-    rows = rejects_rows(headers, rejects)
+    rows = rejects_rows(headers, rejects)  # every cell already safe for a spreadsheet, .xlsx included
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
@@ -148,5 +144,5 @@ def write_rejects(path: str | Path, headers: list[str], rejects: list[dict]) -> 
         book.save(path)
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle).writerows(rows)
+            spreadsheet.writer(handle).writerows(rows)
     return len(rows) - 1

@@ -754,7 +754,7 @@ AREA_WIDE = [
              "is the only time someone asks how they are. Carers of any age can refer themselves."),
     ]),
     ("Calderdale Money Matters Partnership", "calderdale", "A partnership of advice agencies across Calderdale.", [
-        dict(name="Calderdale Welfare Rights Line", area=AREAS["calderdale"]["la"], min_age=16,
+        dict(name="Calderdale Welfare Rights Line", area=AREAS["calderdale"]["la"], min_age=16, attendance=["phone", "home_visit"],
              cats=["money/welfare-rights", "money/benefits-appeals"], hours=("MO TU WE TH", "09:30", "16:00"),
              summary="Council-wide welfare rights phone line: benefit checks, forms and appeals for Calderdale residents.",
              description="Phone the welfare rights line for a free benefit check, help with PIP and Attendance "
@@ -1060,7 +1060,7 @@ def area_wide(gen: Generator) -> list[dict]:
                 "languages": spec.get("languages", ["en"]), "min_age": spec.get("min_age"), "max_age": None,
                 "groups_served": spec.get("groups", []), "circumstances": [], "eligibility_criteria": "",
                 "open_to_all": True, "categories": spec["cats"], "locations": [], "areas": [spec["area"]],
-                "referral_routes": [route], "seasons": [],
+                "referral_routes": [route], "seasons": [], "attendance": spec.get("attendance", ["phone"]),
                 "schedules": [{"frequency": "weekly", "weekday": day, "week_of_month": None, "opens_at": opens,
                                "closes_at": closes, "description": "Phone line hours", "location": None}
                               for day in days.split()],

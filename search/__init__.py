@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 import uuid
-from dataclasses import dataclass
+from functools import partial
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
@@ -12,14 +13,18 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session, select
 
 from directory.freshness import Policy
+from directory.geography import unit_postcodes
 from directory.models import Service, ServiceAtLocation
 from directory.operations.freshness import policy_for
 
 from .backend import Near, SearchBackend, SearchHits, SearchQuery
 from .explain import Explanation, explain
+from .reading import read_and_search
 from .sync import IndexSync
+from .timing import fits_pattern
+from .understanding import WordFilter
 
-__all__ = ["Near", "SearchQuery", "SearchPage", "Result", "search_services", "init_app", "get_search", "warm_up"]
+__all__ = ["Near", "SearchQuery", "SearchPage", "Result", "search_services", "nearest_beyond", "init_app", "get_search", "warm_up"]
 
 
 @dataclass
@@ -41,6 +46,17 @@ class SearchPage:
     total: int
     facets: dict[str, int]
     suggestion: str | None
+    corrected: dict[str, str] = field(default_factory=dict)  # typed word -> the word searched for
+    not_found: list[str] = field(default_factory=list)  # words typed that found nothing with the others
+    ignored: list[str] = field(default_factory=list)  # filler words ("my client", "looking for") not required
+    from_words: list[WordFilter] = field(default_factory=list)  # words typed that were read as filters
+
+    @property
+    def searched_for(self) -> str | None:
+        """The words searched for when they are a correction of the words typed."""
+        if not self.corrected:
+            return None
+        return " ".join(self.corrected.get(w, w) for w in self.query.keywords.split())
 
     @property
     def page_count(self) -> int:
@@ -79,7 +95,8 @@ def get_search(app: Flask | None = None) -> IndexSync:
 
 
 def warm_up(app: Flask) -> None:
-    """Get a serving process ready: open the index, then keep start-up objects out of the GC's way.
+    """Get a serving process ready: open the index, read the unit postcodes, then keep start-up
+    objects out of the GC's way.
 
     Everything alive after start-up (the index readers, the app, the caches) lives as long as the
     process. Moving it to the permanent generation stops full collections from rescanning it
@@ -90,16 +107,17 @@ def warm_up(app: Flask) -> None:
         backend.view()
     if hasattr(backend, "load_facets"):
         backend.load_facets(wait_s=5.0)  # other workers load theirs at the same moment
+    unit_postcodes()  # read now (under a second) rather than during the first search near a postcode
     gc.collect()
     gc.freeze()
 
 
-def search_services(session: Session, query: SearchQuery, backend: SearchBackend | None = None,
-                    venues: bool = False) -> SearchPage:
-    """Search, then load the page's rows in one query, in ranked order, each explained (`venues`:
-    with their venues too, for a map)."""
+def search_services(session: Session, query: SearchQuery, backend: SearchBackend | None = None) -> SearchPage:
+    """Search, then load the page's rows with their venues, in ranked order, each explained."""
     backend = backend or get_search().backend
-    hits: SearchHits = backend.query(query)
+    reading = read_and_search(query, backend)
+    query = reading.query or query  # with the filters the words named
+    hits: SearchHits = reading.hits
     rows = {}
     if hits.ids:
         # What the result list shows and explains, and no more: each relationship is one query.
@@ -111,22 +129,35 @@ def search_services(session: Session, query: SearchQuery, backend: SearchBackend
             selectinload(Service.funding),
             selectinload(Service.flags),
         ]
-        if hits.covers_area:  # "covers your area" names the areas
-            options.append(selectinload(Service.areas))
-        if venues:
-            options.append(selectinload(Service.location_links).selectinload(ServiceAtLocation.location))
+        # Each card names the venue of the session it shows, or the areas a service without one covers.
+        options.append(selectinload(Service.areas))
+        options.append(selectinload(Service.location_links).selectinload(ServiceAtLocation.location))
         statement = select(Service).where(Service.id.in_([uuid.UUID(i) for i in hits.ids])).options(*options)
         rows = {str(s.id): s for s in session.exec(statement)}
     policy = _policy()
+    fits = partial(fits_pattern, q=query) if query.weekdays or query.parts_of_day else None
     results = []
     for doc_id in hits.ids:
         service = rows.get(doc_id)
         if service is None:  # deleted since it was indexed; the sync hooks will catch up
             continue
-        distance = hits.distances.get(doc_id)
         covers = doc_id in hits.covers_area
-        results.append(Result(service, distance, covers, explain(service, query.today, distance, covers, policy=policy)))
-    return SearchPage(query, results, hits.total, hits.facets, hits.suggestion)
+        explanation = explain(service, query.now or query.today, query.near, covers, policy, query.runs_on, fits, query.modes)
+        distance = explanation.distance_km if explanation.distance_km is not None else hits.distances.get(doc_id)
+        results.append(Result(service, distance, covers, explanation))
+    return SearchPage(query, results, hits.total, hits.facets, reading.suggestion, reading.corrected,
+                      reading.not_found, reading.ignored, reading.from_words)
+
+
+def nearest_beyond(session: Session, query: SearchQuery, radius_km: float, backend: SearchBackend | None = None) -> Result | None:
+    """The nearest listing with a venue that matches the same search within radius_km of its place
+    (for a page that found nothing nearer); None when there is none."""
+    if query.near is None:
+        return None
+    wider = replace(query, near=replace(query.near, radius_km=radius_km, area_codes=frozenset()),
+                    order="nearest", offset=0, limit=1)
+    found = search_services(session, wider, backend).results
+    return found[0] if found and found[0].distance_km is not None else None
 
 
 def _policy() -> Policy:

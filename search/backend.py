@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import chain
 from typing import Callable, Iterable
 
@@ -13,6 +13,19 @@ FLAGS = ("free", "wheelchair", "accepting", "self_referral")
 # Best match: relevance times these factors, the same for every backend.
 STALE_FACTOR = 0.6  # stale listings rank lower, never vanish
 FAR_FACTOR = 0.5  # the weight of a result at the edge of the radius, relative to one next door
+COVERS_SHARE = 0.5  # a service covering the place (by phone, online, home visits) counts as halfway to the edge
+
+# Relevance, the same for every backend. Each thing typed scores the best of the ways a listing
+# matches it, and the scores of the things typed add up. Where: the service's name counts most,
+# then its organisation and categories, then its summary, then anywhere else (description,
+# eligibility). How: the words themselves (by their stems), a synonym at SYNONYM of that, a
+# related need at RELATED, only in the name, organisation or categories. The words exactly as
+# typed add TYPED, and the words typed together found together add TOGETHER.
+SECTION_WEIGHTS = (1.0, 0.8, 0.6, 0.3)  # name; organisation and categories; summary; anywhere
+SYNONYM = 0.5
+RELATED = 0.3
+TYPED = 0.15
+TOGETHER = 0.2
 
 
 class IndexBusy(RuntimeError):
@@ -35,15 +48,22 @@ class SearchQuery:
 
     today: date
     keywords: str = ""
+    literal: bool = False  # search the words as typed: no spelling correction
+    plain_words: tuple[str, ...] = ()  # wordings typed to search for as words, not read as filters
+    now: datetime | None = None  # UK wall-clock time, for "on now" and sessions already over today
     near: Near | None = None
     categories: tuple[str, ...] = ()
     age: int | None = None
-    groups: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # services specifically for one of these groups
+    modes: tuple[str, ...] = ()  # one of these ways of taking part: in_person, phone, online, home_visit
+    for_person: tuple[str, ...] = ()  # the groups the person belongs to: hide services only for others
     self_referral: bool = False  # self-referral or drop-in
     free: bool = False
     language: str | None = None
     wheelchair: bool = False
     runs_on: date | None = None  # a session on this date
+    weekdays: tuple[str, ...] = ()  # a session on one of these days of the week ("MO".."SU")
+    parts_of_day: tuple[str, ...] = ()  # a session in one of these: morning, afternoon, evening
     this_week: bool = False  # a session in the 7 days from today
     in_season_on: date | None = None
     accepting: bool = False
@@ -64,7 +84,7 @@ class SearchHits:
     facets: dict[str, int] = field(default_factory=dict)
     distances: dict[str, float] = field(default_factory=dict)
     covers_area: set[str] = field(default_factory=set)
-    suggestion: str | None = None
+    suggestion: str | None = None  # set by search_services, from the words' spelling
 
 
 @dataclass
@@ -106,6 +126,14 @@ class SearchBackend(ABC):
         parallel (each then runs in a process of its own).
         """
         return self.rebuild(chain.from_iterable(part(progress) for part in parts()))
+
+    @abstractmethod
+    def word_counts(self, words: Iterable[str]) -> dict[str, int]:
+        """How many indexed listings contain each word (by its stem, as a search would find it)."""
+
+    @abstractmethod
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of the indexed listings as written (lowercased, letters only, 3 to 30 long)."""
 
     @abstractmethod
     def generation(self) -> str:

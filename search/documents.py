@@ -11,9 +11,10 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from directory.models import Location, Service, ServiceAtLocation, TaxonomyTerm
-from directory.presenters import GROUP_LABELS
+from directory.presenters import GROUP_LABELS, all_attendance, session_attendance
 
 SELF_ROUTES = ("self_referral", "drop_in")
+NATIONWIDE = "GB"  # the area code every searched place lies in (geography.area_codes)
 
 
 def load_services(session: Session, ids: Iterable[uuid.UUID] | None = None) -> list[Service]:
@@ -57,6 +58,7 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         link.location for link in service.location_links
         if link.location.archived_at is None and link.location.latitude is not None
     ]
+    modes = all_attendance(service)  # the service's own ways and every session's: how=online finds an online session
     categories = sorted({code for term in service.terms for code in paths.get(term.id, [term.code])})
     routes = service.referral_routes
     # Sections let a backend weight where a word was found (the name counts most); `text` is
@@ -83,6 +85,8 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         "status": service.status,
         "categories": categories,
         "groups": sorted(service.groups_served),
+        # Who may go: everyone, or only these groups (a women-only group is not offered to a man).
+        "open_to": ["all"] if service.open_to_all or not service.groups_served else sorted(service.groups_served),
         "languages": sorted(set(service.languages) | ({"en"} if not service.languages else set())),
         "routes": sorted({r.route_type for r in routes}),
         "free": bool(service.is_free),
@@ -92,10 +96,15 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         "min_age": service.min_age,
         "max_age": service.max_age,
         "points": sorted({(round(loc.latitude, 6), round(loc.longitude, 6)) for loc in locations}),
-        "areas": sorted({area.code for area in service.areas}),
+        "areas": _areas(service, locations, modes),
+        "modes": modes,
         "schedules": sorted(
-            [s.frequency, s.weekday, s.week_of_month, _iso(s.valid_from), _iso(s.valid_to)]
-            for s in service.schedules
+            (
+                [s.frequency, s.weekday, s.week_of_month, _iso(s.valid_from), _iso(s.valid_to),
+                 _hhmm(s.opens_at), _hhmm(s.closes_at), session_attendance(s, service)]
+                for s in service.schedules
+            ),
+            key=lambda row: [str(v) for v in row],  # None beside a value would not sort
         ),
         "seasons": sorted([s.start_month, s.start_day, s.end_month, s.end_day] for s in service.seasons),
         "verified_at": _iso(service.last_verified_at),
@@ -106,5 +115,29 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
     return doc
 
 
+def ranked_sections(doc: dict) -> tuple[str, str, str, str]:
+    """A document's text by how much a match there counts (backend.SECTION_WEIGHTS): the name;
+    the organisation and categories; the summary; the description and eligibility."""
+    sections = doc["sections"]
+    return (
+        doc["name"],
+        f"{sections['organisation']}\n{sections['categories']}",
+        sections["summary"],
+        f"{sections['description']}\n{sections['eligibility']}",
+    )
+
+
+def _areas(service: Service, points: list, modes: list[str]) -> list[str]:
+    # A phone or online service with no venue and no area given is for anyone in the UK.
+    codes = {area.code for area in service.areas}
+    if not codes and not points and {"phone", "online"} & set(modes):
+        codes = {NATIONWIDE}
+    return sorted(codes)
+
+
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _hhmm(value) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None

@@ -23,15 +23,16 @@ from directory.config import ConfigError
 from directory.freshness import DEMOTING_CODES
 
 from .backend import FLAGS, IndexBusy, SearchBackend, SearchHits, SearchQuery
+from .documents import ranked_sections
 from .keywords import load_synonyms, parse_keywords
-from .postgres_query import SCHEMA, Statement, analyse, document_keys, lexeme, suggest, timing_ids
+from .postgres_query import SCHEMA, SECTIONS, Statement, analyse, document_keys, lexeme, timing_ids, word_counts
 from .timing import wants_timing
 
 EXTENSIONS = ("cube", "earthdistance", "pg_trgm")
 WRITE_LOCK = 7_246_131  # advisory lock: edits share it, a rebuild holds it alone
 BATCH = 500
 RELOAD_AFTER = 2_000  # matches a search may count from PostgreSQL's rows before the facet table is reloaded
-LAYOUT = "signpost search layout 2"  # the tables' shape; older tables need `signpost search rebuild`
+LAYOUT = "signpost search layout 3"  # the tables' shape; older tables need `signpost search rebuild`
 
 
 def _tables(suffix: str) -> list[str]:
@@ -40,7 +41,7 @@ def _tables(suffix: str) -> list[str]:
     return [
         f"""CREATE TABLE {s}.document{suffix} (
             id uuid PRIMARY KEY, stamp text NOT NULL, name_sort text COLLATE "C" NOT NULL,
-            tsv tsvector NOT NULL, status text NOT NULL, keys text[] NOT NULL, min_age integer, max_age integer,
+            tsv tsvector NOT NULL, plain tsvector NOT NULL, status text NOT NULL, keys text[] NOT NULL, min_age integer, max_age integer,
             verified date, timing jsonb, facets text[] NOT NULL, demoted boolean NOT NULL,
             docno bigint NOT NULL DEFAULT nextval('{s}.docno'))""",
         f"CREATE TABLE {s}.point{suffix} (doc_id uuid NOT NULL, latitude float8 NOT NULL, longitude float8 NOT NULL, earth earth NOT NULL)",
@@ -59,20 +60,21 @@ INDEXES = {  # name -> (table, definition)
 # One statement writes a batch of documents given as a JSON array (no per-row round trips).
 _ROWS = """jsonb_to_recordset(CAST(:docs AS jsonb)) AS r(
     id uuid, stamp text, name text, name_sort text, summary text, description text, organisation text, category_names text,
-    eligibility text, synonyms text, status text, keys jsonb, min_age integer, max_age integer, verified date,
+    eligibility text, head text, rest text, synonyms text, status text, keys jsonb, min_age integer, max_age integer, verified date,
     timing jsonb, facets jsonb, points jsonb, demoted boolean)"""
 _TEXT_ARRAY = "ARRAY(SELECT jsonb_array_elements_text(r.{0}))"
 _UPSERT = f"""
 INSERT INTO {SCHEMA}.document{{suffix}} AS d
 SELECT r.id, r.stamp, r.name_sort,
     setweight(to_tsvector('english', r.name), 'A')
-    || setweight(to_tsvector('english', r.summary || ' ' || r.category_names), 'B')
-    || setweight(to_tsvector('english', r.description || ' ' || r.organisation), 'C')
-    || setweight(to_tsvector('english', r.eligibility), 'D') || CAST(r.synonyms AS tsvector),
+    || setweight(to_tsvector('english', r.head), 'B')
+    || setweight(to_tsvector('english', r.summary), 'C')
+    || setweight(to_tsvector('english', r.rest), 'D') || CAST(r.synonyms AS tsvector),
+    to_tsvector('simple', r.name || ' ' || r.head || ' ' || r.summary || ' ' || r.rest),
     r.status, {_TEXT_ARRAY.format('keys')}, r.min_age, r.max_age, r.verified, r.timing,
     {_TEXT_ARRAY.format('facets')}, r.demoted
 FROM {_ROWS}
-ON CONFLICT (id) DO UPDATE SET stamp = EXCLUDED.stamp, name_sort = EXCLUDED.name_sort, tsv = EXCLUDED.tsv,
+ON CONFLICT (id) DO UPDATE SET stamp = EXCLUDED.stamp, name_sort = EXCLUDED.name_sort, tsv = EXCLUDED.tsv, plain = EXCLUDED.plain,
     status = EXCLUDED.status, keys = EXCLUDED.keys, min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age,
     verified = EXCLUDED.verified, timing = EXCLUDED.timing, facets = EXCLUDED.facets, demoted = EXCLUDED.demoted,
     docno = nextval('{SCHEMA}.docno')"""
@@ -95,16 +97,8 @@ def synonym_lexemes(doc: dict) -> str:
     Resolved at index time, like Whoosh's `syn` field: a synonym in a query is then one GIN lookup
     for one lexeme, instead of an OR of phrases that PostgreSQL must re-check on every candidate.
     """
-    sections = doc["sections"]
-    weighted = (
-        ("A", doc["name"]), ("B", f"{sections['summary']}\n{sections['categories']}"),
-        ("C", f"{sections['description']}\n{sections['organisation']}"), ("D", sections["eligibility"]),
-    )
-    synonyms, best = load_synonyms(), {}
-    for weight, words in weighted:
-        for group in synonyms.groups_in(words):
-            best.setdefault(group, weight)
-    return " ".join(f"{lexeme(group)}:1{weight}" for group, weight in sorted(best.items()))
+    best = load_synonyms().best_sections(ranked_sections(doc))
+    return " ".join(f"{lexeme(group)}:1{SECTIONS[i]}" for group, i in sorted(best.items()))
 
 
 def row(doc: dict) -> dict:
@@ -119,7 +113,8 @@ def row(doc: dict) -> dict:
         "id": doc["id"], "stamp": doc["stamp"], "name": doc["name"], "name_sort": doc["name_sort"],
         "summary": sections["summary"], "description": sections["description"],
         "organisation": sections["organisation"], "category_names": sections["categories"],
-        "eligibility": sections["eligibility"], "synonyms": synonym_lexemes(doc), "status": doc["status"],
+        "eligibility": sections["eligibility"], "head": ranked_sections(doc)[1], "rest": ranked_sections(doc)[3],
+        "synonyms": synonym_lexemes(doc), "status": doc["status"],
         "keys": document_keys(doc), "min_age": doc["min_age"], "max_age": doc["max_age"],
         "verified": doc["verified_at"][:10] if doc["verified_at"] else None,
         "timing": timing, "facets": facets, "points": doc["points"],
@@ -140,6 +135,7 @@ class PostgresBackend(SearchBackend):
         self.writer_timeout = writer_timeout
         self._ready = False
         self._facet_table = FacetTable()
+        self._vocabulary: tuple = (None, frozenset())
 
     # -- storage -------------------------------------------------------------------------------
 
@@ -252,6 +248,22 @@ class PostgresBackend(SearchBackend):
             self._ensure(conn)
             return dict(conn.execute(text(f"SELECT id::text, stamp FROM {SCHEMA}.document")).all())
 
+    def word_counts(self, words) -> dict[str, int]:
+        """Listings containing each word's stem."""
+        with self.engine.connect() as conn:
+            self._ensure(conn)
+            return word_counts(conn, list(words))
+
+    def vocabulary(self) -> frozenset[str]:
+        """The words of the listings as written; read again when the word table has grown or been rebuilt."""
+        with self.engine.connect() as conn:
+            self._ensure(conn)
+            stamp = tuple(conn.execute(text(
+                f"SELECT '{SCHEMA}.word'::regclass::oid, (SELECT count(*) FROM {SCHEMA}.word)")).one())
+            if self._vocabulary[0] != stamp:
+                self._vocabulary = (stamp, frozenset(conn.execute(text(f"SELECT word FROM {SCHEMA}.word")).scalars()))
+            return self._vocabulary[1]
+
     def doc_count(self) -> int:
         """How many documents are live."""
         with self.engine.connect() as conn:
@@ -270,9 +282,9 @@ class PostgresBackend(SearchBackend):
                 "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
                 "set_config('max_parallel_workers_per_gather', '0', true)"
             ))
-            units, tsqueries = analyse(conn, parse_keywords(q.keywords))
+            units, together = analyse(conn, parse_keywords(q.keywords))
             table = self._facet_table
-            statement = Statement(q, tsqueries, facets_known=table.hi)
+            statement = Statement(q, units, together, facets_known=table.hi)
             sql = statement.build()
             if wants_timing(q):
                 statement.params["timing_ids"] = timing_ids(conn, statement, q)
@@ -285,8 +297,6 @@ class PostgresBackend(SearchBackend):
                     hits.distances[doc_id] = distance
                 elif q.near is not None:
                     hits.covers_area.add(doc_id)
-            if units and total < 3:
-                hits.suggestion = suggest(conn, units, tsqueries)
         if len(fresh) > RELOAD_AFTER:  # after a rebuild, or many edits since the table was loaded
             self.load_facets()
         return hits

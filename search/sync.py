@@ -59,6 +59,7 @@ class IndexSync:
     def install(self) -> None:
         """Listen to flushes and commits of every session the sessionmaker makes."""
         event.listen(self.sessionmaker, "after_flush", self._collect)
+        event.listen(self.sessionmaker, "before_commit", self._before_commit)
         event.listen(self.sessionmaker, "after_commit", self._after_commit)
         event.listen(self.sessionmaker, "after_rollback", self._forget)
 
@@ -80,14 +81,20 @@ class IndexSync:
     def _forget(self, session: Session) -> None:
         session.info.pop(KEY, None)
 
+    def _before_commit(self, session: Session) -> None:
+        # Deferred changes are queued before the commit: a process killed just after committing
+        # cannot lose them. If the commit fails instead, indexing ids that were never written
+        # deletes nothing that exists, so a spare id is harmless.
+        if session.info.get(DEFER):
+            session.flush()
+            changed = session.info.pop(KEY, None)
+            if changed and any(changed.values()):
+                self._queue(affected_services(session, changed))
+
     def _after_commit(self, session: Session) -> None:
         changed = session.info.pop(KEY, None)
         if changed and any(changed.values()):
-            if session.info.get(DEFER):
-                with self.sessionmaker() as other:
-                    self._queue(affected_services(other, changed))
-            else:
-                self.sync(changed)
+            self.sync(changed)
 
     def sync(self, changed: dict) -> None:
         """Index the services affected by these changes (and anything left pending)."""

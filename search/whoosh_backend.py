@@ -12,6 +12,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import struct
 import threading
@@ -23,9 +24,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
-from whoosh import collectors, columns, fields, index
+from whoosh import columns, fields, index
 from whoosh import query as wq
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import ShingleFilter, StandardAnalyzer, StemmingAnalyzer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
@@ -35,30 +36,44 @@ from directory.geography import distance_km
 from directory.models.common import HIDDEN_STATUSES
 
 from . import geo
-from .backend import FAR_FACTOR, FLAGS, STALE_FACTOR, IndexBusy, SearchBackend, SearchHits, SearchQuery
-from .keywords import Unit, load_synonyms, parse_keywords
-from .timing import matches_timing
+from .backend import (COVERS_SHARE, FAR_FACTOR, FLAGS, RELATED, SECTION_WEIGHTS, STALE_FACTOR, SYNONYM, TOGETHER, TYPED, IndexBusy,
+                      SearchBackend, SearchHits, SearchQuery)
+from .documents import ranked_sections
+from .keywords import Unit, clauses, load_synonyms, parse_keywords, typed_tokens
+from .timing import matches_timing, wants_timing
 
 log = logging.getLogger(__name__)
 FLAG_BITS = {flag: 1 << i for i, flag in enumerate(FLAGS)}
 DEMOTED_BIT = 1 << len(FLAGS)  # a stored freshness flag (stale, dead link, reported closed) ranks it lower
+SECTIONS = "abcd"  # letters for documents.ranked_sections, as PostgreSQL's weights A to D
+SECTION_FIELDS = ("name", "head", "summary", "text")  # `text` is everything: a match anywhere
+PAIRS = "_pairs"  # each section's adjacent stems as one term ("food bank"): a two-word phrase is one lookup
+WORD = re.compile(r"^[^\W\d_]{3,30}$")
 
 
 def make_schema() -> fields.Schema:
     """The index schema: text fields stemmed; filters as keywords; numbers and points as columns."""
     analyzer = StemmingAnalyzer()
+    pairs = {f"{name}{PAIRS}": fields.TEXT(analyzer=StemmingAnalyzer() | ShingleFilter(2, " "), phrase=False)
+             for name in SECTION_FIELDS}
     return fields.Schema(
+        **pairs,
         id=fields.ID(unique=True, stored=True),
         stamp=fields.STORED(),
-        name=fields.TEXT(analyzer=analyzer, field_boost=2.0),
-        text=fields.TEXT(analyzer=analyzer, spelling=True),
+        # The sections relevance weighs (documents.ranked_sections); `text` holds them all, and
+        # `exact` the same words as written (unstemmed): for the words exactly as typed, and spelling.
+        name=fields.TEXT(analyzer=analyzer),
+        head=fields.TEXT(analyzer=analyzer),
+        summary=fields.TEXT(analyzer=analyzer),
+        text=fields.TEXT(analyzer=analyzer),
+        exact=fields.TEXT(analyzer=StandardAnalyzer(), phrase=False),
         organisation_id=fields.ID(),
         status=fields.ID(),
         categories=fields.KEYWORD(),
         groups=fields.KEYWORD(),
         languages=fields.KEYWORD(),
         routes=fields.KEYWORD(),
-        syn=fields.KEYWORD(scorable=True),
+        syn=fields.KEYWORD(),  # "<group>.<section letter>": each synonym group at its best section
         cells=fields.KEYWORD(),
         areas=fields.KEYWORD(),
         points=fields.COLUMN(columns.VarBytesColumn()),
@@ -79,21 +94,30 @@ def whoosh_fields(doc: dict) -> dict:
     top = [c for c in doc["categories"] if "/" not in c]
     facet_tokens = [f"cat:{c}" for c in top] + flags + [f"lang:{x}" for x in doc["languages"]]
     facet_tokens += [f"group:{g}" for g in doc["groups"]] + [f"route:{r}" for r in doc["routes"]]
+    name, head, summary, _ = ranked_sections(doc)
+    text = f"{doc['name']}\n{doc['text']}"
+    sections = dict(zip(SECTION_FIELDS, (name, head, summary, text)))
+    synonyms = load_synonyms().best_sections(ranked_sections(doc))
     timing = json.dumps([doc["schedules"], doc["seasons"]]) if doc["schedules"] or doc["seasons"] else ""
     verified = date.fromisoformat(doc["verified_at"][:10]).toordinal() if doc["verified_at"] else -1
     return {
         "id": doc["id"],
         "stamp": doc["stamp"],
-        "name": doc["name"],
-        "text": f"{doc['name']}\n{doc['text']}",
+        "name": name,
+        "head": head,
+        "summary": summary,
+        "text": text,
+        "exact": text,
+        **{f"{field}{PAIRS}": value for field, value in sections.items()},
         "organisation_id": doc["organisation_id"],
         "status": doc["status"],
         "categories": " ".join(doc["categories"]),
-        "groups": " ".join(doc["groups"]),
+        # Groups served, and (prefixed) who may go and how people take part: filters only, never shown.
+        "groups": " ".join(doc["groups"] + [f"open:{g}" for g in doc["open_to"]] + [f"mode:{m}" for m in doc["modes"]]),
         "languages": " ".join(doc["languages"]),
         "routes": " ".join(doc["routes"]),
         "flags": sum(FLAG_BITS[f] for f in flags) | (DEMOTED_BIT if DEMOTING_CODES & set(doc.get("freshness", ())) else 0),
-        "syn": " ".join(sorted(load_synonyms().groups_in(f"{doc['name']}\n{doc['text']}"))),
+        "syn": " ".join(sorted(f"{group}.{SECTIONS[i]}" for group, i in synonyms.items())),
         "cells": " ".join(cells),
         "areas": " ".join(doc["areas"]),
         "points": struct.pack(f"<{2 * len(doc['points'])}d", *[v for p in doc["points"] for v in p]),
@@ -257,8 +281,25 @@ class WhooshBackend(SearchBackend):
         return self._live_dir().name
 
     def stamps(self) -> dict[str, str]:
-        """Every indexed id and its stamp."""
-        return {f["id"]: f["stamp"] for f in self.searcher().all_stored_fields()}
+        """Every indexed id and its stamp; none when the index was built with another schema, so
+        that a check finds every listing missing and `signpost setup` rebuilds it."""
+        searcher = self.searcher()
+        if set(searcher.schema.names()) != set(make_schema().names()):
+            return {}
+        return {f["id"]: f["stamp"] for f in searcher.all_stored_fields()}
+
+    def word_counts(self, words) -> dict[str, int]:
+        """Listings containing each word's stem (deleted ones may count until segments merge)."""
+        searcher = self.searcher()
+        counts = {}
+        for word in words:
+            tokens = _analysed(searcher, "text", (word,))
+            counts[word] = searcher.doc_frequency("text", tokens[0]) if len(tokens) == 1 else 0
+        return counts
+
+    def vocabulary(self) -> frozenset[str]:
+        """The words of the live listings as written, once per searcher generation."""
+        return self.view().vocabulary()
 
     def doc_count(self) -> int:
         """How many documents are live."""
@@ -271,20 +312,17 @@ class WhooshBackend(SearchBackend):
         view = self.view()
         searcher = view.searcher
         units = parse_keywords(q.keywords)
-        text_q = _text_query(searcher, units)
-        if units and text_q is None:  # nothing typed survived analysis (only stop words)
-            units = []
+        relevance = _relevance(searcher, units)
         restrict = _restrict_query(q)
         scores: dict[int, float] = {}
-        if q.order == "best" and text_q is not None:
-            # One pass scores every match; filters ride along at zero weight, so Whoosh intersects
-            # them with the text instead of scoring text matches they would drop.
-            scored = text_q if restrict is None else wq.And([text_q, wq.ConstantScoreQuery(restrict, 0.0)])
-            scores = _score_all(searcher, scored)
-            matched = set(scores)
-        elif restrict is not None or text_q is not None:
-            parts = [p for p in (restrict, text_q) if p is not None]
-            matched = set(searcher.docs_for_query(parts[0] if len(parts) == 1 else wq.And(parts)))
+        if relevance is not None:
+            matched = set(relevance)
+            if restrict is not None and matched:
+                matched &= set(searcher.docs_for_query(restrict))
+            if q.order == "best":
+                scores = relevance
+        elif restrict is not None:
+            matched = set(searcher.docs_for_query(restrict))
         else:
             matched = view.all_docs()
         matched -= view.hidden(q.include_closed)
@@ -300,11 +338,10 @@ class WhooshBackend(SearchBackend):
         if q.age is not None and matched:
             lows, highs = view.column("min_age"), view.column("max_age")
             matched = {d for d in matched if lows[d] <= q.age and (highs[d] < 0 or q.age <= highs[d])}
-        if (q.runs_on or q.this_week or q.in_season_on) and matched:
+        if wants_timing(q) and matched:
             matched = _timing_filter(view.column("timing"), matched, q)
 
-        suggestion = _suggest(searcher, units) if units and len(matched) < 3 else None
-        hits = SearchHits(ids=[], total=len(matched), suggestion=suggestion)
+        hits = SearchHits(ids=[], total=len(matched))
         if not matched:  # an empty filter set would mean "no filter" to Whoosh
             return hits
         hits.facets = view.facet_counts(matched)
@@ -349,7 +386,7 @@ class WhooshBackend(SearchBackend):
         def factor(d: int) -> float:
             weight = 1.0
             if q.near is not None:
-                share = distances[d] / q.near.radius_km if d in distances else 1.0
+                share = distances[d] / q.near.radius_km if d in distances else COVERS_SHARE
                 weight = 1.0 - (1.0 - FAR_FACTOR) * min(share, 1.0)
             if demoted(d):
                 weight *= STALE_FACTOR
@@ -482,7 +519,13 @@ class _View:
         self._facet_names: dict[str, int] = {}  # facet token -> column of _facet_rows
         self._facet_rows = np.zeros((searcher.doc_count_all(), 32), dtype=np.uint8)
         self._all: frozenset | None = None
+        self._vocabulary: frozenset | None = None
         self._lock = threading.Lock()
+
+    def vocabulary(self) -> frozenset[str]:
+        if self._vocabulary is None:
+            self._vocabulary = frozenset(w for w in self.reader.field_terms("exact") if WORD.match(w))
+        return self._vocabulary
 
     def column(self, name: str):
         if name not in self._columns:
@@ -541,23 +584,6 @@ class _View:
         return {name: n for name, n in zip(names, sums) if n}
 
 
-class _AllScores(collectors.ScoredCollector):
-    """Every match and its relevance, in one pass (Whoosh's own collectors sort or keep a top N)."""
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self.scores: dict[int, float] = {}
-
-    def collect_matches(self):
-        matcher, scores, offset = self.matcher, self.scores, self.offset
-        while matcher.is_active():
-            scores[offset + matcher.id()] = matcher.score()
-            matcher.next()
-
-    def results(self):
-        return self.scores
-
-
 def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int) -> list[int]:
     """The `wanted` best of `matched` by relevance x factor, highest first (ties: lower docnum).
 
@@ -580,37 +606,93 @@ def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int) ->
     return [-d for _, d in sorted(page, reverse=True)]
 
 
-def _score_all(searcher, q) -> dict[int, float]:
-    """BM25F relevance of every document matching `q`."""
-    collector = _AllScores()
-    searcher.search_with_collector(q, collector)
-    return collector.scores
-
-
 def _analysed(searcher, fieldname: str, words: tuple[str, ...]) -> list[str]:
     field = searcher.schema[fieldname]
     return [token for token in field.process_text(" ".join(words), mode="query")]
 
 
+def _words(searcher, fieldname: str, words: tuple[str, ...]):
+    """A word or (several words) a phrase in one field, as analysed; None for only stop words."""
+    tokens = _analysed(searcher, fieldname, words)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return wq.Term(fieldname, tokens[0])
+    if len(tokens) == 2 and fieldname in SECTION_FIELDS:  # the same listings as the phrase, several times faster
+        return wq.Term(f"{fieldname}{PAIRS}", " ".join(tokens))
+    return wq.Phrase(fieldname, tokens)
+
+
+def _unit_options(searcher, unit: Unit) -> list[tuple]:
+    """Every way a listing can match one unit, as (query, weight) (backend.py)."""
+    options = []
+    for fieldname, weight in zip(SECTION_FIELDS, SECTION_WEIGHTS):
+        found = _words(searcher, fieldname, unit.words)
+        if found is not None:
+            options.append((found, weight))
+    if unit.group:
+        options += [(wq.Term("syn", f"{unit.group}.{letter}"), SYNONYM * weight) for letter, weight in zip(SECTIONS, SECTION_WEIGHTS)]
+    if unit.related:
+        for term in unit.related.terms:
+            for fieldname, weight in zip(SECTION_FIELDS[:2], SECTION_WEIGHTS[:2]):
+                found = _words(searcher, fieldname, term)
+                if found is not None:
+                    options.append((found, RELATED * weight))
+        options += [(wq.Term("categories", code), RELATED * SECTION_WEIGHTS[1]) for code in unit.related.categories]
+    return options
+
+
 def _text_query(searcher, units: list[Unit]):
-    """AND of units: a synonym group is one term; a word or quoted phrase is looked for in name and text."""
-    required = []
-    for unit in units:
-        if unit.group:
-            options = [wq.Term("syn", unit.group)]
-        else:
-            options = []
-            for fieldname in ("name", "text"):
-                tokens = _analysed(searcher, fieldname, unit.words)
-                if len(tokens) == 1:
-                    options.append(wq.Term(fieldname, tokens[0]))
-                elif tokens:
-                    options.append(wq.Phrase(fieldname, tokens))
-        if options:
-            required.append(options[0] if len(options) == 1 else wq.Or(options))
+    """The units as one plain Whoosh query (AND of each unit's ways to match), for comparing with
+    Whoosh's own search (bench/search_bench.py); searching uses _relevance."""
+    required = [wq.Or([query for query, _ in options]) for options in (_unit_options(searcher, u) for u in units) if options]
     if not required:
         return None
     return required[0] if len(required) == 1 else wq.And(required)
+
+
+def _relevance(searcher, units: list[Unit]) -> dict[int, float] | None:
+    """Every listing matching all the clauses (units joined by OR are one clause), with its relevance:
+    each unit scores the best way the listing matches it, plus TYPED for its words exactly as typed;
+    a clause scores its best unit; the clauses add up, plus TOGETHER when the unquoted words are
+    found together. None when no unit can match anything (only stop words)."""
+    total: dict[int, float] | None = None
+    for clause in clauses(units):
+        best: dict[int, float] | None = None
+        for unit in clause:  # any of them will do: each listing scores the best
+            found = _unit_relevance(searcher, unit)
+            if found is not None:
+                best = found if best is None else {d: max(best.get(d, 0.0), found.get(d, 0.0)) for d in best.keys() | found.keys()}
+        if best is None:
+            continue
+        total = best if total is None else {d: total[d] + score for d, score in best.items() if d in total}
+        if not total:
+            return total
+    loose = [w for u in units if not u.is_phrase for w in u.words]
+    if total and len(units) > 1 and len(loose) > 1 and not any(u.either for u in units):
+        together = _words(searcher, "text", tuple(loose))
+        if isinstance(together, wq.Phrase):
+            for d in searcher.docs_for_query(together):
+                if d in total:
+                    total[d] += TOGETHER
+    return total
+
+
+def _unit_relevance(searcher, unit: Unit) -> dict[int, float] | None:
+    """Listings matching one unit, each with the best way it matches plus TYPED; None when it cannot match anything."""
+    options = _unit_options(searcher, unit)
+    if not options:
+        return None
+    best: dict[int, float] = {}
+    for query, weight in sorted(options, key=lambda o: o[1]):  # the higher weight is written last
+        best.update(dict.fromkeys(searcher.docs_for_query(query), weight))
+    typed = typed_tokens(unit)
+    if typed:
+        exact = wq.And([wq.Term("exact", t) for t in typed]) if len(typed) > 1 else wq.Term("exact", typed[0])
+        for d in searcher.docs_for_query(exact):
+            if d in best:
+                best[d] += TYPED
+    return best
 
 
 def _restrict_query(q: SearchQuery):
@@ -624,6 +706,10 @@ def _restrict_query(q: SearchQuery):
         parts.append(wq.Or([wq.Term("categories", c) for c in q.categories]))
     if q.groups:
         parts.append(wq.Or([wq.Term("groups", g) for g in q.groups]))
+    if q.modes:
+        parts.append(wq.Or([wq.Term("groups", f"mode:{m}") for m in q.modes]))
+    if q.for_person:
+        parts.append(wq.Or([wq.Term("groups", f"open:{g}") for g in ("all", *q.for_person)]))
     if q.language:
         parts.append(wq.Term("languages", q.language))
     if q.organisation_id:
@@ -641,21 +727,3 @@ def _timing_filter(column, matched: set, q: SearchQuery) -> set:
         if matches_timing(schedules, seasons, q):
             keep.add(d)
     return keep
-
-
-def _suggest(searcher, units: list[Unit]) -> str | None:
-    """'Did you mean' text when a typed word is not in the index but a close one is."""
-    corrector = searcher.corrector("text")
-    changed, out = False, []
-    for unit in units:
-        word = unit.typed
-        if len(unit.words) == 1 and not unit.group:
-            tokens = _analysed(searcher, "text", (word,))
-            if not tokens:  # a stop word such as "and": leave it out of the suggestion
-                continue
-            if not any(searcher.doc_frequency("text", t) for t in tokens):
-                options = corrector.suggest(word, limit=1, maxdist=2)
-                if options and options[0] != word:
-                    word, changed = options[0], True
-        out.append(word)
-    return " ".join(out) if changed else None

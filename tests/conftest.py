@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from directory import create_app, migrate
+from directory.clock import LONDON
 from directory.config import DATA_DIR
 from directory.db import get_db
 from directory.operations.taxonomy import seed_taxonomy
@@ -26,6 +29,41 @@ CODEPOINT_ZIP = SHARED / "data" / "codepo_gb.zip"
 POSTGRES = PostgresSuite(os.environ["SIGNPOST_TEST_DATABASE_URL"]) if selected() == "postgres" else None
 
 
+def pytest_configure(config):
+    """SIGNPOST_TEST_NOW=2027-10-31T00:59:30+00:00 runs the tests as if the clock started then (and ticks on).
+
+    scripts/test_at_dates.py runs the date-sensitive tests so at month and year ends, a leap day and
+    both clock changes: a test that reads the real date instead of its own clock fails there.
+    """
+    start = os.environ.get("SIGNPOST_TEST_NOW")
+    if start:
+        import time_machine
+
+        config._signpost_travel = time_machine.travel(datetime.fromisoformat(start), tick=True)
+        config._signpost_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_signpost_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    start = os.environ.get("SIGNPOST_TEST_NOW")
+    return f"clock travelled to {start} (SIGNPOST_TEST_NOW)" if start else None
+
+
+class ClosingClient(FlaskClient):
+    """Closes each response once read, as a server does once it is sent, so work after the response has run.
+
+    Pass buffered=False to time the answer alone, then close the response yourself.
+    """
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def make_app(tmp_path: Path, **overrides):
     """A testing app whose database and index live under tmp_path."""
     settings = {"ENV": "testing", "INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "test"}
@@ -34,6 +72,7 @@ def make_app(tmp_path: Path, **overrides):
         settings["DATABASE_URL"] = POSTGRES.database_url()
     settings.update(overrides)
     app = create_app(settings)
+    app.test_client_class = ClosingClient
     if on_suite_database:
         POSTGRES.track(get_db(app).engine)
     return app
@@ -58,6 +97,14 @@ def app(tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def stop_clock(app, moment: str) -> datetime:
+    """Stop the app's clock at `moment` (ISO, UK wall-clock time unless it gives an offset)."""
+    stopped = datetime.fromisoformat(moment)
+    stopped = stopped if stopped.tzinfo else stopped.replace(tzinfo=LONDON)
+    app.extensions["clock"] = lambda: stopped
+    return stopped
 
 
 @pytest.fixture

@@ -38,8 +38,9 @@ def venue_at(session: Session, org: Organisation, latitude: float, longitude: fl
 
 
 def user(session: Session, email: str = "editor@example.org", *, roles=(), verified: bool = True,
-         trusted: bool = False, organisations=(), password: str = "correct horse battery staple", name: str = "Sam Editor"):
-    """An account (verified by default), optionally editing some organisations."""
+         trusted: bool = False, organisations=(), password: str = "correct horse battery staple", name: str = "Sam Editor",
+         member_role: str = "editor"):
+    """An account (verified by default), optionally editing (as member_role: editor or owner) some organisations."""
     from directory.auth import hash_password
     from directory.models import Membership, User, utcnow
 
@@ -48,14 +49,27 @@ def user(session: Session, email: str = "editor@example.org", *, roles=(), verif
     session.add(account)
     session.flush()
     for org in organisations:
-        session.add(Membership(user_id=account.id, organisation_id=org.id))
+        session.add(Membership(user_id=account.id, organisation_id=org.id, role=member_role))
     session.flush()
     return account
 
 
 def sign_in(client, account) -> None:
     """Put account's session in the test client's cookie, as signing in would."""
+    from sqlalchemy.orm import object_session
+
+    from directory.db import get_db
+    from directory.models import utcnow
+    from directory.operations.sessions import start_session
+
+    own = object_session(account)
+    if own is not None:  # the test's own session, committed as signing in would (a second one would wait on its lock)
+        key = start_session(own, account, utcnow())
+        own.commit()
+    else:
+        with get_db(client.application).unit_of_work() as db:
+            key = start_session(db, account, utcnow())
     with client.session_transaction() as cookie:
         cookie.clear()
         cookie["user_id"] = str(account.id)
-        cookie["session_version"] = account.session_version
+        cookie["session_key"] = key

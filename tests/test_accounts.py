@@ -21,6 +21,7 @@ from directory.db import get_db
 from directory.models import User, utcnow
 from directory.operations import InputError
 from directory.operations import accounts as ops
+from directory.operations import api_tokens
 from directory.permissions import ANONYMOUS, PermissionDenied, SYSTEM, can
 from directory.views.accounts import safe_next
 
@@ -281,12 +282,31 @@ def test_safe_next_is_a_pure_function(app):
         assert safe_next(None, "/") == "/"
 
 
-def test_a_session_from_before_a_password_reset_no_longer_works(app, client, account):
+def copy_cookie(app, client):
+    """A second browser holding a copy of client's session cookie."""
+    thief = app.test_client()
+    with client.session_transaction() as cookie:
+        copied = dict(cookie)
+    with thief.session_transaction() as cookie:
+        cookie.update(copied)
+    return thief
+
+
+def test_a_copied_session_cookie_stops_working_after_signing_out(app, client, account):
     log_in(client)
-    assert client.get("/account").status_code == 200
-    with db(app) as s:
-        s.get(User, account.id).session_version += 1
+    thief = copy_cookie(app, client)
+    assert thief.get("/account").status_code == 200
+    assert post(client, "/account/logout", {}, token_from="/account").status_code == 303
+    assert thief.get("/account").status_code == 302
     assert client.get("/account").status_code == 302
+
+
+def test_signing_out_ends_only_that_browsers_session(app, client, account):
+    log_in(client)
+    other_device = app.test_client()
+    log_in(other_device)
+    post(client, "/account/logout", {}, token_from="/account")
+    assert other_device.get("/account").status_code == 200
 
 
 # A forgotten password
@@ -429,6 +449,39 @@ def test_changing_the_password_needs_the_current_one_and_signs_out_other_devices
     assert log_in(app.test_client(), password=NEW_PASSWORD).status_code == 303
 
 
+def an_api_token(app, account) -> str:
+    with db(app) as s:
+        return api_tokens.create_api_token(s, s.get(User, account.id), {"name": "Sync", "expires_on": ""})[1]
+
+
+def token_works(app, secret: str) -> bool:
+    with db(app) as s:
+        return api_tokens.authenticate(s, secret) is not None
+
+
+def test_changing_the_password_revokes_api_tokens_and_tells_the_owner(app, client, account):
+    secret = an_api_token(app, account)
+    log_in(client)
+    take_mail(app)
+    assert post(client, "/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD}, token_from="/account").status_code == 303
+    assert not token_works(app, secret)
+    [notice] = take_mail(app)
+    assert notice["To"] == "editor@example.org" and "was changed" in body(notice)
+    assert "Other devices were signed out" in body(notice) and "1 API token was revoked" in body(notice)
+
+
+def test_a_password_reset_ends_every_session_and_revokes_api_tokens(app, client, account):
+    secret = an_api_token(app, account)
+    other_device = app.test_client()
+    log_in(other_device)
+    request_reset(client)
+    [message] = take_mail(app)
+    assert post(client, link_in(message), {"password": NEW_PASSWORD}).status_code == 303
+    assert other_device.get("/account").status_code == 302 and not token_works(app, secret)
+    [notice] = take_mail(app)
+    assert "was reset" in body(notice) and "Every device was signed out (1 session)" in body(notice)
+
+
 def test_changing_the_email_address_needs_confirming_at_the_new_address(app, client, account):
     log_in(client)
     response = post(client, "/account/email", {"new_email": "Sam@New.Example.org", "email_password": PASSWORD}, token_from="/account")
@@ -478,6 +531,8 @@ def test_signing_out_everywhere(app, client, account):
     response = post(client, "/account/sign-out-everywhere", {}, token_from="/account")
     assert response.status_code == 303 and response.headers["Location"] == "/account/login"
     assert client.get("/account").status_code == 302 and other_device.get("/account").status_code == 302
+    [notice] = [m for m in take_mail(app) if "everywhere" in m["Subject"]]
+    assert notice["To"] == "editor@example.org" and "(2 sessions)" in body(notice)
 
 
 def test_the_account_forms_send_anonymous_visitors_to_sign_in(client):
@@ -492,7 +547,7 @@ def test_the_account_forms_send_anonymous_visitors_to_sign_in(client):
     ('"><img src=x onerror=alert(1)>', '"><img src=x onerror=alert(1)>'),
     ("Sam\x00\x07\x1b[31m Editor", "Sam[31m Editor"),
     ("Sam\nBcc: everyone@example.org", "Sam Bcc: everyone@example.org"),
-    ("\u202egnp.exe Sam", "\u202egnp.exe Sam"),
+    ("\u202egnp.exe Sam", "gnp.exe Sam"),  # a right-to-left override would make it read "Sam exe.png"
     ("Ž" * 100, "Ž" * 100),
 ])
 def test_hostile_names_are_stored_as_text_and_shown_escaped(app, client, account, name, stored):
@@ -608,15 +663,45 @@ def test_sign_in_is_rate_limited_per_computer(client, account):
     assert client.get("/account/login").status_code == 200  # only posting is limited
 
 
-def test_sign_in_is_rate_limited_per_address_whichever_computer_tries(app, account):
-    codes = []
-    for i in range(11):
+def test_wrong_passwords_from_other_computers_never_lock_the_owner_out(app, account):
+    for i in range(30):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
-        codes.append(log_in(client, "Editor@example.org ", "wrong password").status_code)
-    assert codes[:10] == [400] * 10 and codes[10] == 429
+        assert log_in(client, "Editor@example.org ", "wrong password").status_code == 400
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+    assert log_in(owner, "editor@example.org", PASSWORD).status_code == 303
+
+
+def test_one_computer_trying_one_address_is_slowed_down(app, account):
+    client = app.test_client()
+    codes = [log_in(client, "editor@example.org", "wrong password").status_code for _ in range(6)]
+    assert codes == [400] * 5 + [429]
     page = log_in(client, "editor@example.org", PASSWORD)
     assert page.status_code == 429 and "Too many requests" in page.get_data(as_text=True)
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+    assert log_in(elsewhere, "editor@example.org", PASSWORD).status_code == 303  # only that computer waits
+
+
+def test_the_owner_is_told_of_repeated_wrong_passwords_once_an_hour(app, account):
+    take_mail(app)
+    for i in range(12):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
+        log_in(client, "editor@example.org", "wrong password")
+    [notice] = take_mail(app)
+    assert notice["To"] == "editor@example.org" and "5 times in the last hour" in body(notice)
+    with db(app) as s:
+        user = s.get(User, account.id)
+        assert user.failed_sign_ins == 12
+        later = user.failed_sign_ins_since + timedelta(hours=1, minutes=1)
+    with app.test_request_context(), db(app) as s:
+        assert len(ops.record_failed_sign_in(s, "editor@example.org", later)) == 0  # a new period starts at 1
+        for minute in range(4):
+            mails = ops.record_failed_sign_in(s, "editor@example.org", later + timedelta(minutes=minute))
+        assert len(mails) == 1  # the fifth of the new period, told again
+        assert ops.record_failed_sign_in(s, "nobody@example.org", later) == []
 
 
 @pytest.mark.parametrize("proxies, limited", [(0, True), (1, False)])

@@ -112,6 +112,7 @@ def test_a_disabled_account_is_signed_out_at_once_and_can_be_enabled_again(app, 
     assert "Left the pantry" in admin.get(path).get_data(as_text=True)
     assert post(admin, f"{path}/enable", [("csrf_token", csrf)]).status_code == 303
     assert account(session, world, "editor").disabled_at is None
+    assert editor.get("/manage").status_code == 302  # enabling again does not bring old sessions back
     assert len(session.exec(select(Revision).where(Revision.target_id == world.users["editor"])).all()) == 2
 
 

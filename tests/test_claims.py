@@ -6,6 +6,7 @@ import email
 import hashlib
 import pathlib
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import getaddresses
@@ -79,12 +80,14 @@ def world(session) -> World:
     users = {
         "unverified": factories.user(session, "unverified@example.net", verified=False, name="Una Verified"),
         "verified": factories.user(session, "visitor@example.net", name="Vic Visitor"),
-        "editor_a": factories.user(session, "editor-a@example.net", organisations=[org_a], name="Eddie A"),
+        # Owners manage who edits; plain_a only edits listings.
+        "editor_a": factories.user(session, "editor-a@example.net", organisations=[org_a], name="Eddie A", member_role="owner"),
+        "plain_a": factories.user(session, "plain-a@example.net", organisations=[org_a], name="Pat Plain"),
         "moderator": factories.user(session, "mod@signpost.example.org", roles=["moderator"], name="Mo Derator"),
         "admin": factories.user(session, "admin@signpost.example.org", roles=["admin"], name="Ad Min"),
     }
-    coeditor_a = factories.user(session, "coeditor-a@example.net", organisations=[org_a], name="Co Editor")
-    editor_b = factories.user(session, "editor-b@example.net", organisations=[org_b], name="Bea Editor")
+    coeditor_a = factories.user(session, "coeditor-a@example.net", organisations=[org_a], name="Co Editor", member_role="owner")
+    editor_b = factories.user(session, "editor-b@example.net", organisations=[org_b], name="Bea Editor", member_role="owner")
     claims = {}
     for which, org in (("A", org_a), ("B", org_b)):
         claimant = factories.user(session, f"claimant-{which.lower()}@example.net", name=f"Claimant {which}")
@@ -338,7 +341,7 @@ def test_an_expired_invitation_is_refused(client, session, world):
 
 def test_an_invitation_from_someone_since_removed_no_longer_works(client, session, world):
     emailed = invite(session, world.coeditor_a, world.org_a, "visitor@example.net")
-    ops.remove_member(session, actor_for(session, world.users["editor_a"]), world.org_a, world.coeditor_a)
+    ops.remove_member(session, actor_for(session, world.users["editor_a"]), world.org_a, world.coeditor_a, utcnow())
     session.commit()
     token = signed_in(client, world, world.users["verified"])
     response = client.post(f"/invitations/{emailed}", data={"csrf_token": token})
@@ -402,17 +405,19 @@ def test_an_editor_can_stop_editing_when_someone_else_still_edits(client, sessio
 
 # Who may do what: role x action x own/other organisation ------------------------------------
 
-ROLES = ("anonymous", "unverified", "verified", "editor_a", "moderator", "admin")
+ROLES = ("anonymous", "unverified", "verified", "plain_a", "editor_a", "moderator", "admin")
 # Each role's answer for the action aimed at organisation A, then at organisation B. The editor
-# of A owns A and not B. 302: sent to sign in; 403: refused; 400: refused as bad input; 303: done.
+# of A owns A and not B; plain_a edits A's listings without owning it. 302: sent to sign in; 403: refused; 400: refused as bad input; 303: done.
 EXPECTED = {
-    "claim": dict(anonymous=(302, 302), unverified=(403, 403), verified=(303, 303), editor_a=(400, 303), moderator=(303, 303), admin=(303, 303)),
-    "decide": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), editor_a=(403, 403), moderator=(303, 303), admin=(303, 303)),
-    "invite": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), editor_a=(303, 403), moderator=(303, 303), admin=(303, 303)),
-    "remove": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), editor_a=(303, 403), moderator=(303, 303), admin=(303, 303)),
+    "claim": dict(anonymous=(302, 302), unverified=(403, 403), verified=(303, 303), plain_a=(400, 303), editor_a=(400, 303), moderator=(303, 303), admin=(303, 303)),
+    "decide": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(403, 403), moderator=(303, 303), admin=(303, 303)),
+    "invite": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(303, 403), moderator=(303, 303), admin=(303, 303)),
+    "remove": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(303, 403), moderator=(303, 303), admin=(303, 303)),
     # the user id in the hidden field belongs to the other organisation's editor
-    "remove_swapped_user": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), editor_a=(400, 403), moderator=(400, 400), admin=(400, 400)),
-    "accept": dict(anonymous=(302, 302), unverified=(403, 403), verified=(303, 303), editor_a=(303, 303), moderator=(303, 303), admin=(303, 303)),
+    "remove_swapped_user": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(400, 403), moderator=(400, 400), admin=(400, 400)),
+    "accept": dict(anonymous=(302, 302), unverified=(403, 403), verified=(303, 303), plain_a=(303, 303), editor_a=(303, 303), moderator=(303, 303), admin=(303, 303)),
+    # only moderators name an organisation's owners
+    "name_owner": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(403, 403), moderator=(303, 303), admin=(303, 303)),
 }
 
 
@@ -426,6 +431,11 @@ def request_for(action: str, session, world: World, target: str, actor: User | N
         return f"/moderate/claims/{world.claims[target].id}/decide", {"decision": "approve", "claim_id": str(world.claims['B' if target == 'A' else 'A'].id)} | planted
     if action == "invite":
         return f"/organisations/{org.id}/invite", {"email": "new.person@example.net"} | planted
+    if action == "name_owner":
+        # The target organisation's claimant, made a plain editor of it for this row.
+        session.add(Membership(user_id=world.claims[target].user_id, organisation_id=org.id))
+        session.commit()
+        return f"/organisations/{org.id}/editors/owner", {"user_id": str(world.claims[target].user_id)} | planted
     if action == "remove":
         return f"/organisations/{org.id}/editors/remove", {"user_id": str(world.second_editor(target).id)} | planted
     if action == "remove_swapped_user":
@@ -576,3 +586,44 @@ def test_website_domain(given, domain):
 def test_shared_domains_include_subdomains_but_not_lookalikes():
     assert ops.is_shared_domain("gmail.com") and ops.is_shared_domain("mail.yahoo.co.uk")
     assert not ops.is_shared_domain("notgmail.com") and not ops.is_shared_domain(None)
+
+
+# Owners and editors --------------------------------------------------------------------------
+
+
+def test_a_just_invited_editor_cannot_remove_the_owner(client, session, world):
+    token = signed_in(client, world, world.users["plain_a"])
+    before = snapshot(session)
+    response = client.post(f"/organisations/{world.org_a.id}/editors/remove",
+                           data={"user_id": str(world.users["editor_a"].id), "csrf_token": token})
+    assert response.status_code == 403 and "owners" in response.get_data(as_text=True)
+    assert snapshot(session) == before
+    page = client.get(f"/organisations/{world.org_a.id}/editors").get_data(as_text=True)
+    assert "Owner" in page and "Send invitation" not in page  # editors see who edits, without the owners' forms
+
+
+def test_an_approved_claimant_becomes_the_owner(client, session, world):
+    token = signed_in(client, world, world.users["moderator"])
+    client.post(f"/moderate/claims/{world.claims['B'].id}/decide", data={"decision": "approve", "csrf_token": token})
+    session.expire_all()
+    assert session.get(Membership, (world.claims["B"].user_id, world.org_b.id)).role == "owner"
+
+
+def test_a_removed_editors_pending_changes_are_marked_in_the_queue_and_they_are_told(app, client, session, world):
+    from directory.models import ChangeRequest
+
+    plain = world.users["plain_a"]
+    change = ChangeRequest(target_type="service", target_id=uuid.UUID(world.service_id), organisation_id=world.org_a.id,
+                           kind="update", proposed={"name": "Renamed"}, submitted_by=plain.id)
+    session.add(change)
+    session.commit()
+    token = signed_in(client, world, world.users["editor_a"])
+    mail = len(sent_mail(app))
+    assert client.post(f"/organisations/{world.org_a.id}/editors/remove",
+                       data={"user_id": str(plain.id), "csrf_token": token}).status_code == 303
+    session.expire_all()
+    assert session.get(ChangeRequest, change.id).submitter_removed_at is not None
+    [told] = sent_mail(app)[mail:]
+    assert recipients(told) == {"plain-a@example.net"} and "removed you" in body(told)
+    signed_in(client, world, world.users["moderator"])
+    assert "Sent by someone no longer an editor" in client.get("/moderate/changes").get_data(as_text=True)

@@ -40,3 +40,9 @@ def test_overrides_win_over_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SIGNPOST_DEFAULT_RADIUS_KM", "3")
     app = create_app({"ENV": "testing", "INSTANCE_DIR": str(tmp_path), "DEFAULT_RADIUS_KM": 7.5})
     assert app.config["SIGNPOST"].DEFAULT_RADIUS_KM == 7.5
+
+
+def test_moderator_addresses_are_read_once_trimmed_and_each_named_once():
+    config = Config.from_env({"SIGNPOST_MODERATOR_EMAILS": " Lead@signpost.example , mods@signpost.example,,lead@signpost.example "})
+    assert config.moderator_addresses == ["lead@signpost.example", "mods@signpost.example"]
+    assert Config().moderator_addresses == []

@@ -9,6 +9,8 @@ from sqlmodel import func, select
 from directory.demo import load_demo
 from directory.models import Organisation, Service
 
+LOADED_ON = date(2026, 11, 24)
+
 
 def test_setup_loads_the_demo_once_and_keeps_data_on_rerun(app, runner, session):
     first = runner.invoke(args=["setup"])
@@ -32,15 +34,31 @@ def test_demo_dates_are_relative_to_the_day_it_is_loaded(session):
 def test_every_demo_venue_has_a_point(session):
     from directory.models import Location
 
-    load_demo(session, date.today())
+    load_demo(session, LOADED_ON)
     unplaced = session.exec(select(Location).where(Location.location_type == "physical", Location.latitude.is_(None))).all()
     assert unplaced == []
+
+
+def test_demo_venues_sit_at_their_unit_postcodes_own_positions(session):
+    from directory.geography import parse_postcode, resolve_postcode
+    from directory.models import Location
+
+    load_demo(session, LOADED_ON)
+    venues = session.exec(select(Location).where(Location.postcode.is_not(None))).all()
+    assert len(venues) > 100
+    points_by_sector = {}
+    for venue in venues:
+        place = resolve_postcode(venue.postcode)
+        assert (venue.geocode_source, venue.latitude, venue.longitude) == ("unit", place.latitude, place.longitude)
+        points_by_sector.setdefault(parse_postcode(venue.postcode).sector, set()).add((venue.latitude, venue.longitude))
+    # So two venues in one sector are at different distances from any searched postcode.
+    assert sum(len(points) > 1 for points in points_by_sector.values()) >= 10
 
 
 def test_demo_services_are_linked_to_their_venues(session):
     from directory.models import ServiceAtLocation
 
-    load_demo(session, date.today())
+    load_demo(session, LOADED_ON)
     assert session.exec(select(func.count()).select_from(ServiceAtLocation)).one() >= 250
 
 
@@ -66,3 +84,22 @@ def test_the_demo_loads_and_pages_render_on_postgresql(postgres_url, tmp_path):
     finally:
         migrate.downgrade(engine, "base")
         engine.dispose()
+
+
+def test_demo_phone_lines_say_they_are_by_phone(session):
+    load_demo(session, LOADED_ON)
+    lines = session.exec(select(Service).where(Service.name.in_(["Steady Ground Listening Line", "Calderdale Welfare Rights Line"]))).all()
+    assert {line.name: line.attendance for line in lines} == {
+        "Steady Ground Listening Line": ["phone"], "Calderdale Welfare Rights Line": ["phone", "home_visit"]}
+
+
+def test_demo_phone_line_hours_are_phone_sessions_and_local_sessions_are_in_person(session):
+    from directory.presenters import session_attendance
+
+    load_demo(session, LOADED_ON)
+    ways: dict[str, set] = {}
+    for service in session.exec(select(Service)).all():
+        for rule in service.schedules:
+            kind = "line" if rule.description == "Phone line hours" else "local"
+            ways.setdefault(kind, set()).add(session_attendance(rule, service))
+    assert ways == {"line": {"phone"}, "local": {"in_person"}}

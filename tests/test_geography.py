@@ -1,12 +1,12 @@
-"""Postcode parsing, resolution, coordinate accuracy, distances, the Code-Point import and geocoding."""
+"""Postcode parsing, resolution, coordinate accuracy, distances, the shipped unit postcodes and geocoding."""
 
 from __future__ import annotations
 
 import csv
 import gzip
 import importlib.util
-import logging
 import math
+import time
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,10 +15,6 @@ import pytest
 from geopy.distance import great_circle
 from geopy.geocoders import Nominatim
 from geopy.location import Location as GeopyLocation
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel
-
 from directory import geography
 from directory.geography import (
     CodePointError,
@@ -30,12 +26,12 @@ from directory.geography import (
     distance_km,
     geocode_address,
     grid_to_latlng,
-    import_codepoint,
     normalise_postcode,
     parse_postcode,
+    read_codepoint,
     resolve_postcode,
 )
-from directory.models.geography import Postcode
+from directory.unit_postcodes import UnitFileError, UnitRow, read_units, write_units
 
 from .conftest import CODEPOINT_ZIP
 
@@ -66,22 +62,33 @@ def reference_points():
 def codepoint_zip(path: Path, files: dict[str, str]) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("Doc/licence.txt", "test")
+        archive.writestr("Doc/metadata.txt", "PRODUCT: OS CODE-POINT_03.02\nDATASET VERSION NUMBER: 2099.1.0\n")
         for name, text in files.items():
             archive.writestr(f"Data/CSV/{name}", text)
     return path
 
 
-@pytest.fixture
-def engine():
-    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    SQLModel.metadata.create_all(engine, tables=[Postcode.__table__])
-    yield engine
-    engine.dispose()
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
 
 
-def count_rows(engine) -> int:
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(Postcode.__table__)).scalar_one()
+def needs_codepoint():
+    if not CODEPOINT_ZIP.exists():
+        pytest.skip(f"OS Code-Point Open is not at {CODEPOINT_ZIP}: shipped positions not compared with it")
+
+
+def codepoint_rows(wanted: set[str]) -> dict:
+    """The rows of these postcodes in the real Code-Point Open zip."""
+    found = {}
+    with zipfile.ZipFile(CODEPOINT_ZIP) as archive:
+        for name in sorted({f"Data/CSV/{parse_postcode(p).area.lower()}.csv" for p in wanted}):
+            for row in csv.reader(archive.read(name).decode("utf-8").splitlines()):
+                if row[0] in wanted:
+                    found[row[0]] = row
+    return found
 
 
 # Parsing
@@ -157,28 +164,54 @@ def test_normalise_postcode_gives_the_normalised_form():
 # Resolving
 
 
-def test_resolve_uses_the_unit_row_when_the_table_holds_it(engine):
-    with Session(engine) as session:
-        session.add(Postcode(postcode="G31 2ER", latitude=55.86524, longitude=-4.23223, quality=10,
-                             country_code="S92000003", district_code="S12000049", health_code="S08000031"))
-        session.add(Postcode(postcode="HX1 1AA", latitude=53.72404, longitude=-1.85783, quality=10))
-        session.commit()
-        place = resolve_postcode("g31 2er", session)
+def test_a_unit_postcode_resolves_to_its_own_position_and_areas():
+    place = resolve_postcode("g31 2er")
     assert place == Place("G31 2ER", "unit", 55.86524, -4.23223, "unit",
                           "S92000003", "S12000049", "S08000031", label="G31 2ER")
+    assert place.note is None
 
 
-def test_resolve_falls_back_to_the_sector_centre_when_the_table_lacks_the_unit(engine):
-    with Session(engine) as session:
-        place = resolve_postcode("G31 2ER", session)
+@pytest.mark.parametrize("postcode", ["G31 2ER", "G31 2ET", "HX1 1UJ", "E1 6AN", "CF10 1EP", "ZE1 0AA", "TR19 7AA"])
+def test_unit_positions_are_code_points_own(postcode):
+    needs_codepoint()
+    row = codepoint_rows({postcode})[postcode]
+    (lat,), (lng,) = grid_to_latlng([int(row[2])], [int(row[3])])
+    place = resolve_postcode(postcode)
+    assert place.precision == "unit"
+    assert metres(place.latitude, place.longitude, lat, lng) < 1  # stored to 1e-5 degree
+    assert (place.country_code, place.district_code, place.health_code) == (row[4], row[8], row[6])
+
+
+def test_units_in_one_sector_have_their_own_positions():
+    one, other, sector = resolve_postcode("G31 2ER"), resolve_postcode("G31 2ET"), resolve_postcode("G31 2")
+    assert (one.latitude, one.longitude) != (other.latitude, other.longitude)
+    assert 100 < metres(one.latitude, one.longitude, other.latitude, other.longitude) < 1000
+    assert (one.latitude, one.longitude) != (sector.latitude, sector.longitude)
+
+
+@pytest.mark.parametrize(("postcode", "centre", "level"), [("SK2 9DA", "SK2 9", "sector"), ("AB43 1AJ", "AB43", "district")])
+def test_a_unit_without_a_position_falls_back_to_a_centre_and_says_so(postcode, centre, level):
+    place = resolve_postcode(postcode)  # positional quality 90 in Code-Point Open
+    assert (place.kind, place.precision, place.label) == ("unit", level, f"{centre} ({level} centre)")
+    assert (place.latitude, place.longitude) == (resolve_postcode(centre).latitude, resolve_postcode(centre).longitude)
+    assert place.note == (
+        f"Code-Point Open gives no exact position for {postcode}, so distances are measured from the centre of {centre}."
+    )
+
+
+def test_a_unit_missing_from_the_list_falls_back_to_its_sector_and_says_so():
+    place = resolve_postcode("G31 2ZZ")
     assert (place.kind, place.precision, place.label) == ("unit", "sector", "G31 2 (sector centre)")
+    assert place.note.startswith("G31 2ZZ is not in our list of postcodes (check it is right")
+    assert place.note.endswith("so distances are measured from the centre of G31 2.")
 
 
-def test_resolve_without_a_session_uses_the_sector_centre():
-    place = resolve_postcode("G31 2ER")
-    sector = resolve_postcode("G31 2")
-    assert (place.latitude, place.longitude) == (sector.latitude, sector.longitude)
-    assert place.query == "G31 2ER"
+def test_a_unit_lookup_takes_well_under_a_millisecond():
+    resolve_postcode("G31 2ER")  # the file is read once per process
+    started = time.perf_counter()
+    for postcode in ("G31 2ER", "HX1 1UJ", "E1 6AN", "CF10 1EP") * 250:
+        resolve_postcode(postcode)
+    assert (time.perf_counter() - started) / 1000 < 0.0005
 
 
 # Approximate centres of the places each sector, district or area covers (OS maps).
@@ -202,6 +235,11 @@ def test_shipped_centres_resolve_near_the_right_place(text, kind, near, within_k
 def test_a_sector_missing_from_the_data_falls_back_to_its_district():
     place = resolve_postcode("E1 9")
     assert (place.kind, place.precision, place.label) == ("sector", "district", "E1 (district centre)")
+    assert place.note.startswith("E1 9 is not in our list of postcodes")
+
+
+def test_sector_district_and_area_centres_carry_no_note():
+    assert [resolve_postcode(text).note for text in ("G31 2", "G31", "G")] == [None, None, None]
 
 
 def test_shipped_centres_carry_their_commonest_area_codes():
@@ -215,6 +253,16 @@ def test_an_unknown_postcode_says_so_and_suggests_the_first_part():
     assert str(raised.value) == (
         "G99 9ZZ looks like a postcode but is not one we know; check it or try just the first part, e.g. G99"
     )
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("BT1 1AA", "Northern Ireland"), ("bt48", "Northern Ireland"), ("JE2 3AB", "Jersey"), ("IM1 1AA", "the Isle of Man"),
+])
+def test_postcodes_outside_great_britain_are_said_not_to_be_covered(text, where):
+    with pytest.raises(PostcodeNotFound) as raised:
+        resolve_postcode(text)
+    assert f"is in {where}, which our postcode data (OS Code-Point Open) does not cover" in str(raised.value)
+    assert "England, Scotland and Wales" in str(raised.value)
 
 
 def test_an_unknown_district_suggests_its_area():
@@ -304,91 +352,111 @@ def test_distance_km_is_zero_between_a_point_and_itself():
     assert distance_km(55.8652, -4.2322, 55.8652, -4.2322) == 0
 
 
-# Importing Code-Point Open
+# Reading Code-Point Open and the shipped unit postcodes
 
 
-def test_import_codepoint_loads_positioned_units_and_skips_quality_90(engine, tmp_path, caplog):
+def test_read_codepoint_gives_every_row_with_its_codes(tmp_path):
     path = codepoint_zip(tmp_path / "codepo.zip", {"m.csv": CODEPOINT_M, "ne.csv": CODEPOINT_NE})
-    with caplog.at_level(logging.INFO, logger="directory.geography"):
-        loaded = import_codepoint(engine, path, progress=False)
-    assert loaded == 2
-    assert count_rows(engine) == 2
-    assert "skipped 1 without a position" in caplog.text
-    with Session(engine) as session:
-        assert session.get(Postcode, "AB43 1AJ") is None
-        row = session.get(Postcode, "M32 0JG")
-        assert (row.quality, row.country_code, row.district_code, row.health_code) == (
-            10, "E92000001", "E08000009", "E18000002")
+    rows = [row for _name, _size, part in read_codepoint(path) for row in part]
+    assert [(r.postcode, r.quality) for r in rows] == [("M32 0JG", 10), ("AB43 1AJ", 90), ("NE30 1DP", 10)]
+    assert rows[0][4:] == ("E92000001", "E08000009", "E18000002")
 
 
-def test_imported_points_are_within_5_m_of_their_published_positions(engine, tmp_path):
-    path = codepoint_zip(tmp_path / "codepo.zip", {"m.csv": CODEPOINT_M, "ne.csv": CODEPOINT_NE})
-    import_codepoint(engine, path, progress=False)
-    with Session(engine) as session:
-        for postcode, (lat, lng) in PUBLISHED.items():
-            place = resolve_postcode(postcode, session)
-            assert place.precision == "unit"
-            assert metres(place.latitude, place.longitude, lat, lng) <= 5
-
-
-def test_import_codepoint_replaces_what_was_there(engine, tmp_path):
-    import_codepoint(engine, codepoint_zip(tmp_path / "one.zip", {"m.csv": CODEPOINT_M}), progress=False)
-    import_codepoint(engine, codepoint_zip(tmp_path / "two.zip", {"ne.csv": CODEPOINT_NE}), progress=False)
-    with Session(engine) as session:
-        assert session.get(Postcode, "M32 0JG") is None
-        assert session.get(Postcode, "NE30 1DP") is not None
-
-
-def test_a_failed_import_leaves_the_previous_contents(engine, tmp_path):
-    import_codepoint(engine, codepoint_zip(tmp_path / "good.zip", {"m.csv": CODEPOINT_M}), progress=False)
+def test_read_codepoint_names_the_file_and_line_of_a_bad_row(tmp_path):
     broken = CODEPOINT_NE.replace("435958", "east")
     path = codepoint_zip(tmp_path / "bad.zip", {"m.csv": CODEPOINT_M, "ne.csv": broken})
     with pytest.raises(CodePointError, match="Data/CSV/ne.csv line 1: .*whole numbers"):
-        import_codepoint(engine, path, progress=False)
-    assert count_rows(engine) == 1
+        list(read_codepoint(path))
 
 
-def test_import_refuses_a_zip_without_codepoint_files(engine, tmp_path):
+def test_read_codepoint_refuses_a_zip_without_codepoint_files(tmp_path):
     with pytest.raises(CodePointError, match="no Data/CSV"):
-        import_codepoint(engine, codepoint_zip(tmp_path / "empty.zip", {}), progress=False)
+        list(read_codepoint(codepoint_zip(tmp_path / "empty.zip", {})))
 
 
-def test_import_normalises_older_fixed_width_postcodes(engine, tmp_path):
+def test_read_codepoint_normalises_older_fixed_width_postcodes(tmp_path):
     padded = CODEPOINT_NE.replace('"NE30 1DP"', '"NE301DP"')
-    import_codepoint(engine, codepoint_zip(tmp_path / "old.zip", {"ne.csv": padded}), progress=False)
-    with Session(engine) as session:
-        assert session.get(Postcode, "NE30 1DP") is not None
+    rows = next(read_codepoint(codepoint_zip(tmp_path / "old.zip", {"ne.csv": padded})))[2]
+    assert rows[0].postcode == "NE30 1DP"
 
 
-def test_import_shows_a_progress_bar(engine, tmp_path, capsys):
-    import_codepoint(engine, codepoint_zip(tmp_path / "codepo.zip", {"m.csv": CODEPOINT_M}), progress=True)
-    assert "Importing postcodes" in capsys.readouterr().out
+def test_the_build_script_writes_positions_within_5_m_of_their_published_ones(tmp_path, capsys):
+    path = codepoint_zip(tmp_path / "codepo.zip", {"m.csv": CODEPOINT_M, "ne.csv": CODEPOINT_NE})
+    assert load_script("build_postcodes").main(["build", str(path), str(tmp_path)]) == 0
+    assert "2 unit postcodes with a position; 1 without" in capsys.readouterr().out
+    units = read_units(tmp_path / "units.bin.xz")
+    assert (len(units), units.release) == (2, "OS Code-Point Open 2099.1.0")
+    for postcode, (lat, lng) in PUBLISHED.items():
+        found = units.find(postcode)
+        assert metres(found.latitude, found.longitude, lat, lng) <= 5
+    assert units.find("M32 0JG")[2:] == ("E92000001", "E08000009", "E18000002")
+    assert units.find("AB43 1AJ") is None and units.has_no_position("AB43 1AJ")
 
 
-def test_the_import_command_loads_postcodes_and_says_how_many(app, runner, tmp_path):
-    result = runner.invoke(args=["postcodes", "import", str(codepoint_zip(tmp_path / "codepo.zip", {"m.csv": CODEPOINT_M}))])
+def test_the_build_script_says_when_the_zip_names_no_release(tmp_path):
+    path = tmp_path / "codepo.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Data/CSV/m.csv", CODEPOINT_M)
+    with pytest.raises(SystemExit, match="no Doc/metadata.txt"):
+        load_script("build_postcodes").main(["build", str(path), str(tmp_path)])
+
+
+def test_a_units_file_finds_each_unit_and_nothing_else(tmp_path):
+    rows = [UnitRow(p, 55 + i / 100, -4 - i / 100, "S92000003", f"S1200004{i % 3}", None)
+            for i, p in enumerate(["G31 2EZ", "G31 2AA", "G31 2ER", "G3 1AA", "G31 3AA", "G312 1AA"])]
+    write_units(tmp_path / "u.xz", reversed(rows), ["G31 2NP"], "test")
+    units = read_units(tmp_path / "u.xz")
+    for row in rows:
+        assert units.find(row.postcode) == (row.latitude, row.longitude, "S92000003", row.district_code, None)
+    assert [units.find(p) for p in ("G31 2AB", "G31 2EA", "G31 2ZZ", "G31 4AA", "G3 1AB", "G31 2NP")] == [None] * 6
+    assert units.has_sector("G31 2") and not units.has_sector("G31 4")
+    assert units.sectors() == ["G3 1", "G31 2", "G31 3", "G312 1"]
+    assert units.postcodes_in("G31 2") == ["G31 2AA", "G31 2ER", "G31 2EZ"] and units.postcodes_in("G31 4") == []
+
+
+def test_a_units_file_is_the_same_bytes_for_the_same_rows(tmp_path):
+    rows = [UnitRow("G31 2ER", 55.86524, -4.23223, "S92000003", "S12000049", "S08000031")]
+    write_units(tmp_path / "a.xz", rows, [], "test")
+    write_units(tmp_path / "b.xz", rows, [], "test")
+    assert (tmp_path / "a.xz").read_bytes() == (tmp_path / "b.xz").read_bytes()
+
+
+def test_a_damaged_units_file_is_refused_with_its_name(tmp_path):
+    (tmp_path / "bad.xz").write_bytes(b"not xz at all")
+    with pytest.raises(UnitFileError, match="bad.xz cannot be read as a units file"):
+        read_units(tmp_path / "bad.xz")
+
+
+def test_a_missing_units_file_says_how_to_rebuild_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(geography, "POSTCODE_DIR", tmp_path)
+    geography.unit_postcodes.cache_clear()
+    try:
+        with pytest.raises(UnitFileError, match="units.bin.xz is missing: rebuild it with scripts/build_postcodes.py"):
+            resolve_postcode("G31 2ER")
+    finally:
+        monkeypatch.undo()
+        geography.unit_postcodes.cache_clear()
+
+
+def test_setup_reads_the_unit_postcodes_and_says_how_many(app, runner):
+    result = runner.invoke(args=["setup", "--no-demo"])
     assert result.exit_code == 0, result.output
-    assert "1 unit postcodes loaded" in result.output
+    assert "Unit postcodes: 1,742,638 from OS Code-Point Open 2025.2.0." in result.output
 
 
-def test_the_import_command_explains_a_wrong_file(app, runner, tmp_path):
-    wrong = tmp_path / "holiday.zip"
-    codepoint_zip(wrong, {})
-    result = runner.invoke(args=["postcodes", "import", str(wrong)])
-    assert result.exit_code != 0
-    assert "Code-Point Open zip" in result.output and "Traceback" not in result.output
+@pytest.mark.slow
+def test_the_build_script_reproduces_the_shipped_units_file(tmp_path):
+    needs_codepoint()
+    assert load_script("build_postcodes").main(["build", str(CODEPOINT_ZIP), str(tmp_path)]) == 0
+    assert (tmp_path / "units.bin.xz").read_bytes() == (geography.POSTCODE_DIR / "units.bin.xz").read_bytes()
 
 
 @pytest.mark.slow
 def test_the_build_script_reproduces_the_shipped_files(tmp_path):
     pytest.importorskip("openpyxl", reason="the build script needs openpyxl and xlrd")
     pytest.importorskip("xlrd", reason="the build script needs openpyxl and xlrd")
-    if not CODEPOINT_ZIP.exists():
-        pytest.skip(f"{CODEPOINT_ZIP} is not here")
-    spec = importlib.util.spec_from_file_location("build_postcode_data", ROOT / "scripts" / "build_postcode_data.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    assert script.main(["build", str(CODEPOINT_ZIP), str(tmp_path)]) == 0
+    needs_codepoint()
+    assert load_script("build_postcode_data").main(["build", str(CODEPOINT_ZIP), str(tmp_path)]) == 0
     for name in ("sectors.csv.gz", "districts.csv.gz", "areas.csv", "area_names.csv"):
         assert (tmp_path / name).read_bytes() == (geography.POSTCODE_DIR / name).read_bytes(), name
 

@@ -11,7 +11,8 @@ from sqlmodel import select
 from directory.auth import actor_for
 from directory.models import Revision, User
 from directory.operations import InputError
-from directory.operations.history import list_history, restore_revision
+from directory.operations.changes import restore_revision
+from directory.operations.history import list_history
 from directory.operations.moderation import service_snapshot, submit_service_change
 from directory.permissions import SYSTEM, PermissionDenied
 

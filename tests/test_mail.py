@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import logging
 import re
 import socket
+import statistics
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from aiosmtpd.smtp import AuthResult
 
 from directory.auth import find_user
 from directory.db import get_db
+from directory.extensions import limiter
 from directory.mail import send_mail
 
 from . import factories
@@ -29,8 +33,10 @@ class Inbox:
     def __init__(self):
         self.messages: list[tuple[str, list[str], email.message.Message]] = []
         self.logins: list[str] = []
+        self.delay = 0.0  # seconds each message takes to accept, like a distant server
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
 
@@ -154,3 +160,89 @@ def test_an_unreachable_smtp_server_does_not_break_registration(tmp_path, caplog
     assert "Mail 'Confirm your email address for Signpost' to sam@example.org failed" in signpost_log(caplog)
     assert "/account/verify/" not in signpost_log(caplog)
     get_db(app).engine.dispose()
+
+
+# Answers that take the same time whether or not an address has an account ------------------
+
+SMTP_DELAY = 0.05
+
+
+@pytest.fixture
+def slow_inbox(inbox):
+    inbox.delay = SMTP_DELAY
+    limiter.enabled = False
+    yield inbox
+    limiter.enabled = True
+
+
+def answer_time(client, path: str, form: dict) -> float:
+    """Seconds until the answer arrives; then the response is closed, as a server does once it is sent."""
+    started = time.perf_counter()
+    response = client.post(path, data=form, buffered=False)
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
+    response.close()
+    return elapsed
+
+
+def median_times(client, path: str, forms: list[dict]) -> list[float]:
+    """The median answer time for each kind of form, the kinds taking turns so both see the same machine."""
+    times = [[] for _ in forms]
+    for _ in range(15):
+        for kind, form in enumerate(forms):
+            times[kind].append(answer_time(client, path, form() if callable(form) else form))
+    return [statistics.median(t) for t in times]
+
+
+def same_time(known: float, unknown: float) -> bool:
+    # Generous: a mail sent before the answer costs a whole SMTP_DELAY.
+    return abs(known - unknown) < SMTP_DELAY / 2
+
+
+@pytest.mark.slow
+def test_a_reset_answers_as_fast_for_an_address_with_an_account_as_without(app, client, slow_inbox):
+    with get_db(app).unit_of_work() as s:
+        factories.user(s, "known@example.org")
+    token = csrf(client, "/account/reset")
+    known, unknown = median_times(client, "/account/reset", [
+        {"email": "known@example.org", "csrf_token": token}, {"email": "nobody@example.org", "csrf_token": token}])
+    assert same_time(known, unknown), (known, unknown)
+    assert len(slow_inbox.take()) == 15  # each known address was still sent its link
+
+
+@pytest.mark.slow
+def test_registering_answers_as_fast_for_a_taken_address_as_for_a_new_one(app, client, slow_inbox):
+    with get_db(app).unit_of_work() as s:
+        factories.user(s, "taken@example.org")
+    token, count = csrf(client, "/account/register"), iter(range(100))
+    taken = {"name": "Sam", "email": "taken@example.org", "password": PASSWORD, "csrf_token": token}
+    known, unknown = median_times(client, "/account/register", [
+        taken, lambda: taken | {"email": f"new-{next(count)}@example.org"}])
+    assert same_time(known, unknown), (known, unknown)
+    assert len(slow_inbox.take()) == 30
+
+
+@pytest.mark.slow
+def test_changing_address_answers_as_fast_for_a_taken_address_as_for_a_free_one(app, client, slow_inbox):
+    with get_db(app).unit_of_work() as s:
+        me = factories.user(s, "me@example.org")
+        factories.user(s, "taken@example.org")
+    factories.sign_in(client, me)
+    token = csrf(client, "/account")
+    form = {"email_password": PASSWORD, "csrf_token": token}
+    known, unknown = median_times(client, "/account/email", [
+        form | {"new_email": "taken@example.org"}, form | {"new_email": "free@example.org"}])
+    assert same_time(known, unknown), (known, unknown)
+    assert len(slow_inbox.take()) == 60  # a notice to the old address, and a message to the new one, each time
+
+
+def test_the_reset_link_is_sent_once_the_answer_has_gone(app, client, inbox):
+    with get_db(app).unit_of_work() as s:
+        factories.user(s, "known@example.org")
+    response = client.post("/account/reset", data={"email": "known@example.org", "csrf_token": csrf(client, "/account/reset")},
+                           buffered=False)
+    assert response.status_code == 200 and inbox.take() == []  # nothing yet: the answer comes first
+    response.close()
+    [(_, recipients, message)] = inbox.take()
+    assert recipients == ["known@example.org"] and message["Subject"] == "Reset your Signpost password"
+    assert client.get(link_in(message)).status_code == 200

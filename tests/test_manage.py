@@ -274,6 +274,17 @@ def test_a_moderator_edit_of_every_kind_of_row_is_published(client, session, wor
     assert service(session, world.service_a).version == 2
 
 
+def test_a_session_held_online_is_saved_and_shown_again_on_the_form(client, session, world):
+    as_role(client, session, world, "moderator")
+    pairs = changed(edit_form(client, world.service_a), **{
+        "schedules-1-weekday": "TH", "schedules-1-opens_at": "19:00", "schedules-1-closes_at": "20:00", "schedules-1-attendance": "online"})
+    assert post_edit(client, world.service_a, pairs).status_code == 303
+    stored = {s["weekday"]: s["attendance"] for s in service_snapshot(service(session, world.service_a))["schedules"]}
+    assert stored == {"TU": None, "TH": "online"}
+    values = dict(edit_form(client, world.service_a))
+    assert {values["schedules-0-attendance"], values["schedules-1-attendance"]} == {"", "online"}
+
+
 def test_an_editor_adds_a_service_and_it_waits_for_review(client, session, world):
     as_role(client, session, world, "editor")
     page = client.get(f"/manage/organisations/{world.org_a}/services/new").get_data(as_text=True)
@@ -305,8 +316,11 @@ BAD_INPUT = [
     ({"schedules-0-opens_at": "25:99"}, "schedules-0-opens_at", "Enter a time"),
     ({"schedules-1-opens_at": "10:00"}, "schedules-1-weekday", "This is required."),
     ({"schedules-0-frequency": "monthly"}, "schedules-0-week_of_month", "A monthly session needs its week of the month."),
+    ({"schedules-0-attendance": "by pigeon"}, "schedules-0-attendance", "is not one of"),
+    ({"location_ids": "", "schedules-0-location_id": "", "schedules-0-attendance": "in_person"}, "schedules-0-attendance",
+     "A session in person needs a venue: add a venue to the service, or choose how people take part in it."),
     ({"email": "not-an-address"}, "email", "'not-an-address' is not an email address."),
-    ({"website": "javascript:alert(1)"}, "website", "is not a web address."),
+    ({"website": "javascript:alert(1)"}, "website", "is not a web address: it must start with https://"),
     ({"categories": "food/no-such-thing"}, "categories", "Unknown category: food/no-such-thing."),
     ({"languages": "english"}, "languages", "is not a language code"),
     ({"cost_min": "two pounds"}, "cost_min", "Enter an amount in pounds"),
@@ -314,10 +328,11 @@ BAD_INPUT = [
     ({"expected_reopening": "2031-01-01"}, "expected_reopening", "Only a temporarily closed service has a reopening date."),
     ({"seasons-0-start_month": "2", "seasons-0-start_day": "30"}, "seasons-0-start_day", "Month 2 has no day 30."),
     ({"seasons-0-start_month": "13"}, "seasons-0-start_month", "Enter a number from 1 to 12."),
-    ({"referral_routes-0-url": "ftp://example.org/form"}, "referral_routes-0-url", "is not a web address."),
+    ({"referral_routes-0-url": "ftp://example.org/form"}, "referral_routes-0-url", "is not a web address: it must start with https://"),
     ({"areas-1-name": "Glasgow"}, "areas-1-area_type", "This is required."),
     ({"funding-0-funded_until": "31/03/2030"}, "funding-0-funded_until", "Enter a date"),
-    ({"summary": "x" * 301}, "summary", "Keep this to 300 characters or fewer."),
+    ({"summary": "x" * 301}, "summary", "Keep this to 300 characters or fewer (it has 301)."),
+    ({"description": "x" * 10_001}, "description", "Keep this to 10,000 characters or fewer (it has 10,001)."),
     ({"status": "closed-forever"}, "status", "is not one of"),
 ]
 
@@ -397,7 +412,6 @@ def test_an_edit_without_a_version_is_refused(client, session, world):
 HOSTILE = {
     "script": "<script>alert('x')</script>",
     "handler": '"><img src=x onerror=alert(1)>',
-    "rtl": "Pantry \u202egnp.exe",
 }
 
 
@@ -411,7 +425,7 @@ def test_hostile_text_is_stored_as_typed_and_shown_escaped(client, session, worl
     for path in (f"/services/{world.service_a}", f"/manage/services/{world.service_a}/edit", f"/moderate/services/{world.service_a}/history"):
         page = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x" not in page
-    assert "&lt;script&gt;" in page or "&lt;img" in page or "\u202e" in page
+    assert "&lt;script&gt;" in page or "&lt;img" in page
 
 
 def test_control_characters_are_stripped(client, session, world):
@@ -436,7 +450,7 @@ def test_ten_thousand_characters_are_refused_where_too_long_and_kept_in_a_descri
     as_role(client, session, world, "moderator")
     long = "a" * 10_000
     response = post_edit(client, world.service_a, changed(edit_form(client, world.service_a), name=long))
-    assert response.status_code == 400 and "This is required, in up to 200 characters." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Keep this to 200 characters or fewer (it has 10,000)." in response.get_data(as_text=True)
     response = post_edit(client, world.service_a, changed(edit_form(client, world.service_a), description=long))
     assert response.status_code == 303 and service(session, world.service_a).description == long
 
@@ -477,7 +491,8 @@ def _requests(world: World, made: dict, org: str, pairs) -> dict:
         "new": (f"/manage/organisations/{org_id}/services/new", [("name", "New group")]),
         "confirm": (f"/manage/services/{service_id}/confirm", []),
         "suggest": (f"/services/{service_id}/suggest", [("suggestion", "Now on Thursdays")]),
-        "decide": (f"/moderate/changes/{made[org]['change']}", [("decision", "approve")]),
+        # The listing's summary changed after the change was queued: the moderator settles it.
+        "decide": (f"/moderate/changes/{made[org]['change']}", [("decision", "approve"), ("choice-summary", "proposed")]),
         "report": (f"/moderate/reports/{made[org]['report']}", [("status", "resolved")]),
         "restore": (f"/moderate/revisions/{made[org]['revision']}/restore", []),
         "archive": (f"/manage/services/{service_id}/archive", [("archive_reason", "Stopped")]),

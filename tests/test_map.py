@@ -109,7 +109,7 @@ def test_the_map_region_is_named_and_hidden_until_javascript_draws_it(client, di
     region = re.search(r'<div class="map [^>]*>', html).group(0)
     assert 'role="region"' in region and 'aria-label="Map of results near G31 2ER"' in region
     assert region.endswith(" hidden>")
-    assert html.index('id="results-map"') < html.index('<ol class="results"')
+    assert html.index('<ol class="results"') < html.index('id="results-map"')  # the list is the answer; the map supplements it
 
 
 def test_the_page_loads_leaflet_and_the_map_script_only_with_a_map(client, directory):

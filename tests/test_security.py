@@ -37,7 +37,7 @@ COVERED = {
         "manage.decide", "manage.close", "manage.restore",
     },
     "tests/test_claims.py::test_permission_table": {
-        "claims.claim_post", "claims.decide", "claims.invite", "claims.remove", "claims.accept",
+        "claims.claim_post", "claims.decide", "claims.invite", "claims.remove", "claims.accept", "claims.name_owner",
     },
     "this file: test_new_write_routes_by_role_and_organisation": {
         "organisations.propose", "organisations.edit_organisation", "organisations.new_location",
@@ -338,7 +338,7 @@ HOSTILE = {
     "control": "Food\x00 for\x1b all\x07\x7f",
     "rtl": "Pantry \u202egnp.exe",
 }
-DANGEROUS = ("<script>alert", "<img src=x", "onfocus='alert", 'href="javascript:', "href='javascript:", "\x00", "\x1b")
+DANGEROUS = ("<script>alert", "<img src=x", "onfocus='alert", 'href="javascript:', "href='javascript:", "\x00", "\x1b", "\u202e")
 
 
 class TextFields(HTMLParser):
@@ -378,7 +378,7 @@ FORMS = {
     "suggestion": ("anonymous", "/services/{service_a}", "/services/{service_a}/suggest"),
     "report": ("anonymous", "/services/{service_a}", "/services/{service_a}/report"),
     "claim": ("outsider", "/organisations/{org_b}/claim", "/organisations/{org_b}/claim"),
-    "invite": ("editor", "/organisations/{org_a}/editors", "/organisations/{org_a}/invite"),
+    "invite": ("moderator", "/organisations/{org_a}/editors", "/organisations/{org_a}/invite"),
     "disable": ("admin", "/admin/users/{editor}", "/admin/users/{editor}/disable", "/admin/users/{editor}/enable"),
     "account_name": ("editor", "/account", "/account/name"),
     "register": ("anonymous", "/account/register", "/account/register"),

@@ -69,6 +69,7 @@ def start_server(app, tmp_path: Path, **env) -> Server:
         "PYTHONPATH": str(ROOT), "SIGNPOST_ENV": "testing", "SIGNPOST_SECRET_KEY": "serving-test-key",
         "SIGNPOST_INSTANCE_DIR": config.INSTANCE_DIR, "SIGNPOST_DATABASE_URL": config.DATABASE_URL,
         "SIGNPOST_INDEX_DIR": config.INDEX_DIR, "SIGNPOST_REDIS_URL": "",
+        "SIGNPOST_SEARCH_RATE_LIMIT": "100000 per minute",  # these tests search every worker until all answer
     } | env
     command = [sys.executable, "-c", "from directory.cli import main; main()", "serve", "--port", str(port),
                "--workers", str(WORKERS), "--access-log", str(log)]
@@ -247,8 +248,9 @@ def test_sign_in_limits_are_counted_across_workers_in_redis(app, listing, tmp_pa
     try:
         address = f"nobody-{uuid.uuid4().hex[:8]}@calder.example.org"
         statuses = []
-        while len(statuses) < 11:
-            statuses += sign_in_attempts_on_distinct_workers(server, address, min(WORKERS, 11 - len(statuses)))
+        # One computer may try one address 5 times a minute, whichever workers answer.
+        while len(statuses) < 6:
+            statuses += sign_in_attempts_on_distinct_workers(server, address, min(WORKERS, 6 - len(statuses)))
         answered_by = defaultdict(int)
         for pid in server.pids("/account/login"):
             answered_by[pid] += 1
@@ -256,4 +258,4 @@ def test_sign_in_limits_are_counted_across_workers_in_redis(app, listing, tmp_pa
         stop_server(server)
         clear()
     assert len(answered_by) == WORKERS, answered_by  # every worker took part
-    assert 429 not in statuses[:10] and statuses[10] == 429, statuses
+    assert 429 not in statuses[:5] and statuses[5] == 429, statuses

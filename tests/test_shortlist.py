@@ -18,6 +18,7 @@ from directory.permissions import SYSTEM
 from directory.schemas.shortlist import same_site_path
 
 from . import factories
+from .conftest import stop_clock
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HOSTILE = "<script>alert('x')</script> ask for Jo & <b>Sam</b>"
@@ -385,7 +386,8 @@ def test_print_view_lists_the_notes_and_offers_large_print(client, services):
     assert 'class="shortlist-print large-print"' in client.get("/shortlist/print?large=1").get_data(as_text=True)
 
 
-def test_the_plain_text_is_short_lines_with_what_was_added(client, services):
+def test_the_plain_text_is_short_lines_with_what_was_added(app, client, services):
+    stop_clock(app, "2026-12-08T11:00")  # a Tuesday, during the pantry's session
     pantry, walk = services
     csrf = token(client, pantry)
     add(client, pantry, csrf)
@@ -398,15 +400,15 @@ def test_the_plain_text_is_short_lines_with_what_was_added(client, services):
         "",
         "1. Community pantry",
         "Tel: 0141 496 0001",
-        "1 Westmuir Street, Glasgow, G31 5EH",
-        text.splitlines()[5],
+        "Parkhead Hub, 1 Westmuir Street, Glasgow, G31 5EH",
+        "Every Tuesday, 10am to 12pm",
+        "On now, until 12pm",
         "",
         "2. Health walk",
         "Email: walks@example.org",
         "Contact them for times",
         "Note: Meet at the gates - bring water",
     ]
-    assert text.splitlines()[5].startswith("Next session ")
     assert f"{len(text)} characters, about {ops.text_messages(text)} text messages" in page
 
 

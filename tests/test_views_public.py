@@ -1,14 +1,17 @@
 """The public pages render every fact, escape what users typed, and never show a 500 for bad input."""
 
+import gc
 import uuid
 
 import pytest
 
 from . import factories
+from .conftest import stop_clock
 
 
 @pytest.fixture
 def listing(app, session):
+    stop_clock(app, "2026-12-04T12:00")  # funding ends in March 2027: "ending", not "ended"
     org = factories.organisation(session, name="Shettleston Carers <Group>")
     venue = factories.location(session, org, name="Shettleston Hall", postcode="G32 7AA", wheelchair_accessible=True)
     service = factories.service(
@@ -66,6 +69,22 @@ def test_service_page_shows_every_fact_in_plain_language(client, listing):
         "English, Urdu", "Funding ending", "31 March 2027", "Never confirmed",
     ]:
         assert text in page, text
+
+
+def test_each_request_reads_the_listing_afresh_though_the_test_holds_the_app_context(client, session, listing):
+    # The session fixture keeps an app context open, as a CLI command does; the page must still
+    # show what was committed since the last request, not the objects that request loaded. Without
+    # the garbage collector those objects stay in memory, which made this fail every time.
+    gc.disable()
+    try:
+        for name in ("Carers' café", "Carers' tea"):
+            listing.name = name
+            session.add(listing)
+            session.commit()
+            assert client.get(f"/api/services/{listing.id}").get_json()["name"] == name
+            assert name.replace("'", "&#39;") in client.get(f"/services/{listing.id}").get_data(as_text=True)
+    finally:
+        gc.enable()
 
 
 def test_user_text_is_escaped_not_executed(client, listing):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -12,10 +11,11 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request, str
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from directory import geography
+from directory import clock, geography
 from directory.config import ConfigError
 from directory.db import get_session
-from directory.extensions import csrf
+from directory.extensions import csrf, limiter
+from directory.limits import request_cost
 from directory.models import Organisation, Taxonomy, TaxonomyTerm
 from directory.schemas import oruk as shapes
 from search import Near
@@ -27,6 +27,20 @@ VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
 OPENAPI = Path(__file__).with_name("oruk_openapi.json")
 csrf.exempt(bp)  # nothing here changes anything: a write method is answered with a JSON 405, not a form error
+
+
+def _rate_limit() -> str:
+    return current_app.config["SIGNPOST"].ORUK_RATE_LIMIT
+
+
+def _too_many() -> str:
+    return (f"Too many requests from this computer: the limit is {_rate_limit().replace(';', ' and ')}, and full "
+            "records, large pages and wildcard searches count as several. Wait a little, then try again.")
+
+
+# Per computer; full=true, long pages, `*` searches and ndjson streams count as several requests.
+limiter.shared_limit(_rate_limit, scope="signpost-oruk", cost=request_cost, error_message=_too_many,
+                     exempt_when=lambda: request.method == "OPTIONS")(bp)
 
 
 def register(app: Flask) -> None:
@@ -117,6 +131,8 @@ def api_details():
 def openapi():
     """The ORUK 3.0 OpenAPI document, pointed at this server."""
     document = dict(_openapi_document())
+    document["components"] = {**document["components"], "parameters": {
+        **document["components"]["parameters"], "per_page": shapes.PER_PAGE_PARAMETER}}
     document["servers"] = [{"url": url_for("oruk.api_details", _external=True).rstrip("/")}]
     return jsonify(document)
 
@@ -135,7 +151,7 @@ def services():
     args = _args(shapes.ServiceListArgs())
     if args["format"] == "ndjson":
         return Response(stream_with_context(_every_service(args)), mimetype="application/x-ndjson")
-    per_page = shapes.per_page_cap(args)
+    per_page = args["per_page"]
     found, contents = _service_page(args, args["page"], per_page)
     return jsonify(shapes.page_envelope(contents, found.total, args["page"], per_page))
 
@@ -143,7 +159,7 @@ def services():
 def _service_page(args: dict, page: int, per_page: int) -> tuple[queries.Found, list[dict]]:
     session = get_session()
     find = queries.find_service_stamps if args["minimal"] else queries.find_services
-    found = find(session, _filters(args), page, per_page, date.today())
+    found = find(session, _filters(args), page, per_page, clock.today())
     if args["minimal"]:
         return found, [shapes.Shapes.service_minimal(s) for s in found.items]
     if args["full"]:
@@ -179,29 +195,26 @@ def service(raw_id: str):
 def services_at_locations():
     """Services at their venues; with a postcode, nearest first (proximity in metres keeps only those within it)."""
     args = _args(shapes.ServiceAtLocationListArgs())
-    per_page = shapes.per_page_cap(args)
+    per_page = args["per_page"]
     session = get_session()
-    near = _near(args, session)
-    found = queries.find_services_at_locations(session, _filters(args), args["page"], per_page, date.today(), near)
+    near = _near(args)
+    found = queries.find_services_at_locations(session, _filters(args), args["page"], per_page, clock.today(), near)
     full = args["full"]
     terms = queries.service_terms(session, [link.service_id for link in found.items]) if full else None
     if full:
         queries.load_full_services(session, [link.service for link in found.items])
     shape = _shapes(terms)
-    contents = [
-        shape.service_at_location(link, shape.service(link.service) if full else shape.service_summary(link.service))
-        for link in found.items
-    ]
+    contents = [shape.at_venue(link, full) for link in found.items]
     return jsonify(shapes.page_envelope(contents, found.total, args["page"], per_page))
 
 
-def _near(args: dict, session) -> Near | None:
+def _near(args: dict) -> Near | None:
     if not args["postcode"]:
         if args["proximity"] is not None:
             raise ValidationError({"proximity": ["Give a postcode to measure the proximity from."]})
         return None
     try:
-        place = geography.resolve_postcode(args["postcode"], session)
+        place = geography.resolve_postcode(args["postcode"])
     except geography.PostcodeError as exc:
         raise ValidationError({"postcode": [str(exc)]}) from None
     if args["proximity"] is not None:
@@ -220,14 +233,14 @@ def service_at_location(raw_id: str):
     if link is None:
         return _not_found("service_at_location", raw_id)
     shape = _shapes(queries.service_terms(session, [link.service_id]))
-    return jsonify(shape.service_at_location(link, shape.service(link.service)))
+    return jsonify(shape.at_venue(link))
 
 
 @bp.get("/organizations")
 def organizations():
     """A page of organisations, A to Z (`full=true` adds their charity and company numbers)."""
     args = _args(shapes.OrganizationListArgs())
-    per_page = shapes.per_page_cap(args)
+    per_page = args["per_page"]
     found = queries.organisations(get_session(), args["search"], args["page"], per_page)
     shape = _shapes()
     contents = [shape.organization(org) if args["full"] else shape.organization_summary(org) for org in found.items]
@@ -243,7 +256,7 @@ def organization(raw_id: str):
     org = session.get(Organisation, key) if key else None
     if org is None or org.archived_at is not None:
         return _not_found("organization", raw_id)
-    listed = queries.organisation_services(session, org, date.today())
+    listed = queries.organisation_services(session, org, clock.today())
     if args["full_service"]:
         shape = _shapes(queries.service_terms(session, [s.id for s in listed]))
         services_out = [shape.service(s) for s in listed]
@@ -256,7 +269,7 @@ def organization(raw_id: str):
 @bp.get("/taxonomies")
 def taxonomy_list():
     args = _args(shapes.ListArgs())
-    per_page = shapes.per_page_cap(args)
+    per_page = args["per_page"]
     found = queries.taxonomy_list(get_session(), args["search"], args["page"], per_page)
     shape = _shapes()
     return jsonify(shapes.page_envelope([shape.taxonomy(t) for t in found.items], found.total, args["page"], per_page))
@@ -275,7 +288,7 @@ def taxonomy(raw_id: str):
 @bp.get("/taxonomy_terms")
 def taxonomy_term_list():
     args = _args(shapes.TaxonomyTermListArgs())
-    per_page = shapes.per_page_cap(args)
+    per_page = args["per_page"]
     found = queries.taxonomy_terms(get_session(), args["search"], args["page"], per_page,
                                    args["taxonomy_id"], args["parent_id"], args["top_only"])
     shape = _shapes()

@@ -11,6 +11,7 @@ from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from directory.extensions import csrf, limiter
+from directory.limits import request_cost
 from directory.schemas.api import ErrorOut
 
 from .tokens import CHALLENGE, rate_limit_key, current_token
@@ -72,7 +73,7 @@ def _too_many() -> str:
     return f"Too many requests: the limit is {_limit().replace(';', ' and ')}. Wait a little, then try again.{more}"
 
 
-limiter.shared_limit(_limit, scope="signpost-api", key_func=rate_limit_key, error_message=_too_many,
+limiter.shared_limit(_limit, scope="signpost-api", key_func=rate_limit_key, error_message=_too_many, cost=request_cost,
                      exempt_when=lambda: request.method == "OPTIONS")(bp)
 
 

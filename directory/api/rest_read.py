@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from flask import current_app, jsonify, request, url_for
 from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
-from directory import geography
+from directory import clock, geography
 from directory.db import get_session
 from directory.models import Organisation, Service
 from directory.operations import browse
@@ -48,20 +47,40 @@ def search(args):
     place = None
     if args["postcode"]:
         try:
-            place = geography.resolve_postcode(args["postcode"], db)
+            place = geography.resolve_postcode(args["postcode"])
         except geography.PostcodeError as exc:
             abort(422, errors={"postcode": [str(exc)]})
     radius = args["radius"] or config.DEFAULT_RADIUS_KM
     per_page = args["per_page"] or config.PAGE_SIZE
-    page = search_services(db, search_query(args, place, radius, date.today(), per_page))
+    page = search_services(db, search_query(args, place, radius, clock.local_now(), per_page))
     _load_categories(db, [result.service.id for result in page.results])
     return {
         "total": page.total, "page": page.page_number, "per_page": per_page, "pages": page.page_count,
-        "suggestion": page.suggestion, "place": place, "radius_km": radius if place else None, "facets": page.facets,
+        "suggestion": page.suggestion, "showing_results_for": page.searched_for,
+        "search_instead_for": args["q"] if page.searched_for else None, "words_not_found": page.not_found,
+        "words_ignored": page.ignored,
+        "filters_from_words": [{"words": f.words, "filters": dict(_merged(f.filters)), "applied": f.applied,
+                                "not_applied_because": f.why_not or None} for f in page.from_words],
+        "place": place, "radius_km": radius if place else None, "facets": page.facets,
         "results": page.results,
         "next": _page_link(page.page_number + 1) if page.page_number < page.page_count else None,
         "previous": _page_link(page.page_number - 1) if page.page_number > 1 else None,
     }
+
+
+def _merged(filters: tuple[tuple[str, str], ...]) -> dict:
+    """Filters as the search's own arguments: {"free": true, "days": ["SA", "SU"], "age": 70}."""
+    out: dict = {}
+    for name, value in filters:
+        if name in ("free", "self_referral", "wheelchair"):
+            out[name] = True
+        elif name == "age":
+            out[name] = int(value)
+        elif name == "language":
+            out[name] = value
+        else:
+            out.setdefault(name, []).append(value)
+    return out
 
 
 def _load_categories(db, service_ids: list) -> None:
@@ -128,7 +147,7 @@ def postcode(postcode: str):
     """Where a postcode is: a unit postcode, sector, district or area, and the areas it lies in"""
     reader()
     try:
-        place = geography.resolve_postcode(postcode, get_session())
+        place = geography.resolve_postcode(postcode)
     except geography.PostcodeNotFound as exc:
         abort(404, message=str(exc))
     except geography.PostcodeError as exc:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from flask_smorest import abort
 
 from directory.db import get_session
 from directory.models import ChangeRequest, Organisation, Service
 from directory.operations import InputError
-from directory.operations.moderation import EDITABLE, confirm_service, service_snapshot, submit_service_change
+from directory.operations.changes import working_snapshot
+from directory.operations.moderation import EDITABLE, confirm_service, submit_service_change
 from directory.permissions import PermissionDenied, require
 from directory.schemas import api as schemas
 
@@ -25,6 +26,7 @@ OUTCOMES = {
     "published": "Saved: the change is live.",
     "queued": "Sent for review: a moderator will check the change, and the listing stays as it is until then.",
     "unchanged": "Nothing was changed, so nothing was saved.",
+    "withdrawn": "Your waiting change is withdrawn: this puts the listing back as it is.",
 }
 
 
@@ -95,7 +97,8 @@ def update_service(item_id: uuid.UUID):
     db = get_session()
     organisation = db.get(Organisation, service.organisation_id)
     try:
-        outcome, record = submit_service_change(db, actor, organisation, service, service_snapshot(service) | body, version)
+        outcome, record = submit_service_change(db, actor, organisation, service, working_snapshot(db, actor, service) | body,
+                                               version)
     except InputError as exc:
         if "base_version" not in exc.messages:
             raise

@@ -1,10 +1,9 @@
 """The directory's tables. Importing this module registers them all with SQLModel.metadata."""
-from .account import ChangeRequest, Claim, Invitation, Membership, Revision, User
+from .account import ChangeRequest, Claim, Invitation, Membership, Revision, User, UserSession
 from .api_token import ApiToken
 from .common import utcnow
 from .feedback import ProblemReport, SavedShortlist
 from .freshness import EmailBounce, LinkCheck, ReviewReminder, ServiceFlag
-from .geography import Postcode
 from .imports import ImportRun
 from .location import Location, ServiceAtLocation
 from .organisation import Organisation
@@ -27,11 +26,11 @@ __all__ = [
     "Membership",
     "Revision",
     "User",
+    "UserSession",
     "Funding",
     "ImportRun",
     "Location",
     "Organisation",
-    "Postcode",
     "ProblemReport",
     "ReferralRoute",
     "Schedule",

@@ -10,6 +10,8 @@ from .common import in_list, new_id, utcnow
 
 ROLES = ("admin", "moderator", "link_worker")
 CLAIM_STATUSES = ("pending", "approved", "denied")
+# An owner manages who edits the organisation; an editor edits its listings.
+MEMBER_ROLES = ("owner", "editor")
 
 
 class User(SQLModel, table=True):
@@ -26,20 +28,37 @@ class User(SQLModel, table=True):
     # referral routes, which always go through review.
     trusted: bool = False
     email_verified_at: datetime | None = None
-    # Raised on password reset or "sign out everywhere": older session cookies stop working.
-    session_version: int = 0
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     last_login_at: datetime | None = None
     disabled_at: datetime | None = None
+    # Wrong passwords for this address in the current period, and when its owner was last told of them.
+    failed_sign_ins: int = 0
+    failed_sign_ins_since: datetime | None = None
+    failed_sign_ins_told_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """One signed-in browser: the cookie holds a secret, only its sha256 is stored; ended sessions stop working."""
+
+    __tablename__ = "user_session"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    ended_at: datetime | None = None
 
 
 class Membership(SQLModel, table=True):
-    """A user edits an organisation's listings."""
+    """A user edits an organisation's listings; an owner also decides who else does."""
+
+    __table_args__ = (CheckConstraint(in_list("role", MEMBER_ROLES), name="membership_role_known"),)
 
     user_id: uuid.UUID = Field(foreign_key="user_account.id", primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", primary_key=True, index=True)
     added_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    role: str = Field(default="editor", max_length=10, sa_column_kwargs={"server_default": "editor"})
 
 
 class Claim(SQLModel, table=True):
@@ -90,12 +109,18 @@ class ChangeRequest(SQLModel, table=True):
     kind: str = Field(max_length=30)  # create, update, suggestion, report, merge
     proposed: dict = Field(default_factory=dict, sa_type=JSON)  # validated input, as the form sent it
     base_version: int | None = None  # the listing's version the editor started from
+    # The listing as the editor found it (a snapshot) and the fields the change sets: approving applies
+    # only those fields. None on changes queued before these were recorded.
+    base: dict | None = Field(default=None, sa_type=JSON)
+    field_names: list | None = Field(default=None, sa_type=JSON)
     submitted_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     submitted_at: datetime = Field(default_factory=utcnow, nullable=False)
     status: str = Field(default="pending", max_length=10, index=True)
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     decided_at: datetime | None = None
     note: str = Field(default="", sa_type=Text)  # the moderator's note to the editor
+    # Set when the person who sent it stops editing the organisation, so moderators see it in the queue.
+    submitter_removed_at: datetime | None = None
 
 
 class Revision(SQLModel, table=True):

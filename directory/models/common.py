@@ -1,14 +1,16 @@
 """Shared column groups and value lists for the directory's tables."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from directory import clock
+
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (as SQLModel stores datetimes)."""
-    return datetime.now(timezone.utc)
+    """The current time by the app's clock, timezone-aware in UTC (as SQLModel stores datetimes)."""
+    return clock.now()
 
 
 def new_id() -> uuid.UUID:
@@ -52,6 +54,8 @@ REFERRAL_STATUSES = ("accepting", "waiting_list", "closed")
 FUNDING_STATUSES = ("funded", "funding_ending", "unfunded", "ended")
 FREQUENCIES = ("weekly", "monthly")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# How a person takes part: at a venue, by phone, online, or at home.
+ATTENDANCE = ("in_person", "phone", "online", "home_visit")
 GROUPS_SERVED = (
     "women",
     "men",

@@ -11,6 +11,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from .common import (
     AREA_TYPES,
+    ATTENDANCE,
     FREQUENCIES,
     FUNDING_STATUSES,
     REFERRAL_STATUSES,
@@ -85,6 +86,8 @@ class Service(Record, Verified, Sourced, table=True):
     min_age: int | None = None
     max_age: int | None = None
     groups_served: list[str] = Field(default_factory=list, sa_type=JSON)
+    # in_person, phone, online, home_visit; empty means "as its venues say" (see presenters.attendance)
+    attendance: list[str] = Field(default_factory=list, sa_type=JSON)
     circumstances: list[str] = Field(default_factory=list, sa_type=JSON)
     eligibility_criteria: str = Field(default="", sa_type=Text)
     open_to_all: bool = True
@@ -168,12 +171,14 @@ class Schedule(Child, table=True):
             "week_of_month IS NULL OR week_of_month IN (-1, 1, 2, 3, 4)", name="week_of_month_range"
         ),
         CheckConstraint(
-            "opens_at IS NULL OR closes_at IS NULL OR opens_at < closes_at", name="opens_before_closes"
+            # closes_at before opens_at is a session that runs overnight (6pm to 2am); the schemas check which.
+            "opens_at IS NULL OR closes_at IS NULL OR opens_at <> closes_at", name="opens_before_closes"
         ),
         CheckConstraint(
             "valid_from IS NULL OR valid_to IS NULL OR valid_from <= valid_to",
             name="schedule_dates_order",
         ),
+        CheckConstraint(in_list("attendance", ATTENDANCE), name="schedule_attendance_known"),
     )
 
     location_id: uuid.UUID | None = Field(default=None, foreign_key="location.id")
@@ -185,6 +190,8 @@ class Schedule(Child, table=True):
     valid_from: date | None = None
     valid_to: date | None = None
     description: str = Field(default="", max_length=300)
+    # in_person, phone, online or home_visit; None means "as its venue or service says" (see presenters.session_attendance)
+    attendance: str | None = Field(default=None, max_length=20)
 
     service: Service = Relationship(back_populates="schedules")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping
 
 from flask import url_for
@@ -22,6 +22,8 @@ from directory.mail import send_mail
 from directory.models import Membership, Organisation, User, utcnow
 from directory.models.account import ROLES
 from directory.permissions import Actor, require
+from directory.operations.api_tokens import revoke_api_tokens
+from directory.operations.sessions import end_sessions
 from directory.schemas.accounts import (
     ChangeEmailInput,
     ChangePasswordInput,
@@ -37,6 +39,10 @@ VERIFY_MAX_AGE = 3 * 24 * 3600
 RESET_MAX_AGE = 3600
 EMAIL_CHANGE_MAX_AGE = 24 * 3600
 SIGN_IN_REFUSED = "Email or password is not right."
+# Wrong passwords are counted per hour; the owner is told once an hour when there are this many.
+FAILURE_PERIOD = timedelta(hours=1)
+FAILURES_TO_TELL = 5
+_IF_NOT_YOU = "If this was not you, reset your password now, or contact a Signpost administrator."
 ROLE_LABELS = {
     "admin": "Site administrator",
     "moderator": "Moderator",
@@ -63,17 +69,22 @@ def send(config: Config, mails: Iterable[Mail]) -> None:
         send_mail(config, [mail.to], mail.subject, mail.body)
 
 
-def register_user(session: Session, raw: Mapping, now: datetime | None = None) -> list[Mail]:
-    """Create an unconfirmed account, or tell the owner of a taken address that someone tried.
+def prepare_registration(raw: Mapping) -> dict:
+    """Check a registration form and hash its password: the work that is the same for any address."""
+    data = validate(RegisterInput(), raw)
+    return {"email": data["email"], "name": data["name"], "password_hash": hash_password(data["password"])}
+
+
+def register_user(session: Session, prepared: dict, now: datetime | None = None) -> list[Mail]:
+    """Create an unconfirmed account from prepare_registration(), or tell the owner of a taken address.
 
     Either way one message goes to the address given, so the answer never reveals who has an account.
     """
-    data = validate(RegisterInput(), raw)
-    password_hash = hash_password(data["password"])  # hashed either way: both answers take as long
-    existing = find_user(session, data["email"])
+    existing = find_user(session, prepared["email"])
     if existing is not None:
         return [_someone_tried_to_register(existing)]
-    user = User(email=data["email"], name=data["name"], password_hash=password_hash, created_at=now or utcnow())
+    user = User(email=prepared["email"], name=prepared["name"], password_hash=prepared["password_hash"],
+                created_at=now or utcnow())
     session.add(user)
     session.flush()
     return [verification_mail(user)]
@@ -139,13 +150,44 @@ def authenticate(session: Session, raw: Mapping) -> User:
     return user
 
 
+def record_failed_sign_in(session: Session, email: str, now: datetime) -> list[Mail]:
+    """Count a wrong password for the account at this address; its owner is told once a period when they pile up."""
+    user = find_user(session, email)
+    if user is None:
+        return []
+    if user.failed_sign_ins_since is None or now - _utc(user.failed_sign_ins_since) >= FAILURE_PERIOD:
+        user.failed_sign_ins, user.failed_sign_ins_since = 0, now
+    user.failed_sign_ins += 1
+    told = user.failed_sign_ins_told_at
+    if user.failed_sign_ins < FAILURES_TO_TELL or (told is not None and now - _utc(told) < FAILURE_PERIOD):
+        session.flush()
+        return []
+    user.failed_sign_ins_told_at = now
+    session.flush()
+    return [Mail(user.email, "Wrong passwords were tried on your Signpost account", (
+        f"Hello {user.name},\n\nSomeone has typed a wrong password for your Signpost account "
+        f"{user.failed_sign_ins} times in the last hour. Each computer trying is slowed down; "
+        "you can still sign in as usual.\n\nIf this was not you, choose a strong password that you use nowhere else: "
+        f"{url_for('accounts.reset_request', _external=True)}\n\n"
+        "We tell you at most once an hour."
+    ))]
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def request_password_reset(session: Session, email: str) -> list[Mail]:
     """A reset link for the account at this address, if there is one that can sign in."""
     user = find_user(session, email)
-    if user is None or user.disabled_at is not None:
-        return []
-    token = make_token("reset-password", {"u": str(user.id), "p": fingerprint(user.password_hash)})
+    usable = user is not None and user.disabled_at is None
+    # An unknown address gets a token made too (and thrown away), so both take the same work.
+    token = make_token("reset-password", {"u": str(user.id) if usable else "", "p": fingerprint(
+        user.password_hash if usable else email)})
     link = url_for("accounts.reset_password", token=token, _external=True)
+    if not usable:
+        return []
     return [Mail(user.email, "Reset your Signpost password", (
         f"Hello {user.name},\n\n"
         "Someone, perhaps you, asked to reset the password for your Signpost account. "
@@ -164,16 +206,15 @@ def reset_link_user(session: Session, token: str) -> User:
     return user
 
 
-def reset_password(session: Session, token: str, raw: Mapping, now: datetime | None = None) -> User:
-    """Set a new password from a reset link; every other session of the account is signed out."""
+def reset_password(session: Session, token: str, raw: Mapping, now: datetime) -> tuple[User, list[Mail]]:
+    """Set a new password from a reset link; every session ends and every API token is revoked (the owner is told)."""
     user = reset_link_user(session, token)
     data = validate(NewPasswordInput(email=user.email), raw)
     user.password_hash = hash_password(data["password"])
-    user.session_version += 1
     if user.email_verified_at is None:
-        user.email_verified_at = now or utcnow()  # the link reached the inbox: the address is real
+        user.email_verified_at = now  # the link reached the inbox: the address is real
     session.flush()
-    return user
+    return user, [end_access(session, user, now, "The password of your Signpost account was reset.")]
 
 
 def change_name(session: Session, user: User, raw: Mapping) -> User:
@@ -183,28 +224,31 @@ def change_name(session: Session, user: User, raw: Mapping) -> User:
     return user
 
 
-def change_password(session: Session, user: User, raw: Mapping) -> User:
-    """Change the password after checking the current one; other sessions are signed out."""
+def change_password(session: Session, user: User, raw: Mapping, now: datetime, keep: str | None) -> list[Mail]:
+    """Change the password after checking the current one; other sessions end and API tokens are revoked."""
     data = validate(ChangePasswordInput(email=user.email), raw)
     if not password_matches(user, data["current_password"]):
         raise InputError({"current_password": ["Your current password is not right."]})
     user.password_hash = hash_password(data["password"])
-    user.session_version += 1
     session.flush()
-    return user
+    return [end_access(session, user, now, "The password of your Signpost account was changed.", keep=keep)]
 
 
-def request_email_change(session: Session, user: User, raw: Mapping) -> list[Mail]:
-    """Send a confirmation link to the new address; nothing changes until it is followed.
-
-    If the new address already has an account, its owner is told instead, and the answer is the same.
-    """
+def check_email_change(user: User, raw: Mapping) -> str:
+    """The new address asked for, once the form and the current password are right."""
     data = validate(ChangeEmailInput(), raw)
     if not password_matches(user, data["email_password"]):
         raise InputError({"email_password": ["Your current password is not right."]})
-    new_email = data["new_email"]
-    if new_email == user.email:
+    if data["new_email"] == user.email:
         raise InputError({"new_email": ["That is already your email address."]})
+    return data["new_email"]
+
+
+def email_change_mails(session: Session, user: User, new_email: str) -> list[Mail]:
+    """A confirmation link for the new address (nothing changes until it is followed), and a notice to the old.
+
+    If the new address already has an account, its owner is told instead, and the answer is the same.
+    """
     notice = Mail(user.email, "Your Signpost email address is being changed", (
         f"Hello {user.name},\n\n"
         "Someone signed in to your Signpost account asked to change its email address. "
@@ -213,6 +257,9 @@ def request_email_change(session: Session, user: User, raw: Mapping) -> list[Mai
         f"{url_for('accounts.reset_request', _external=True)}"
     ))
     owner = find_user(session, new_email)
+    # The link is made either way, so a taken address costs the same work as a free one.
+    token = make_token("change-email", {"u": str(user.id), "e": new_email, "o": fingerprint(user.email)})
+    link = url_for("accounts.confirm_email", token=token, _external=True)
     if owner is not None:
         return [notice, Mail(owner.email, "Someone tried to use your email address on Signpost", (
             f"Hello {owner.name},\n\n"
@@ -220,8 +267,6 @@ def request_email_change(session: Session, user: User, raw: Mapping) -> list[Mai
             "You already have an account here, so nothing has changed.\n\n"
             "If you did not expect this, you can ignore this message."
         ))]
-    token = make_token("change-email", {"u": str(user.id), "e": new_email, "o": fingerprint(user.email)})
-    link = url_for("accounts.confirm_email", token=token, _external=True)
     return [notice, Mail(new_email, "Confirm your new email address for Signpost", (
         f"Hello {user.name},\n\n"
         "To use this address for your Signpost account, open this link within a day and confirm:\n\n"
@@ -255,10 +300,26 @@ def confirm_email_change(session: Session, token: str, now: datetime | None = No
     ))]
 
 
-def sign_out_everywhere(session: Session, user: User) -> None:
-    """End every session of this account, on every device."""
-    user.session_version += 1
-    session.flush()
+def sign_out_everywhere(session: Session, user: User, now: datetime) -> list[Mail]:
+    """End every session of this account, on every device (its API tokens keep working)."""
+    ended = end_sessions(session, user, now)
+    return [Mail(user.email, "You signed out of Signpost everywhere", (
+        f"Hello {user.name},\n\nYour Signpost account was signed out on every device "
+        f"({ended} session{'s' if ended != 1 else ''}). Your API tokens still work; revoke them on your account page "
+        "if you need to.\n\n" + _IF_NOT_YOU
+    ))]
+
+
+def end_access(session: Session, user: User, now: datetime, what_happened: str, keep: str | None = None,
+               advice: str = _IF_NOT_YOU) -> Mail:
+    """End the account's sessions (but keep, this browser's) and revoke its API tokens; returns the owner's notice."""
+    ended = end_sessions(session, user, now, keep)
+    revoked = revoke_api_tokens(session, user, now)
+    return Mail(user.email, "Your Signpost account was signed out", (
+        f"Hello {user.name},\n\n{what_happened} "
+        f"{'Other devices were' if keep else 'Every device was'} signed out ({ended} session{'s' if ended != 1 else ''}), "
+        f"and {revoked} API token{'s were' if revoked != 1 else ' was'} revoked.\n\n" + advice
+    ))
 
 
 def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) -> User:

@@ -26,6 +26,7 @@ from directory.models.account import ROLES
 from directory.permissions import Actor, require
 
 from . import InputError
+from .accounts import Mail, end_access
 from .history import record_revision
 from .moderation import as_json
 
@@ -100,8 +101,11 @@ def set_access(db: Session, actor: Actor, user: User, roles: list[str], trusted:
     return _record(db, actor, user, before, now)
 
 
-def disable_account(db: Session, actor: Actor, user: User, reason: str, now: datetime | None = None) -> Revision:
-    """Stop an account signing in (its sessions end at once); the reason is recorded."""
+def disable_account(db: Session, actor: Actor, user: User, reason: str, now: datetime | None = None) -> list[Mail]:
+    """Stop an account signing in (its sessions end and API tokens are revoked at once); the reason is recorded.
+
+    Returns the notice to its owner, to send after commit.
+    """
     require(actor, "user.manage")
     if user.id == actor.user_id:
         raise InputError({"archive_reason": ["You cannot disable your own account."]})
@@ -113,8 +117,9 @@ def disable_account(db: Session, actor: Actor, user: User, reason: str, now: dat
     now = now or utcnow()
     before = account_snapshot(user) | {"note": None}
     user.disabled_at = now
-    user.session_version += 1
-    return _record(db, actor, user, before, now, note=reason)
+    _record(db, actor, user, before, now, note=reason)
+    return [end_access(db, user, now, "An administrator closed your Signpost account, so it can no longer sign in.",
+                       advice="If you think this is wrong, reply to this message or contact a Signpost administrator.")]
 
 
 def enable_account(db: Session, actor: Actor, user: User, now: datetime | None = None) -> Revision:

@@ -106,3 +106,13 @@ def authenticate(db: Session, secret: str, now: datetime | None = None) -> tuple
 def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def revoke_api_tokens(db: Session, user: User, now: datetime) -> int:
+    """Revoke every active token of the person (a password change, a reset, a closed account); how many."""
+    active = [t for t in list_api_tokens(db, user) if is_active(t, now)]
+    for token in active:
+        token.revoked_at = now
+        db.add(token)
+    db.flush()
+    return len(active)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time
 
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
@@ -20,6 +21,27 @@ def live_services():
         .where(Service.archived_at.is_(None), Service.status.not_in(HIDDEN_STATUSES))
         .options(selectinload(Service.organisation))
     )
+
+
+def coverage(session: Session, limit: int = 12) -> list[tuple[str, int]]:
+    """Where the directory's live listings are, worked out from the data: each town with venues
+    (and each area services cover by phone or online), with how many listings, most first."""
+    live = (Service.archived_at.is_(None), Service.status.not_in(HIDDEN_STATUSES))
+    listings = func.count(func.distinct(Service.id))
+    towns = session.exec(
+        select(Location.town, listings)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(*live, Location.archived_at.is_(None), Location.town.is_not(None), Location.town != "")
+        .group_by(Location.town)
+    ).all()
+    areas = session.exec(
+        select(ServiceArea.name, listings).join(Service, Service.id == ServiceArea.service_id).where(*live).group_by(ServiceArea.name)
+    ).all()
+    counts: dict[str, int] = {}
+    for name, count in [*towns, *areas]:
+        counts[name] = max(counts.get(name, 0), count)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 @dataclass

@@ -9,11 +9,14 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import url_for
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from directory.config import Config
 from directory.mail import send_mail
-from directory.models import Claim, Invitation, Membership, Organisation, User, utcnow
+from directory.models import ChangeRequest, Claim, Invitation, Membership, Organisation, User, utcnow
+from directory.operations.accounts import Mail
+from directory.operations.api_tokens import revoke_api_tokens
 from directory.permissions import Actor, PermissionDenied, can
 
 from . import InputError
@@ -90,7 +93,8 @@ def _require(actor: Actor, action: str, obj: object | None, refusal: str) -> Non
         raise PermissionDenied(refusal)
 
 
-MANAGERS_ONLY = "Only the organisation's own editors, and Signpost's moderators, can manage who edits it."
+EDITORS_ONLY = "Only the organisation's own editors, and Signpost's moderators, can see who edits it."
+MANAGERS_ONLY = "Only the organisation's owners, and Signpost's moderators, can manage who edits it."
 
 
 def _require_verified(actor: Actor, doing: str) -> None:
@@ -148,7 +152,7 @@ def claim_organisation(
     if user.email_verified_at is not None and domain in organisation_domains(organisation):
         claim.status, claim.auto_approved, claim.decided_at = "approved", True, now
         claim.reason = f"Your email address is at {domain}, the organisation's own domain."
-        db.add(Membership(user_id=user.id, organisation_id=organisation.id, created_at=now))
+        db.add(Membership(user_id=user.id, organisation_id=organisation.id, created_at=now, role="owner"))
     db.add(claim)
     db.flush()
     return claim
@@ -187,7 +191,7 @@ def pending_claims(db: Session, actor: Actor) -> list[ClaimForReview]:
 def decide_claim(
     db: Session, actor: Actor, claim: Claim, approve: bool, reason: str, now: datetime | None = None
 ) -> Claim:
-    """Approve (adding the claimant as an editor) or deny a claim; a denial needs a reason."""
+    """Approve (making the claimant an owner of the organisation) or deny a claim; a denial needs a reason."""
     _require(actor, "claim.decide", claim, "Only Signpost's moderators can decide claims.")
     if claim.status != "pending":
         raise InputError(f"This claim has already been {claim.status}.")
@@ -199,8 +203,11 @@ def decide_claim(
     now = now or utcnow()
     claim.status = "approved" if approve else "denied"
     claim.reason, claim.decided_by, claim.decided_at = reason, actor.user_id, now
-    if approve and _membership(db, claim.organisation_id, claim.user_id) is None:
-        db.add(Membership(user_id=claim.user_id, organisation_id=claim.organisation_id, added_by=actor.user_id, created_at=now))
+    if approve:
+        membership = _membership(db, claim.organisation_id, claim.user_id) or Membership(
+            user_id=claim.user_id, organisation_id=claim.organisation_id, added_by=actor.user_id, created_at=now)
+        membership.role = "owner"
+        db.add(membership)
     db.add(claim)
     db.flush()
     return claim
@@ -219,7 +226,7 @@ class Editors:
 
 def organisation_editors(db: Session, actor: Actor, organisation: Organisation, now: datetime | None = None) -> Editors:
     """Who edits the organisation, for its editors and moderators."""
-    _require(actor, "organisation.invite", organisation, MANAGERS_ONLY)
+    _require(actor, "organisation.editors.view", organisation, EDITORS_ONLY)
     members = db.exec(
         select(Membership, User).join(User, User.id == Membership.user_id)
         .where(Membership.organisation_id == organisation.id).order_by(User.name)
@@ -276,12 +283,12 @@ def invitation_problem(db: Session, invitation: Invitation, now: datetime | None
         return "This invitation has expired. Ask the person who invited you to send a new one."
     inviter = db.get(User, invitation.invited_by)
     # An invitation is only as good as its sender: one removed since cannot bring people in.
+    membership = _membership(db, invitation.organisation_id, inviter.id) if inviter is not None else None
     still_allowed = inviter is not None and inviter.disabled_at is None and (
-        _membership(db, invitation.organisation_id, inviter.id) is not None
-        or {"moderator", "admin"} & set(inviter.roles)
+        (membership is not None and membership.role == "owner") or {"moderator", "admin"} & set(inviter.roles)
     )
     if not still_allowed:
-        return "This invitation is no longer valid. Ask one of the organisation's editors to send a new one."
+        return "This invitation is no longer valid. Ask one of the organisation's owners to send a new one."
     return None
 
 
@@ -312,10 +319,15 @@ def accept_invitation(db: Session, actor: Actor, token: str, now: datetime | Non
     return membership
 
 
-def remove_member(db: Session, actor: Actor, organisation: Organisation, user: User) -> None:
-    """Stop someone editing the organisation; only a moderator may remove the last editor."""
-    # Managing who edits is for the same people who may invite editors.
-    _require(actor, "organisation.invite", organisation, MANAGERS_ONLY)
+def remove_member(db: Session, actor: Actor, organisation: Organisation, user: User, now: datetime) -> list[Mail]:
+    """Stop someone editing the organisation (owners and moderators; anyone may stop editing themselves).
+
+    Only a moderator may remove the last editor. The person's pending changes for the organisation are
+    marked in the moderation queue; when they no longer edit anything, their API tokens are revoked.
+    Returns the message telling them, to send after commit.
+    """
+    if user.id != actor.user_id:
+        _require(actor, "organisation.remove_editor", organisation, MANAGERS_ONLY)
     membership = _membership(db, organisation.id, user.id)
     if membership is None:
         raise InputError({"user_id": ["That person does not edit this organisation's listings."]})
@@ -325,7 +337,34 @@ def remove_member(db: Session, actor: Actor, organisation: Organisation, user: U
             "The last editor cannot be removed: invite someone else first, or ask a moderator."
         ]})
     db.delete(membership)
+    db.exec(update(ChangeRequest).where(
+        ChangeRequest.submitted_by == user.id, ChangeRequest.organisation_id == organisation.id,
+        ChangeRequest.status == "pending", ChangeRequest.submitter_removed_at.is_(None),
+    ).values(submitter_removed_at=now))
     db.flush()
+    still_edits = db.exec(select(Membership).where(Membership.user_id == user.id)).first() is not None
+    revoked = 0 if still_edits or user.roles else revoke_api_tokens(db, user, now)
+    if user.id == actor.user_id:
+        return []
+    return [Mail(user.email, f"You no longer edit {_line(organisation.name)} on Signpost", (
+        f"Hello {user.name},\n\n{actor.name} removed you from the editors of “{organisation.name}” on Signpost. "
+        "Changes you sent that were still waiting for a moderator are marked for them to see."
+        + (f" Your {revoked} API token{'s were' if revoked != 1 else ' was'} revoked, as you no longer edit any organisation."
+           if revoked else "")
+        + "\n\nIf you think this is a mistake, ask one of the organisation's owners or reply to this message."
+    ))]
+
+
+def name_owner(db: Session, actor: Actor, organisation: Organisation, user: User) -> Membership:
+    """Make one of the organisation's editors an owner, who manages who edits it (moderators only)."""
+    _require(actor, "organisation.name_owner", organisation, "Only Signpost's moderators can name an organisation's owners.")
+    membership = _membership(db, organisation.id, user.id)
+    if membership is None:
+        raise InputError({"user_id": ["That person does not edit this organisation's listings."]})
+    membership.role = "owner"
+    db.add(membership)
+    db.flush()
+    return membership
 
 
 # Email, sent by the caller after commit ----------------------------------------------------
@@ -337,7 +376,7 @@ def _line(text: str) -> str:
 
 def notify_new_claim(config: Config, claim: Claim, organisation: Organisation, claimant: User) -> None:
     """Tell the moderators someone asked to edit an organisation (or was approved by domain)."""
-    moderators = [a for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
+    moderators = config.moderator_addresses
     if claim.auto_approved:
         subject, opening = f"Claim approved by email domain: {_line(organisation.name)}", claim.reason
     else:

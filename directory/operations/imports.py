@@ -37,7 +37,8 @@ from search.sync import mark_changed
 
 from . import InputError, validate
 from .listings import SERVICE_CHILDREN
-from .moderation import EDITABLE, as_json, diff, proposed_snapshot, publish, service_snapshot
+from .publish import publish
+from .snapshots import EDITABLE, as_json, diff, fields_snapshot, listing_snapshot, proposed_snapshot, service_snapshot
 
 NOT_COLUMNS = {"categories", "location_ids", *SERVICE_CHILDREN}
 MERGE_DECISIONS = {
@@ -130,20 +131,32 @@ def add_organisation(db: Session, actor: Actor, new: NewRows, data: dict, source
     """Add an imported organisation from validated OrganisationInput data (written when `new` is flushed)."""
     require(actor, "organisation.create")
     row = new.add(Organisation, **data, source=source, source_id=source_id, created_at=now, updated_at=now)
+    _first_revision(new, actor, "organisation", row["id"], fields_snapshot("organisation", data), now)
     return Added(row["id"], row["name"], row["id"])
 
 
+def _first_revision(new: NewRows, actor: Actor, target_type: str, target_id: uuid.UUID, snapshot: dict,
+                    now: datetime) -> None:
+    """An imported listing's first revision, so its imported version can be restored."""
+    new.add(Revision, target_type=target_type, target_id=target_id, changed_by=actor.user_id,
+            changed_by_name=actor.name[:100], changed_at=now, source="import",
+            changes={name: [old, value] for name, old, value in diff({}, snapshot)}, snapshot=snapshot)
+
+
 def update_organisation(db: Session, actor: Actor, organisation: Organisation, data: dict, now: datetime) -> bool:
-    """Set the fields an import gives where they differ; True when anything changed."""
+    """Set the fields an import gives where they differ, as a revision; True when anything changed."""
     require(actor, "organisation.update", organisation)
-    changed = False
-    for name, value in data.items():
-        if value not in (None, "") and getattr(organisation, name) != value:
-            setattr(organisation, name, value)
-            changed = True
+    live = listing_snapshot(organisation)
+    given = fields_snapshot("organisation", {name: value for name, value in data.items() if value not in (None, "")})
+    merged = live | {name: value for name, value in given.items() if value is not None}
+    changed = bool(diff(live, merged))
     if changed:
-        organisation.updated_at = now
-        db.add(organisation)
+        publish(db, actor, "organisation", organisation, organisation, merged, "import", now)
+    for name, value in data.items():  # verification: not an editable field, so not in a revision
+        if name not in given and value not in (None, "") and getattr(organisation, name) != value:
+            setattr(organisation, name, value)
+            organisation.updated_at, changed = now, True
+    db.add(organisation)
     return changed
 
 
@@ -153,6 +166,7 @@ def add_location(db: Session, actor: Actor, new: NewRows, organisation, data: di
     require(actor, "location.create", organisation)
     row = new.add(Location, **data, organisation_id=organisation.id, source=source, source_id=source_id,
                   created_at=now, updated_at=now)
+    _first_revision(new, actor, "location", row["id"], fields_snapshot("location", data), now)
     return Added(row["id"], row["name"], organisation.id)
 
 
@@ -172,22 +186,22 @@ def add_service(db: Session, actor: Actor, new: NewRows, organisation, data: dic
         new.add(ServiceTaxonomy, service_id=service_id, term_id=term_id)
     for location_id in dict.fromkeys(data.get("location_ids", [])):
         new.add(ServiceAtLocation, service_id=service_id, location_id=location_id, created_at=now, updated_at=now)
-    snapshot = proposed_snapshot(data, organisation)
-    new.add(Revision, target_type="service", target_id=service_id, changed_by=actor.user_id,
-            changed_by_name=actor.name[:100], changed_at=now, source="import",
-            changes={name: [old, new_value] for name, old, new_value in diff({}, snapshot)}, snapshot=snapshot)
+    _first_revision(new, actor, "service", service_id, proposed_snapshot(data, organisation), now)
     return Added(service_id, service["name"], organisation.id)
 
 
 def update_service(db: Session, actor: Actor, organisation: Organisation, service: Service, given: dict,
                    attributes: dict, now: datetime, source: str = "import") -> bool:
-    """Replace the fields an import gives (validated ServiceInput data); False when nothing differs."""
+    """Replace the fields an import gives (validated ServiceInput data); False when nothing differs.
+
+    Attributes given as None are removed (an import that now reads every cell clears its details to check).
+    """
     live = service_snapshot(service)
     merged = {**live, **as_json({name: value for name, value in given.items() if name in EDITABLE})}
-    kept = {**service.attributes, **attributes}
+    kept = {name: value for name, value in {**service.attributes, **attributes}.items() if value is not None}
     changed = bool(diff(live, merged))
     if changed:
-        publish(db, actor, organisation, service, merged, source, now)
+        publish(db, actor, "service", organisation, service, merged, source, now)
     if kept != service.attributes:
         require(actor, "service.update", service)
         service.attributes, service.updated_at = kept, now

@@ -73,7 +73,7 @@ def place_location(session: Session, location: Location, config=None) -> None:
             (location.latitude, location.longitude), location.geocode_source = point, "geocoder"
         return
     try:
-        place = geography.resolve_postcode(location.postcode, session)
+        place = geography.resolve_postcode(location.postcode)
     except geography.PostcodeError as exc:
         raise InputError({"postcode": [str(exc)]}) from None
     location.latitude, location.longitude = place.latitude, place.longitude

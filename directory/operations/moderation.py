@@ -6,13 +6,10 @@ so the live listing, a queued change and every revision can be diffed field by f
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime
 
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from directory.models import (
@@ -22,7 +19,6 @@ from directory.models import (
     Organisation,
     ProblemReport,
     Service,
-    TaxonomyTerm,
     User,
     utcnow,
 )
@@ -30,108 +26,30 @@ from directory.permissions import Actor, PermissionDenied, require
 from directory.schemas.listing import ServiceInput
 
 from . import InputError, validate
-from .history import record_revision
-from .listings import (
-    SERVICE_CHILDREN,
-    archive_service,
-    create_service,
-    update_service,
-    verify_service,
-)
+from .changes import STALE, approve, propose
+from .history import record_revision, source_of
+from .imports import decide_merge
+from .listings import archive_service, verify_service
+from .publish import check_references
+from .snapshots import EDITABLE, as_json, diff, proposed_snapshot, service_snapshot  # noqa: F401 (also imported from here)
 
-# Fields a form may change. Verification and importers' extra attributes are kept as they are.
-NOT_EDITABLE = {"last_verified_at", "verified_by", "verification_method", "attributes"}
-EDITABLE = [name for name in ServiceInput().fields if name not in NOT_EDITABLE]
-CHILD_FIELDS = {key: list(ServiceInput().fields[key].inner.schema.fields) for key in SERVICE_CHILDREN}
 # These always go through review, even from a trusted editor.
 SENSITIVE = frozenset({
     "name", "organisation_id", "min_age", "max_age", "groups_served", "circumstances",
     "eligibility_criteria", "open_to_all", "referral_routes",
 })
-STALE = "This listing changed while you were editing: someone else saved it first. Nothing of yours was saved; check your changes below and save again."
 NOTE_LIMIT = 2000
-
-
-def as_json(value):
-    """Dates, times, amounts and ids as the strings a form would send; lists and dicts recursively."""
-    if isinstance(value, dict):
-        return {key: as_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [as_json(item) for item in value]
-    if isinstance(value, time):
-        return value.strftime("%H:%M") if not value.second else value.isoformat()
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value.quantize(Decimal("0.01")))
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def service_snapshot(service: Service) -> dict:
-    """Every editable field of a service, its children, categories and venues, as JSON."""
-    snapshot = {name: as_json(getattr(service, name)) for name in EDITABLE if name not in CHILD_FIELDS
-                and name not in ("categories", "location_ids")}
-    snapshot["organisation_id"] = str(service.organisation_id)
-    snapshot["categories"] = sorted(term.code for term in service.terms)
-    snapshot["location_ids"] = sorted(str(link.location_id) for link in service.location_links)
-    for key, names in CHILD_FIELDS.items():
-        snapshot[key] = [{name: as_json(getattr(row, name)) for name in names} for row in getattr(service, key)]
-    return snapshot
-
-
-def proposed_snapshot(data: dict, organisation: Organisation) -> dict:
-    """Validated ServiceInput data as a snapshot (what a change would make the listing)."""
-    snapshot = {name: as_json(data[name]) for name in EDITABLE if name in data}
-    snapshot["organisation_id"] = str(organisation.id)
-    snapshot["categories"] = sorted(dict.fromkeys(snapshot.get("categories", [])))
-    snapshot["location_ids"] = sorted(dict.fromkeys(snapshot.get("location_ids", [])))
-    return snapshot
-
-
-def _canonical(value):
-    # Rows and lists compare as sets: reordering schedules or languages is not a change.
-    if isinstance(value, list):
-        return sorted(json.dumps(item, sort_keys=True) for item in value)
-    return value
-
-
-def diff(before: dict, after: dict) -> list[tuple[str, object, object]]:
-    """(field, before, after) for each field whose value differs, in the form's order."""
-    order = ["organisation_id", *EDITABLE]
-    names = order + sorted((set(before) | set(after)) - set(order))
-    changes = []
-    for name in names:
-        if name not in before and name not in after:
-            continue
-        old, new = before.get(name), after.get(name)
-        if _canonical(old) != _canonical(new) and not (old in (None, "", []) and new in (None, "", [])):
-            changes.append((name, old, new))
-    return changes
-
-
-def _check_references(db: Session, organisation: Organisation, data: dict) -> None:
-    """Venues must be the organisation's own, so a queued change can be approved as it stands."""
-    owned = set(db.exec(select(Location.id).where(
-        Location.organisation_id == organisation.id, Location.archived_at.is_(None),
-    )))
-    if set(data.get("location_ids", [])) - owned:
-        raise InputError({"location_ids": ["A venue belongs to another organisation or does not exist."]})
-    for number, row in enumerate(data.get("schedules", [])):
-        if row.get("location_id") and row["location_id"] not in owned:
-            raise InputError({"schedules": {number: {"location_id": ["Choose one of the organisation's own venues."]}}})
-    codes = set(data.get("categories", []))
-    unknown = codes - set(db.exec(select(TaxonomyTerm.code).where(TaxonomyTerm.code.in_(codes)))) if codes else set()
-    if unknown:
-        raise InputError({"categories": [f"Unknown category: {', '.join(sorted(unknown))}."]})
 
 
 def submit_service_change(
     db: Session, actor: Actor, organisation: Organisation, service: Service | None, data: dict,
     base_version: int | None, now: datetime | None = None,
 ):
-    """Publish a new or changed service, or queue it: ("published", Revision), ("queued", ChangeRequest) or ("unchanged", None)."""
+    """Publish a new or changed service, or queue it: ("published", Revision), ("queued", ChangeRequest) or ("unchanged", None).
+
+    An editor whose own change to the service still waits updates that change instead (or withdraws it:
+    ("withdrawn", ChangeRequest)).
+    """
     now = now or utcnow()
     if service is None:
         require(actor, "service.create", organisation)
@@ -144,93 +62,32 @@ def submit_service_change(
         if base_version != service.version:
             raise InputError({"base_version": [STALE]})
     validated = validate(ServiceInput(), data)
-    _check_references(db, organisation, validated)
+    check_references(db, organisation, validated)
     proposed = proposed_snapshot(validated, organisation)
-    before = service_snapshot(service) if service is not None else {}
-    changed = {name for name, _, _ in diff(before, proposed)}
-    if service is not None and not changed:
-        return "unchanged", None
-    if publishes_at_once(actor, changed):
-        try:
-            _, revision = publish(db, actor, organisation, service, proposed, _source(actor), now)
-        except StaleDataError:  # another process saved it between our check and our write
-            raise InputError({"base_version": [STALE]}) from None
-        return "published", revision
-    change = ChangeRequest(
-        target_type="service", target_id=service.id if service else None, organisation_id=organisation.id,
-        kind="update" if service else "create", proposed=proposed,
-        base_version=service.version if service else None, submitted_by=actor.user_id, submitted_at=now,
-    )
-    db.add(change)
-    db.flush()
-    return "queued", change
+    return propose(db, actor, "service", organisation, service, proposed, SENSITIVE, now)
 
 
-def _source(actor: Actor) -> str:
-    if actor.kind == "system":
-        return "system"
-    return "moderator" if actor.has("moderator") else "editor"
+def decide_change(db: Session, actor: Actor, change: ChangeRequest, approve_it: bool, note: str,
+                  now: datetime | None = None, choices: dict[str, str] | None = None):
+    """Approve (publishing the change's fields; `choices` settles fields changed since) or reject with a note.
 
-
-def publishes_at_once(actor: Actor, changed: set[str]) -> bool:
-    """Moderators publish; trusted editors too, unless a change touches a sensitive field."""
-    if actor.kind == "system" or actor.has("moderator"):
-        return True
-    return actor.trusted and not (changed & SENSITIVE)
-
-
-def publish(
-    db: Session, actor: Actor, organisation: Organisation, service: Service | None, proposed: dict, source: str,
-    now: datetime, on_behalf_of: tuple[uuid.UUID | None, str] | None = None,
-):
-    """Make a snapshot the live listing through the listings operations; record it; raise the version."""
-    data = validate(ServiceInput(), proposed)
-    data = {name: value for name, value in data.items() if name in EDITABLE}
-    _check_references(db, organisation, data)
-    if service is None:
-        before = {}
-        service = create_service(db, actor, organisation, data, now)
-    else:
-        before = service_snapshot(service)
-        update_service(db, actor, service, data, now)
-        service.version += 1
-    db.flush()
-    db.expire(service)  # children were replaced row by row; reload them before taking the snapshot
-    revision = record_revision(db, actor, "service", service.id, before, service_snapshot(service), source,
-                               now=now, on_behalf_of=on_behalf_of)
-    return service, revision
-
-
-def decide_change(db: Session, actor: Actor, change: ChangeRequest, approve: bool, note: str, now: datetime | None = None):
-    """Approve (publishing the proposed listing) or reject with a note; returns the Revision or None."""
+    Returns the Revision, or None.
+    """
     require(actor, "change.decide", change)
-    if change.kind == "merge":  # a possible duplicate from an import: decided in operations/imports.py
-        from .imports import decide_merge
-
-        return decide_merge(db, actor, change, "merge" if approve else "discard", note, now)
+    if change.kind == "merge":  # a possible duplicate from an import
+        return decide_merge(db, actor, change, "merge" if approve_it else "discard", note, now)
     now = now or utcnow()
     note = (note or "").strip()
     if change.status != "pending":
         raise InputError({"decision": ["This change has already been decided."]})
     if len(note) > NOTE_LIMIT:
         raise InputError({"note": [f"Keep the note to {NOTE_LIMIT:,} characters or fewer."]})
-    if not approve and not note and change.kind in ("create", "update"):
+    if not approve_it and not note and change.kind in ("create", "update"):
         raise InputError({"note": ["Say why the change is rejected: the editor is sent this note."]})
     revision = None
-    if approve and change.kind in ("create", "update") and change.target_type in ("organisation", "location"):
-        from .organisations import approve_listing_change
-
-        revision = approve_listing_change(db, actor, change, now)
-    elif approve and change.kind in ("create", "update"):
-        organisation = db.get(Organisation, change.organisation_id)
-        service = db.get(Service, change.target_id) if change.target_id else None
-        if change.target_id and (service is None or service.archived_at is not None):
-            raise InputError({"decision": ["The service has been archived since; this change cannot be applied."]})
-        submitter = db.get(User, change.submitted_by) if change.submitted_by else None
-        by = (submitter.id, f"{submitter.name}, approved by {actor.name}"[:100]) if submitter else None
-        service, revision = publish(db, actor, organisation, service, change.proposed, "moderator", now, on_behalf_of=by)
-        change.target_id = service.id
-    change.status = "approved" if approve else "rejected"
+    if approve_it and change.kind in ("create", "update"):
+        revision = approve(db, actor, change, choices or {}, now)
+    change.status = "approved" if approve_it else "rejected"
     change.decided_by, change.decided_at, change.note = actor.user_id, now, note
     db.add(change)
     db.flush()
@@ -292,7 +149,7 @@ def confirm_service(db: Session, actor: Actor, service: Service, now: datetime |
     method = "moderator" if actor.has("moderator") and not own else "owner"
     before = _verification(service)
     verify_service(db, actor, service, method, now)
-    return record_revision(db, actor, "service", service.id, before, _verification(service), _source(actor),
+    return record_revision(db, actor, "service", service.id, before, _verification(service), source_of(actor),
                            now=now, snapshot=service_snapshot(service))
 
 
@@ -312,7 +169,7 @@ def archive_listing(db: Session, actor: Actor, service: Service, reason: str, no
     db.flush()
     after = {"archived_at": as_json(service.archived_at), "archive_reason": service.archive_reason}
     return record_revision(db, actor, "service", service.id, {"archived_at": None, "archive_reason": None}, after,
-                           _source(actor), now=now, snapshot=service_snapshot(service))
+                           source_of(actor), now=now, snapshot=service_snapshot(service))
 
 
 @dataclass

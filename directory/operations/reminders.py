@@ -196,11 +196,6 @@ def _moderator_mail(reminders: list[ReviewReminder], services: dict) -> tuple[st
     return "Signpost listings need a moderator", "".join(lines)
 
 
-def moderator_addresses(config) -> list[str]:
-    """SIGNPOST_MODERATOR_EMAILS as a list."""
-    return [a.strip().lower() for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
-
-
 def notify_closure(config, service: Service, address: str, note: str) -> None:
     """Tell the moderators at once that an organisation says its listing has closed."""
     body = (
@@ -209,7 +204,7 @@ def notify_closure(config, service: Service, address: str, note: str) -> None:
         f"The listing stays up, labelled “reported closed”, until a moderator acts:\n"
         f"{url_for('freshness.listing', raw_id=service.id, _external=True)}\n"
     )
-    send_mail(config, moderator_addresses(config), f"Reported closed by its organisation: {service.name}", body)
+    send_mail(config, config.moderator_addresses, f"Reported closed by its organisation: {service.name}", body)
 
 
 # Answers ----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def report_problem(session: Session, service: Service, data: dict, now: datetime
 
 def notify_report(config: Config, report: ProblemReport, service: Service, editors: list[str] = ()) -> None:
     """Email the organisation (its editors and listed address) and the moderators about a report."""
-    moderators = [a for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
+    moderators = config.moderator_addresses
     organisation = [service.email or service.organisation.email, *editors]
     link = url_for("public.service", raw_id=service.id, _external=True)
     body = (

@@ -13,7 +13,7 @@ import secrets
 import uuid
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
@@ -155,17 +155,18 @@ class ShortlistEntry:
 
     @property
     def address(self) -> str:
-        """The first venue's address on one line, "Online", or ""."""
+        """The address, on one line, of the venue of the session shown; "Online", or ""."""
         venue = self.venue
         if venue is None:
             return ""
         if venue.location_type == "virtual":
             return "Online"
-        return ", ".join(p for p in (venue.address_1, venue.address_2, venue.town, venue.postcode) if p)
+        return ", ".join(p for p in (venue.name, venue.address_1, venue.address_2, venue.town, venue.postcode) if p)
 
 
-def shortlist_entries(session: Session, items: list[dict], today: date) -> list[ShortlistEntry]:
-    """The items in order with their services, first venues and explanations, in three queries."""
+def shortlist_entries(session: Session, items: list[dict], now: datetime) -> list[ShortlistEntry]:
+    """The items in order with their services and explanations (each naming the venue of the
+    session it shows), at `now` (UK time)."""
     ids = [uuid.UUID(item["service_id"]) for item in items]
     services = {
         str(s.id): s
@@ -179,31 +180,17 @@ def shortlist_entries(session: Session, items: list[dict], today: date) -> list[
                 selectinload(Service.seasons),
                 selectinload(Service.funding),
                 selectinload(Service.areas),
+                selectinload(Service.location_links).selectinload(ServiceAtLocation.location),
             )
         )
     }
-    venues: dict[str, Location] = {}
-    for service_id, venue in session.exec(
-        select(ServiceAtLocation.service_id, Location)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(ServiceAtLocation.service_id.in_(ids), Location.archived_at.is_(None))
-        .order_by(Location.name)
-    ):
-        venues.setdefault(str(service_id), venue)
     entries = []
     for item in items:
         service = services.get(item["service_id"])
         if service is not None and (service.archived_at is not None or service.status in HIDDEN_STATUSES):
             service = None
-        entries.append(
-            ShortlistEntry(
-                item["service_id"],
-                item["note"],
-                service,
-                venues.get(item["service_id"]) if service else None,
-                explain(service, today, None, False) if service else None,
-            )
-        )
+        explanation = explain(service, now) if service else None
+        entries.append(ShortlistEntry(item["service_id"], item["note"], service, explanation.venue if explanation else None, explanation))
     return entries
 
 
@@ -225,9 +212,14 @@ def plain_text(entries: list[ShortlistEntry], link: str | None = None) -> str:
         kind, contact = entry.contact
         if contact:
             lines.append(f"{CONTACT_LABELS[kind]}: {contact}")
+        explanation = entry.explanation
         if entry.address:
             lines.append(entry.address)
-        lines.append(entry.explanation.when)
+        if explanation.pattern:
+            lines.append(explanation.pattern)
+        lines.append(explanation.when)
+        if explanation.sessions_by_venue:
+            lines.append(f"Sessions: {explanation.sessions_by_venue}")
         if entry.note:
             lines.append(f"Note: {entry.note}")
         blocks.append("\n".join(lines))

@@ -10,10 +10,10 @@ import copy
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from directory import presenters
 from directory.config import MAX_RADIUS_KM
 
-from .fields import CleanString
-from .listing import ServiceInput
+from .listing import ServiceInput, required_text
 from .search import SearchArgs
 
 MAX_PER_PAGE = 100
@@ -35,7 +35,9 @@ _DOCS = {
     "radius": f"Kilometres from the postcode (0.1 to {MAX_RADIUS_KM:g}; default SIGNPOST_DEFAULT_RADIUS_KM).",
     "category": "A category code (repeatable); a theme includes its sub-categories. See /api/categories.",
     "age": "The person's age: only services open to it.",
-    "group": "A group served (repeatable), e.g. carers, veterans.",
+    "group": "A group served (repeatable), e.g. carers, veterans: only services specifically for it.",
+    "how": "A way of taking part (repeatable): in_person, phone, online, home_visit.",
+    "person": "A group the person belongs to (repeatable), e.g. men, carers: services only for other groups are left out.",
     "self_referral": "Only services a person can refer themselves to or drop in to.",
     "free": "Only free services.",
     "wheelchair": "Only services with a wheelchair-accessible venue.",
@@ -44,7 +46,9 @@ _DOCS = {
     "include_closed": "Include temporarily closed services (labelled).",
     "language": "A language code, like en or ur.",
     "when": "any, week (a session in the next 7 days) or day (a session on `day`).",
-    "day": "The date for when=day (YYYY-MM-DD).",
+    "day": "A session on this date (YYYY-MM-DD, today or later); with when=day it is required.",
+    "days": "Days of the week the person can go (repeatable: MO, TU, WE, TH, FR, SA, SU); a monthly session counts for its weekday.",
+    "part": "Times of day the person can go (repeatable): morning (before 12pm), afternoon (12pm to 5pm), evening (after 5pm).",
     "organisation": "Only this organisation's services (its id).",
     "order": "best, nearest (needs a postcode), verified or name.",
     "page": "Page number, from 1.",
@@ -69,7 +73,7 @@ class ServiceChangeIn(NewServiceIn):
     """The body of a change: the version it is based on, and only the fields to change."""
 
     version = fields.Integer(required=True, metadata={"description": "The listing's version you started from (GET /api/services/{id})"})
-    name = CleanString(validate=validate.Length(min=1, max=200))
+    name = required_text(200, required=False)
 
 
 def _page(endpoint: str):
@@ -114,6 +118,14 @@ class ScheduleOut(Schema):
     valid_to = fields.Date(allow_none=True)
     description = fields.String()
     location_id = fields.UUID(allow_none=True)
+    attendance = fields.String(allow_none=True, metadata={
+        "description": "How people take part as the session says: in_person, phone, online or home_visit; null: not said"})
+    attendance_shown = fields.Method("_attendance_shown", allow_none=True, metadata={
+        "description": "How people take part, as shown: the session's own word, else in_person at a venue, "
+                       "else the service's one phone or online way; null when not known"})
+
+    def _attendance_shown(self, rule) -> str | None:
+        return presenters.session_attendance(rule, rule.service)
 
 
 class SeasonOut(Schema):
@@ -154,6 +166,8 @@ class ExplanationOut(Schema):
     verified = fields.String()
     warnings = fields.List(fields.String())
     out_of_season = fields.Boolean()
+    session = fields.String(attribute="pattern", metadata={
+        "description": "The session in `when`, and how people take part when not at a venue: 'Every Thursday, 7pm to 8pm, online'"})
 
 
 class ServiceSummaryOut(Schema):
@@ -215,6 +229,7 @@ class PlaceOut(Schema):
     latitude = fields.Float()
     longitude = fields.Float()
     precision = fields.String(metadata={"description": "Where the point came from: unit, sector, district or area centre"})
+    note = fields.String(allow_none=True, metadata={"description": "Why the point is a centre rather than the place asked for; null when it is that place"})
     label = fields.String()
 
 
@@ -224,6 +239,16 @@ class SearchPageOut(Schema):
     per_page = fields.Integer()
     pages = fields.Integer()
     suggestion = fields.String(allow_none=True, metadata={"description": "Did you mean"})
+    showing_results_for = fields.String(allow_none=True, metadata={
+        "description": "The words searched for when a misspelling was corrected (search_instead_for and literal=true search the words typed)"})
+    search_instead_for = fields.String(allow_none=True, metadata={"description": "The words typed, when showing_results_for corrects them"})
+    words_not_found = fields.List(fields.String(), metadata={
+        "description": "Words typed that no listing matched together with the others: the results match the rest"})
+    words_ignored = fields.List(fields.String(), metadata={"description": "Filler words not required to match (my, client, looking, for...)"})
+    filters_from_words = fields.List(fields.Dict(), metadata={"description": (
+        "Words typed that were read as filters, each {words, filters (as this endpoint's own arguments), applied, "
+        "not_applied_because: 'form' (the same filter was given as an argument) or 'nothing' (no listing matched with it, "
+        "so the words were searched for)}. Pass the words in `plain` to search for them as words instead")})
     place = fields.Nested(PlaceOut, allow_none=True)
     radius_km = fields.Float(allow_none=True)
     facets = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "Category code: matching services"})
@@ -267,7 +292,7 @@ class CategoryOut(Schema):
 
 
 class ChangeOut(Schema):
-    outcome = fields.String(metadata={"description": "published, queued (waiting for a moderator) or unchanged"})
+    outcome = fields.String(metadata={"description": "published, queued (waiting for a moderator; your own waiting change is updated), unchanged or withdrawn"})
     message = fields.String()
     change_id = fields.UUID(allow_none=True, metadata={"description": "The queued change, when queued"})
     service = fields.Nested(ServiceOut, allow_none=True)

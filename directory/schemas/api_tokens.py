@@ -17,9 +17,10 @@ class ApiTokenInput(Schema):
 
     name = CleanString(
         required=True,
-        validate=validate.Length(min=1, max=TOKEN_NAME_MAX_LENGTH,
-                                 error=f"Give the token a name of 1 to {TOKEN_NAME_MAX_LENGTH} characters."),
-        error_messages={"required": "Give the token a name, such as the system that will use it."},
+        max_length=TOKEN_NAME_MAX_LENGTH,
+        validate=validate.Length(min=1, error=f"Give the token a name of 1 to {TOKEN_NAME_MAX_LENGTH} characters."),
+        error_messages={"required": "Give the token a name, such as the system that will use it.",
+                        "too_long": f"Give the token a name of 1 to {TOKEN_NAME_MAX_LENGTH} characters."},
     )
     expires_on = fields.Date(load_default=None, allow_none=True,
                              error_messages={"invalid": "Enter the date as year-month-day, like 2027-03-31."})

@@ -56,8 +56,8 @@ class ClaimInput(Schema):
         error_messages={"required": "Enter a phone number we can call you on."},
     )
     note = CleanString(
-        load_default="",
-        validate=validate.Length(max=NOTE_MAX_LENGTH, error=f"Keep the note under {NOTE_MAX_LENGTH:,} characters."),
+        load_default="", long=True, max_length=NOTE_MAX_LENGTH,
+        error_messages={"too_long": f"Keep the note under {NOTE_MAX_LENGTH:,} characters."},
     )
 
 
@@ -71,8 +71,8 @@ class DecisionInput(Schema):
         required=True, validate=one_of(("approve", "deny")), error_messages={"required": "Choose approve or deny."}
     )
     reason = CleanString(
-        load_default="",
-        validate=validate.Length(max=REASON_MAX_LENGTH, error=f"Keep the reason under {REASON_MAX_LENGTH:,} characters."),
+        load_default="", long=True, max_length=REASON_MAX_LENGTH,
+        error_messages={"too_long": f"Keep the reason under {REASON_MAX_LENGTH:,} characters."},
     )
 
 

@@ -7,17 +7,32 @@ import re
 from marshmallow import ValidationError, fields, validate
 
 from directory import geography
+from directory.text import LONG_TEXT, SHORT_TEXT, clean_block, clean_line, web_address_problem
 
-# C0/C1 control characters other than tab and newline never belong in a listing.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# "javascript:..." or "mailto:..." names a scheme of its own; "www.example.org:8080" does not.
+_OTHER_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)
 
 
 class CleanString(fields.String):
-    """A string with control characters removed and surrounding whitespace trimmed."""
+    """A string without hidden characters, trimmed, and refused when longer than its limit.
+
+    One-line by default (at most SHORT_TEXT characters, line breaks become spaces); long=True
+    keeps tabs and line breaks and allows LONG_TEXT characters. max_length sets another limit.
+    """
+
+    default_error_messages = {"too_long": "Keep this to {limit:,} characters or fewer (it has {length:,})."}
+
+    def __init__(self, *args, long: bool = False, max_length: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.long = long
+        self.max_length = max_length or (LONG_TEXT if long else SHORT_TEXT)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        return _CONTROL.sub("", text).strip()
+        text = clean_block(text) if self.long else clean_line(text)
+        if len(text) > self.max_length:
+            raise self.make_error("too_long", limit=self.max_length, length=len(text))
+        return text
 
 
 class OptionalString(CleanString):
@@ -26,19 +41,15 @@ class OptionalString(CleanString):
     def __init__(self, max_length: int, **kwargs):
         kwargs.setdefault("load_default", None)
         kwargs.setdefault("allow_none", True)
-        super().__init__(validate=validate.Length(max=max_length), **kwargs)
+        super().__init__(max_length=max_length, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         return text or None
 
-    def _validate(self, value):
-        if value is not None:  # blank became None: nothing to check
-            super()._validate(value)
-
 
 class WebAddress(OptionalString):
-    """A web address; 'www.example.org' is read as https://www.example.org."""
+    """An http(s) address with a real host; 'www.example.org' is read as https://www.example.org."""
 
     def __init__(self, **kwargs):
         super().__init__(max_length=500, **kwargs)
@@ -47,9 +58,11 @@ class WebAddress(OptionalString):
         text = super()._deserialize(value, attr, data, **kwargs)
         if text is None:
             return None
-        if "://" not in text:
+        if "://" not in text and not _OTHER_SCHEME.match(text):
             text = "https://" + text
-        validate.URL(schemes={"http", "https"}, error="'{input}' is not a web address.")(text)
+        problem = web_address_problem(text)
+        if problem:
+            raise ValidationError(problem)
         return text
 
 
@@ -70,7 +83,7 @@ class PostcodeField(OptionalString):
     """A full UK unit postcode, normalised ("g312er" -> "G31 2ER")."""
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=10, **kwargs)
+        super().__init__(max_length=20, **kwargs)  # long enough for the parser to say what is wrong
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

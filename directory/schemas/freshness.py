@@ -1,6 +1,6 @@
 """The answer to a review email."""
 
-from marshmallow import EXCLUDE, Schema, validate
+from marshmallow import EXCLUDE, Schema
 
 from .fields import CleanString
 
@@ -13,4 +13,5 @@ class ReviewAnswerInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    note = CleanString(load_default="", validate=validate.Length(max=NOTE_MAX_LENGTH, error="Keep the note under 1,000 characters."))
+    note = CleanString(load_default="", long=True, max_length=NOTE_MAX_LENGTH,
+                       error_messages={"too_long": "Keep the note under 1,000 characters."})

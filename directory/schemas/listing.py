@@ -10,6 +10,7 @@ from directory.models.common import (
     AREA_TYPES,
     FREQUENCIES,
     FUNDING_STATUSES,
+    ATTENDANCE,
     GROUPS_SERVED,
     LOCATION_TYPES,
     REFERRAL_STATUSES,
@@ -20,14 +21,22 @@ from directory.models.common import (
     WEEKDAYS,
 )
 
+from directory.timetable import runs_overnight
+
 from .fields import CleanString, EmailAddress, OptionalString, PostcodeField, WebAddress, one_of
 
 AGE = validate.Range(min=0, max=120, error="Age must be between 0 and 120.")
 
 
 def _text(max_length: int | None = None, **kwargs) -> CleanString:
-    checks = [validate.Length(max=max_length)] if max_length else []
-    return CleanString(load_default="", validate=checks, **kwargs)
+    """Optional text: one line of up to max_length characters, or without it long text (LONG_TEXT)."""
+    return CleanString(load_default="", long=max_length is None, max_length=max_length, **kwargs)
+
+
+def required_text(max_length: int, required: bool = True) -> CleanString:
+    """A one-line field that must be filled in, in up to max_length characters."""
+    return CleanString(required=required, max_length=max_length, validate=validate.Length(
+        min=1, error=f"This is required, in up to {max_length} characters."))
 
 
 def _ordered(data: dict, low: str, high: str, message: str) -> None:
@@ -51,7 +60,7 @@ class VerificationInput(InputSchema):
 
 
 class OrganisationInput(VerificationInput):
-    name = CleanString(required=True, validate=validate.Length(min=1, max=200))
+    name = required_text(200)
     description = _text()
     website = WebAddress()
     email = EmailAddress()
@@ -88,8 +97,8 @@ class LocationInput(InputSchema):
 
 class AreaInput(InputSchema):
     area_type = CleanString(required=True, validate=one_of(AREA_TYPES))
-    code = CleanString(required=True, validate=validate.Length(min=2, max=12))
-    name = CleanString(required=True, validate=validate.Length(min=1, max=200))
+    code = CleanString(required=True, max_length=12, validate=validate.Length(min=2, error="Give the area's code, like S12000049."))
+    name = required_text(200)
 
 
 class ReferralRouteInput(InputSchema):
@@ -115,10 +124,14 @@ class ScheduleInput(InputSchema):
     valid_to = fields.Date(load_default=None, allow_none=True)
     description = _text(300)
     location_id = fields.UUID(load_default=None, allow_none=True)
+    # How people take part in this session; None: in person at its venue, else as the service says.
+    attendance = CleanString(load_default=None, allow_none=True, validate=one_of(ATTENDANCE))
 
     @validates_schema
     def _order(self, data, **_):
-        _ordered(data, "opens_at", "closes_at", "A session must open before it closes.")
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens is not None and closes is not None and closes <= opens and not runs_overnight(opens, closes):
+            raise ValidationError("A session must open before it closes.", "closes_at")
         _ordered(data, "valid_from", "valid_to", "'Valid from' must be on or before 'valid to'.")
         if data.get("frequency") == "monthly" and data.get("week_of_month") is None:
             raise ValidationError("A monthly session needs its week of the month.", "week_of_month")
@@ -147,7 +160,7 @@ class FundingInput(InputSchema):
 
 
 class ServiceInput(VerificationInput):
-    name = CleanString(required=True, validate=validate.Length(min=1, max=200))
+    name = required_text(200)
     summary = _text(300)
     description = _text()
     status = CleanString(load_default="active", validate=one_of(SERVICE_STATUSES))
@@ -172,7 +185,8 @@ class ServiceInput(VerificationInput):
     min_age = fields.Integer(load_default=None, allow_none=True, validate=AGE)
     max_age = fields.Integer(load_default=None, allow_none=True, validate=AGE)
     groups_served = fields.List(CleanString(validate=one_of(GROUPS_SERVED)), load_default=list)
-    circumstances = fields.List(CleanString(validate=validate.Length(1, 100)), load_default=list)
+    attendance = fields.List(CleanString(validate=one_of(ATTENDANCE)), load_default=list)
+    circumstances = fields.List(CleanString(max_length=100, validate=validate.Length(min=1)), load_default=list)
     eligibility_criteria = _text()
     open_to_all = fields.Boolean(load_default=True)
     attributes = fields.Dict(load_default=dict)
@@ -194,3 +208,11 @@ class ServiceInput(VerificationInput):
             raise ValidationError(
                 "Only a temporarily closed service has a reopening date.", "expected_reopening"
             )
+        if not data.get("location_ids"):
+            nowhere = {
+                index: {"attendance": ["A session in person needs a venue: add a venue to the service, or choose how people take part in it."]}
+                for index, row in enumerate(data.get("schedules") or [])
+                if row.get("attendance") == "in_person" and row.get("location_id") is None
+            }
+            if nowhere:
+                raise ValidationError({"schedules": nowhere})

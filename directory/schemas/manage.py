@@ -29,7 +29,7 @@ CHILD_SCHEMAS = {
     "funding": FundingInput,
 }
 CHILD_FIELDS = {key: list(schema().fields) for key, schema in CHILD_SCHEMAS.items()}
-MULTI = ("categories", "location_ids", "groups_served")
+MULTI = ("categories", "location_ids", "groups_served", "attendance")
 CHECKBOXES = ("is_free", "open_to_all")
 # Fields whose select has a default even in a blank row: they do not make a row "filled in".
 DEFAULTED = {"schedules": {"frequency"}, "referral_routes": {"status"}, "funding": {"status"}}
@@ -43,8 +43,8 @@ SCALARS = [name for name in ServiceInput().fields if name not in NOT_ON_FORM | s
 FORM_ORDER = [
     "base_version", "name", "summary", "description", "status", "status_reason", "expected_reopening", "alert",
     "website", "email", "phone", "min_age", "max_age", "groups_served", "circumstances", "eligibility_criteria",
-    "open_to_all", "is_free", "cost_description", "cost_min", "cost_max", "languages", "categories", "location_ids",
-    *CHILD_SCHEMAS,
+    "open_to_all", "attendance", "is_free", "cost_description", "cost_min", "cost_max", "languages", "categories",
+    "location_ids", *CHILD_SCHEMAS,
 ]
 LABELS = {
     "name": "Service name", "summary": "Summary", "description": "Description", "status": "Status",
@@ -53,7 +53,7 @@ LABELS = {
     "is_free": "Free", "cost_description": "Cost", "cost_min": "Lowest cost", "cost_max": "Highest cost",
     "languages": "Languages", "min_age": "Minimum age", "max_age": "Maximum age",
     "groups_served": "Who it is for", "circumstances": "Circumstances", "eligibility_criteria": "Eligibility",
-    "open_to_all": "Open to all", "categories": "Categories", "location_ids": "Venues",
+    "open_to_all": "Open to all", "attendance": "How people take part", "categories": "Categories", "location_ids": "Venues",
     "organisation_id": "Organisation", "schedules": "Sessions", "seasons": "Seasons",
     "referral_routes": "Referral routes", "areas": "Areas covered", "funding": "Funding",
     "base_version": "Listing", "archive_reason": "Reason for archiving", "note": "Note",
@@ -64,7 +64,7 @@ ROW_LABELS = {"schedules": "Session", "seasons": "Season", "referral_routes": "R
 CHILD_LABELS = {
     "frequency": "How often", "weekday": "Day", "week_of_month": "Week of the month", "opens_at": "Opens",
     "closes_at": "Closes", "valid_from": "From date", "valid_to": "Until date", "description": "Note",
-    "location_id": "Venue", "start_month": "Start month", "start_day": "Start day", "end_month": "End month",
+    "location_id": "Venue", "attendance": "How people take part", "start_month": "Start month", "start_day": "Start day", "end_month": "End month",
     "end_day": "End day", "route_type": "Route", "method": "How", "contact": "Contact", "url": "Web address",
     "instructions": "Instructions", "status": "Status", "typical_wait": "Typical wait",
     "status_confirmed_on": "Status confirmed on", "area_type": "Kind of area", "code": "Area code", "name": "Area name",
@@ -231,9 +231,10 @@ class SuggestionInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    suggestion = CleanString(required=True, validate=validate.Length(
-        min=1, max=2000, error="Say what should change, in up to 2,000 characters."),
-        error_messages={"required": "Say what should change."})
+    suggestion = CleanString(
+        required=True, long=True, max_length=2000,
+        validate=validate.Length(min=1, error="Say what should change, in up to 2,000 characters."),
+        error_messages={"required": "Say what should change.", "too_long": "Say what should change, in up to 2,000 characters."})
 
 
 class DecisionInput(Schema):
@@ -244,7 +245,7 @@ class DecisionInput(Schema):
 
     decision = CleanString(required=True, validate=validate.OneOf(("approve", "reject"), error="Choose approve or reject."),
                            error_messages={"required": "Choose approve or reject."})
-    note = CleanString(load_default="", validate=validate.Length(max=2000, error="Keep the note to 2,000 characters or fewer."))
+    note = CleanString(load_default="", long=True, max_length=2000)
 
 
 class ArchiveInput(Schema):
@@ -253,6 +254,8 @@ class ArchiveInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    archive_reason = CleanString(required=True, validate=validate.Length(
-        min=1, max=500, error="Say why the service is being archived, in up to 500 characters."),
-        error_messages={"required": "Say why the service is being archived."})
+    archive_reason = CleanString(
+        required=True, long=True, max_length=500,
+        validate=validate.Length(min=1, error="Say why the service is being archived, in up to 500 characters."),
+        error_messages={"required": "Say why the service is being archived.",
+                        "too_long": "Say why the service is being archived, in up to 500 characters."})

@@ -25,6 +25,7 @@ COMMON_LABELS = {
 }
 LABELS = {"organisation": ORGANISATION_LABELS, "location": LOCATION_LABELS, "user": {}}
 # Yes / no / not known, as a select sends it.
+UNLIMITED = 2**31  # for a field cut by its view rather than refused
 _TRISTATE = {"true": True, "false": False}
 
 
@@ -67,9 +68,11 @@ class _Form(Schema):
 class ReasonInput(_Form):
     """Why something is archived (or an account disabled)."""
 
-    archive_reason = CleanString(required=True, validate=validate.Length(
-        min=1, max=500, error="Give a reason, in up to 500 characters."),
-        error_messages={"required": "Give a reason: it is kept in the history."})
+    archive_reason = CleanString(
+        required=True, long=True, max_length=500,
+        validate=validate.Length(min=1, error="Give a reason, in up to 500 characters."),
+        error_messages={"required": "Give a reason: it is kept in the history.",
+                        "too_long": "Give a reason, in up to 500 characters."})
 
 
 class AccessInput(_Form):
@@ -82,4 +85,4 @@ class AccessInput(_Form):
 class SearchInput(_Form):
     """A name or email address to look for (long queries are cut, never refused)."""
 
-    q = CleanString(load_default="")
+    q = CleanString(load_default="", max_length=UNLIMITED)  # the request size limit bounds it

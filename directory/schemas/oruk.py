@@ -13,11 +13,12 @@ import uuid
 from datetime import date, datetime, timezone
 from typing import Callable
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from directory import geography, presenters
 from directory.config import MAX_RADIUS_KM
 from directory.permissions import ANONYMOUS, route_contact_visible
+from directory.text import safe_web_address, shown
 from directory.models import Location, Organisation, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 
 from .fields import CleanString
@@ -66,8 +67,15 @@ class ListArgs(Schema):
 
     page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE, error=f"Pages run from 1 to {MAX_PAGE}."))
     per_page = fields.Integer(load_default=PER_PAGE, validate=validate.Range(min=1, error="Ask for at least 1 result per page."))
-    search = CleanString(load_default="", validate=validate.Length(max=1000))
+    search = CleanString(load_default="", max_length=1000)
     format = CleanString(load_default="json", validate=validate.OneOf(["json"], error="Only json is offered."))
+
+    @validates_schema
+    def _page_size(self, data, **_):
+        most = MAX_PER_PAGE_MINIMAL if data.get("minimal") else MAX_PER_PAGE
+        if data.get("per_page", PER_PAGE) > most:
+            more = " (up to 1,000 with minimal=true)" if "minimal" in self.fields and not data.get("minimal") else ""
+            raise ValidationError(f"Ask for 1 to {most:,} results a page{more}.", "per_page")
 
 
 class ServiceListArgs(ListArgs):
@@ -88,7 +96,7 @@ class ServiceAtLocationListArgs(ServiceListArgs):
 
     format = CleanString(load_default="json", validate=validate.OneOf(["json"], error="Only json is offered here."))
 
-    postcode = CleanString(load_default="", validate=validate.Length(max=20))
+    postcode = CleanString(load_default="", max_length=20)
     proximity = fields.Float(
         load_default=None,
         validate=validate.Range(min=1, max=MAX_RADIUS_KM * 1000, error=f"Give metres from 1 to {MAX_RADIUS_KM * 1000:.0f}."),
@@ -112,17 +120,21 @@ class OrganizationArgs(Schema):
     full_service = fields.Boolean(load_default=False)
 
 
-def per_page_cap(args: dict) -> int:
-    """per_page, capped (minimal lists may be longer)."""
-    return min(args["per_page"], MAX_PER_PAGE_MINIMAL if args.get("minimal") else MAX_PER_PAGE)
+PER_PAGE_PARAMETER = {
+    "name": "per_page", "in": "query", "required": False,
+    "description": f"Number of results requested in a single page: 1 to {MAX_PER_PAGE}, or up to "
+                   f"{MAX_PER_PAGE_MINIMAL:,} with minimal=true (default {PER_PAGE}). More is refused with a 400 naming per_page.",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE_MINIMAL, "default": PER_PAGE},
+}
 
 
 # -- output ---------------------------------------------------------------------------------------
 
 
 def compact(record: dict) -> dict:
-    """Drop optional fields that are empty: HSDS leaves them out rather than sending null."""
-    return {k: v for k, v in record.items() if v is not None and v != "" and v != [] and v != {}}
+    """Drop optional fields that are empty (HSDS leaves them out rather than sending null); text without hidden characters."""
+    return {k: shown(v) if isinstance(v, str) else v for k, v in record.items()
+            if v is not None and v != "" and v != [] and v != {}}
 
 
 def stable_id(owner: uuid.UUID, kind: str, key: object = "") -> str:
@@ -172,8 +184,8 @@ class Shapes:
             "name": org.name,
             "description": org.description or org.name,
             "email": org.email,
-            "website": org.website,
-            "logo": self.link("absolute", org.logo_url) if org.logo_url else None,
+            "website": safe_web_address(org.website),
+            "logo": self.link("absolute", org.logo_url) if safe_web_address(org.logo_url) else None,
             "uri": self.link("organisation", org.id),
         })
 
@@ -196,7 +208,7 @@ class Shapes:
             "organization_id": str(service.organisation_id),
             "name": service.name,
             "description": service.description or service.summary,
-            "url": service.website,
+            "url": safe_web_address(service.website),
             "email": service.email,
             "status": STATUSES.get(service.status, service.status),
             "fees_description": presenters.describe_cost(service),
@@ -219,18 +231,26 @@ class Shapes:
         """A fully nested service."""
         links = [link for link in service.location_links if link.location.archived_at is None]
         at = {link.location_id: str(link.id) for link in links}
+        physical = [link for link in links if link.location.location_type != "virtual"]
+        if len(physical) == 1:  # a session with no venue given is held at the only venue (as the pages say)
+            at.setdefault(None, str(physical[0].id))
+        schedules = [self.schedule(s, None if s.location_id is None and presenters.session_attendance(s, service) not in (None, "in_person")
+                                   else at.get(s.location_id)) for s in service.schedules]  # a phone or online session is at no venue
         return compact({
             **self.service_summary(service),
             "organization": self.organization(service.organisation),
             "phones": [{"id": stable_id(service.id, "phone"), "service_id": str(service.id), "number": service.phone}]
             if service.phone else [],
-            "schedules": [self.schedule(s, at.get(s.location_id)) for s in service.schedules],
+            "schedules": schedules,
             "service_areas": [compact({
                 "id": str(area.id), "service_id": str(service.id), "name": area.name,
                 "description": area.area_type.replace("_", " ").capitalize() + f" {area.code}",
                 "uri": ONS_AREA_URI.format(area.code) if GSS_CODE.match(area.code) else None,
             }) for area in service.areas],
-            "service_at_locations": [self.service_at_location(link) for link in links],
+            "service_at_locations": [
+                self.service_at_location(link, schedules=[x for x in schedules if x.get("service_at_location_id") == str(link.id)])
+                for link in links
+            ],
             "languages": [compact({
                 "id": stable_id(service.id, "language", code), "service_id": str(service.id),
                 "name": presenters.LANGUAGE_NAMES.get(code), "code": code,
@@ -253,7 +273,8 @@ class Shapes:
             "byday": f"{rule.week_of_month}{rule.weekday}" if monthly and rule.week_of_month else rule.weekday,
             "opens_at": rule.opens_at.strftime("%H:%M") if rule.opens_at else None,
             "closes_at": rule.closes_at.strftime("%H:%M") if rule.closes_at else None,
-            "description": rule.description or presenters.describe_schedule(rule),
+            # ORUK schedules have no field for how people take part: the words say it ("..., online").
+            "description": rule.description or presenters.describe_session(rule, rule.service),
         })
 
     def _application_process(self, service: Service) -> str:
@@ -325,13 +346,21 @@ class Shapes:
 
     # places
 
-    def service_at_location(self, link: ServiceAtLocation, service: dict | None = None) -> dict:
+    def at_venue(self, link: ServiceAtLocation, full: bool = True) -> dict:
+        """One service at one venue: the service (in full or as a summary) and, in full, the sessions held there."""
+        service = self.service(link.service) if full else self.service_summary(link.service)
+        held = [x for x in service.get("schedules", []) if x.get("service_at_location_id") == str(link.id)]
+        return self.service_at_location(link, service, held)
+
+    def service_at_location(self, link: ServiceAtLocation, service: dict | None = None, schedules: list | None = None) -> dict:
+        """A service at a venue, with the sessions held there."""
         return compact({
             "id": str(link.id),
             "service_id": str(link.service_id),
             "location_id": str(link.location_id),
             "description": link.description,
             "location": self.location(link.location),
+            "schedules": schedules,
             "service": service,
         })
 
@@ -347,7 +376,7 @@ class Shapes:
             "organization_id": str(place.organisation_id) if place.organisation_id else None,
             "name": place.name,
             "description": place.description,
-            "url": place.url,
+            "url": safe_web_address(place.url),
             "transportation": place.travel_notes,
             "latitude": place.latitude,
             "longitude": place.longitude,

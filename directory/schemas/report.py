@@ -1,6 +1,6 @@
 """The report-a-problem form."""
 
-from marshmallow import EXCLUDE, Schema, validate
+from marshmallow import EXCLUDE, Schema
 
 from directory.models.feedback import PROBLEM_KINDS
 
@@ -14,4 +14,5 @@ class ProblemReportInput(Schema):
         unknown = EXCLUDE
 
     kind = CleanString(required=True, validate=one_of(PROBLEM_KINDS), error_messages={"required": "Choose what is wrong."})
-    note = CleanString(load_default="", validate=validate.Length(max=1000, error="Keep the note under 1,000 characters."))
+    note = CleanString(load_default="", long=True, max_length=1000,
+                       error_messages={"too_long": "Keep the note under 1,000 characters."})

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from directory import clock
 from directory.config import MAX_RADIUS_KM
-from directory.models.common import GROUPS_SERVED
+from directory.models.common import ATTENDANCE, GROUPS_SERVED
 
 from .fields import CleanString, one_of
 
 ORDERS = ("best", "nearest", "verified", "name")
 WHEN = ("any", "week", "day")
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+PARTS_OF_DAY = ("morning", "afternoon", "evening")
 MAX_PAGE = 500
 
 
@@ -20,25 +23,31 @@ class SearchArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    q = CleanString(load_default="", validate=validate.Length(max=10_000))
-    postcode = CleanString(load_default="", validate=validate.Length(max=20, error="That is too long for a postcode."))
+    q = CleanString(load_default="", max_length=10_000)
+    postcode = CleanString(load_default="", max_length=20, error_messages={"too_long": "That is too long for a postcode."})
     radius = fields.Float(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=0.1, max=MAX_RADIUS_KM, error=f"Choose a distance from 0.1 to {MAX_RADIUS_KM:g} km."),
     )
-    category = fields.List(CleanString(validate=validate.Length(max=100)), load_default=list)
+    category = fields.List(CleanString(max_length=100), load_default=list)
     age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120, error="Age must be between 0 and 120."))
     group = fields.List(CleanString(validate=one_of(GROUPS_SERVED)), load_default=list)
+    person = fields.List(CleanString(validate=one_of(GROUPS_SERVED)), load_default=list)
+    how = fields.List(CleanString(validate=one_of(ATTENDANCE)), load_default=list)
     self_referral = fields.Boolean(load_default=False)
     free = fields.Boolean(load_default=False)
     wheelchair = fields.Boolean(load_default=False)
     accepting = fields.Boolean(load_default=False)
     in_season = fields.Boolean(load_default=False)
     include_closed = fields.Boolean(load_default=False)
+    literal = fields.Boolean(load_default=False)  # the words exactly as typed: no spelling correction
+    plain = fields.List(CleanString(max_length=200), load_default=list)  # words typed to search for as words, not as a filter
     language = CleanString(load_default="", validate=validate.Regexp(r"^([a-z]{2,3})?$", error="Choose a language from the list."))
     when = CleanString(load_default="any", validate=one_of(WHEN))
     day = fields.Date(load_default=None, allow_none=True)
+    days = fields.List(CleanString(validate=one_of(WEEKDAYS)), load_default=list)
+    part = fields.List(CleanString(validate=one_of(PARTS_OF_DAY)), load_default=list)
     organisation = fields.UUID(load_default=None, allow_none=True)
     order = CleanString(load_default="best", validate=one_of(ORDERS))
     page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE, error=f"Pages run from 1 to {MAX_PAGE}."))
@@ -46,7 +55,7 @@ class SearchArgs(Schema):
     @pre_load
     def _blank_is_missing(self, data, **_):
         # HTML forms send empty strings for untouched fields; treat them as not given.
-        multi = {"category", "group"}
+        multi = {"category", "group", "person", "how", "days", "part", "plain"}
         out = {}
         for key in data:
             values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
@@ -61,3 +70,6 @@ class SearchArgs(Schema):
     def _day_given(self, data, **_):
         if data.get("when") == "day" and data.get("day") is None:
             raise ValidationError("Choose the day the person can go.", "day")
+        today = clock.today()
+        if data.get("day") is not None and data["day"] < today:
+            raise ValidationError(f"That day has passed: choose today ({today:%-d %B %Y}) or a later day.", "day")

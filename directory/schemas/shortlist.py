@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields
 
 from .fields import CleanString, one_of
 
@@ -45,9 +45,8 @@ class Note(CleanString):
     def __init__(self, **kwargs):
         kwargs.setdefault("load_default", "")
         super().__init__(
-            validate=validate.Length(
-                max=NOTE_MAX_LENGTH, error=f"A note can be up to {NOTE_MAX_LENGTH} characters. Make it shorter."
-            ),
+            max_length=NOTE_MAX_LENGTH,
+            error_messages={"too_long": f"A note can be up to {NOTE_MAX_LENGTH} characters. Make it shorter."},
             **kwargs,
         )
 

@@ -19,13 +19,13 @@ class WidgetChoices(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    postcode = CleanString(load_default="", validate=validate.Length(max=20))
-    category = fields.List(CleanString(validate=validate.Length(max=100)), load_default=list)
+    postcode = CleanString(load_default="", max_length=20)
+    category = fields.List(CleanString(max_length=100), load_default=list)
     radius = fields.Float(load_default=DEFAULTS["radius"], validate=validate.Range(
         min=0.1, max=MAX_RADIUS_KM, error=f"Choose a distance from 0.1 to {MAX_RADIUS_KM:g} km."))
     results = fields.Integer(load_default=DEFAULTS["results"], validate=validate.OneOf(
         RESULTS, error="Choose 3, 5, 10 or 20 results at a time."))
-    label = CleanString(load_default="", validate=validate.Length(max=80, error="Keep the label under 80 characters."))
+    label = CleanString(load_default="", max_length=80, error_messages={"too_long": "Keep the label under 80 characters."})
 
     @pre_load
     def _form_values(self, data, **_):

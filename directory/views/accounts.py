@@ -16,10 +16,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from directory.auth import current_user, login_required, login_user, logout_user
+from directory.after_response import after_response
+from directory.auth import current_session_key, current_user, login_required, login_user, logout_user
 from directory.db import get_session
-from directory.models import utcnow
+from directory.models import User, utcnow
 from directory.extensions import limiter
+from flask_limiter.util import get_remote_address
 from directory.operations import InputError, validate
 from directory.operations import accounts as ops
 from directory.operations import api_tokens
@@ -51,11 +53,13 @@ def _redact_request_logs(_state) -> None:
         server_log.addFilter(RedactLinkTokens())
 
 
-@bp.before_app_request
-def _forget_the_last_request() -> None:
+@bp.teardown_app_request
+def _forget_this_request(_exc: BaseException | None) -> None:
     # The signed-in user and the CSRF token are cached in g. When one app context outlives a
     # request (a test holding a database session, a script), the next request must still see
-    # whoever its own cookie names, and a token that is in its own session.
+    # whoever its own cookie names, and a token that is in its own session. Forgotten when the
+    # request ends, with its database session, so nothing that runs before the next request's
+    # own hooks (a refused CSRF token's error page) sees a user from a closed session.
     for key in ("current_user", "current_actor", current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")):
         g.pop(key, None)
 
@@ -66,7 +70,7 @@ def _account_in_templates() -> dict:
 
 
 def _signed_in_user():
-    if not session.get("user_id"):
+    if not current_session_key():
         return None
     try:
         return current_user()
@@ -89,8 +93,12 @@ def safe_next(target: str | None, default: str | None = None) -> str:
 
 
 def _submitted_email() -> str:
-    """Rate-limit key: the address being signed in to, whichever computer is trying."""
-    return "sign-in:" + (request.form.get("email") or "").strip().lower()[:254]
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _address_and_computer() -> str:
+    """Rate-limit key: this computer signing in to this address. Nobody else's tries can lock its owner out."""
+    return f"sign-in:{get_remote_address()}:{_submitted_email()}"
 
 
 def _signed_in_post(view):
@@ -126,17 +134,28 @@ def register():
     """Create an account; a confirmation link is emailed (the same answer for a taken address)."""
     if request.method == "GET":
         return _register_page({}, {})
-    db = get_session()
     try:
-        mails = ops.register_user(db, request.form)
-        db.commit()
+        prepared = ops.prepare_registration(request.form)
     except InputError as exc:
         return _register_page(exc.messages, request.form, 400)
+    after_response(functools.partial(_look_up_and_send, lambda db: ops.register_user(db, prepared)))
+    return _check_email_page("register", prepared["email"])
+
+
+def _look_up_and_send(make_mails) -> None:
+    """After the response: make_mails(db) looks up an address and says what to send; commit, then send.
+
+    Whether the address has an account must not change how long the answer takes, so this work
+    (and any SMTP round trip) happens once the answer has gone.
+    """
+    db = get_session()
+    try:
+        mails = make_mails(db)
+        db.commit()
     except IntegrityError:  # the same address registered a moment ago, in another request
         db.rollback()
-        return _check_email_page("register", (request.form.get("email") or "").strip().lower())
+        return
     ops.send(_config(), mails)
-    return _check_email_page("register", mails[0].to)
 
 
 def _register_page(errors: dict, form, status: int = 200):
@@ -177,7 +196,7 @@ def resend_verification(user):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"], key_func=_submitted_email)
+@limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=_address_and_computer)
 def login():
     """Sign in with email and password, then go back where the visitor was."""
     target = safe_next(request.values.get("next"))
@@ -189,9 +208,12 @@ def login():
     try:
         user = ops.authenticate(db, request.form)
     except InputError as exc:
+        if exc.messages.get("_schema") == [ops.SIGN_IN_REFUSED]:
+            email = _submitted_email()  # counted after the answer, so it takes as long for any address
+            after_response(functools.partial(_look_up_and_send, lambda db: ops.record_failed_sign_in(db, email, utcnow())))
         return _login_page(exc.messages, request.form, target, 400)
     kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
-    login_user(user)
+    login_user(db, user, utcnow())
     session.update(kept)
     db.commit()
     if user.email_verified_at is None:
@@ -208,8 +230,10 @@ def _login_page(errors: dict, form, target: str, status: int = 200):
 
 @bp.post("/logout")
 def logout():
-    """Sign out of this browser."""
-    logout_user()
+    """Sign out of this browser: its session ends on the server, so a copy of the cookie stops working too."""
+    db = get_session()
+    logout_user(db, utcnow())
+    db.commit()
     flash("You have signed out.")
     return redirect(url_for("accounts.login"), code=303)
 
@@ -226,10 +250,7 @@ def reset_request():
         email = validate(EmailInput(), request.form)["email"]
     except InputError as exc:
         return render_template("accounts/reset_request.html", errors=exc.messages, form=request.form), 400, PRIVATE
-    db = get_session()
-    mails = ops.request_password_reset(db, email)
-    db.commit()
-    ops.send(_config(), mails)
+    after_response(functools.partial(_look_up_and_send, lambda db: ops.request_password_reset(db, email)))
     return _check_email_page("reset", email)
 
 
@@ -241,13 +262,14 @@ def reset_password(token: str):
         if request.method == "GET":
             ops.reset_link_user(db, token)
             return _reset_page(token, {})
-        ops.reset_password(db, token, request.form)
+        _user, mails = ops.reset_password(db, token, request.form, utcnow())
     except ops.LinkError as exc:
         return _link_problem(str(exc), "reset")
     except InputError as exc:
         return _reset_page(token, exc.messages, 400)
+    logout_user(db, utcnow())
     db.commit()
-    logout_user()
+    ops.send(_config(), mails)
     flash("Your password has been changed and you have been signed out everywhere. Sign in with your new password.")
     return redirect(url_for("accounts.login"), code=303)
 
@@ -334,14 +356,12 @@ def change_password(user):
     """Change the password; other devices are signed out, this one stays signed in."""
     db = get_session()
     try:
-        ops.change_password(db, user, request.form)
+        mails = ops.change_password(db, user, request.form, utcnow(), keep=current_session_key())
     except InputError as exc:
         return _account_page(user, exc.messages, request.form, 400)
-    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
-    login_user(user)  # with the new session version, so this browser stays signed in
-    session.update(kept)
     db.commit()
-    flash("Your password has been changed. Any other devices have been signed out.")
+    ops.send(_config(), mails)
+    flash("Your password has been changed. Any other devices have been signed out, and your API tokens revoked.")
     return redirect(url_for("accounts.account"), code=303)
 
 
@@ -350,14 +370,14 @@ def change_password(user):
 @_signed_in_post
 def change_email(user):
     """Ask to move the account to a new address: a link goes there, and nothing changes until it is followed."""
-    db = get_session()
     try:
-        mails = ops.request_email_change(db, user, request.form)
+        new_email = ops.check_email_change(user, request.form)
     except InputError as exc:
         return _account_page(user, exc.messages, request.form, 400)
-    db.commit()
-    ops.send(_config(), mails)
-    flash(f"We have sent a link to {mails[-1].to}. Your email address will change when you open it.")
+    user_id = user.id
+    after_response(functools.partial(
+        _look_up_and_send, lambda db: ops.email_change_mails(db, db.get(User, user_id), new_email)))
+    flash(f"We have sent a link to {new_email}. Your email address will change when you open it.")
     return redirect(url_for("accounts.account"), code=303)
 
 
@@ -390,8 +410,9 @@ def confirm_email(token: str):
 def sign_out_everywhere(user):
     """End every session of this account, this one included."""
     db = get_session()
-    ops.sign_out_everywhere(db, user)
+    mails = ops.sign_out_everywhere(db, user, utcnow())
+    logout_user(db, utcnow())
     db.commit()
-    logout_user()
+    ops.send(_config(), mails)
     flash("You have been signed out on every device, including this one.")
     return redirect(url_for("accounts.login"), code=303)

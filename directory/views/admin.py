@@ -6,7 +6,7 @@ accounts and organisations for administrators only.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from directory.auth import current_actor, login_required
@@ -15,7 +15,7 @@ from directory.models import Organisation, User
 from directory.models.account import ROLES
 from directory.operations import InputError
 from directory.operations import admin as ops
-from directory.operations.accounts import edited_organisations
+from directory.operations.accounts import edited_organisations, send
 from directory.schemas.organisations import AccessInput, ReasonInput, SearchInput, labeller, listing_errors
 
 from .manage import _get_or_404
@@ -91,15 +91,17 @@ def sign_in_access(raw_id: str, verb: str):
     """Disable an account (with a reason) or enable it again."""
     record = _get_or_404(User, raw_id)
     db = get_session()
+    mails = []
     try:
         if verb == "disable":
-            ops.disable_account(db, current_actor(), record, ReasonInput().load(request.form)["archive_reason"])
+            mails = ops.disable_account(db, current_actor(), record, ReasonInput().load(request.form)["archive_reason"])
         else:
             ops.enable_account(db, current_actor(), record)
     except (ValidationError, InputError) as exc:
         db.rollback()
         return _user_page(record, archive_errors=listing_errors(exc.messages, []), status=400)
     db.commit()
+    send(current_app.config["SIGNPOST"], mails)
     flash(f"{record.name} can no longer sign in." if verb == "disable" else f"{record.name} can sign in again.")
     return redirect(url_for("admin.user", raw_id=record.id), code=303)
 

@@ -15,7 +15,8 @@ from werkzeug.exceptions import Forbidden
 from directory.auth import current_actor, current_user, login_required
 from directory.db import get_session
 from directory.extensions import limiter
-from directory.models import Claim, Organisation, User
+from directory.models import Claim, Organisation, User, utcnow
+from directory.operations.accounts import send
 from directory.operations import InputError
 from directory.operations import claims as ops
 from directory.permissions import PermissionDenied, can
@@ -43,8 +44,8 @@ def _organisation_links() -> dict:
 
 
 def _edits_organisation(organisation: Organisation) -> bool:
-    """True for the organisation's editors and moderators (who may manage its editors)."""
-    return can(current_actor(), "organisation.invite", organisation)
+    """True for the organisation's editors and moderators (who may see who edits it)."""
+    return can(current_actor(), "organisation.editors.view", organisation)
 
 
 def _get_or_404(model, raw_id: str, missing: str):
@@ -175,6 +176,8 @@ def _editors_page(organisation: Organisation, errors: dict | None = None, form=N
         organisation=organisation,
         listing=ops.organisation_editors(get_session(), actor, organisation),
         me=actor.user_id,
+        manages=can(actor, "organisation.remove_editor", organisation),
+        names_owners=can(actor, "organisation.name_owner", organisation),
         errors=errors or {},
         form=form or {},
     )
@@ -216,13 +219,36 @@ def remove(raw_id: str):
     if person is None:
         return _editors_page(organisation, {"user_id": ["That person does not edit this organisation's listings."]}, None, 400)
     try:
-        ops.remove_member(session, current_actor(), organisation, person)
+        mails = ops.remove_member(session, current_actor(), organisation, person, utcnow())
     except InputError as exc:
         return _editors_page(organisation, exc.messages, None, 400)
     session.commit()
+    send(_config(), mails)
     if person.id == current_actor().user_id:
         return redirect(url_for("public.organisation", raw_id=organisation.id), code=303)
     flash(f"{person.name} no longer edits this organisation's listings.")
+    return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)
+
+
+@bp.post("/organisations/<raw_id>/editors/owner")
+@login_required
+def name_owner(raw_id: str):
+    """Make an editor an owner of the organisation (moderators)."""
+    organisation = _organisation(raw_id)
+    try:
+        data = RemoveInput().load(request.form)
+    except ValidationError as exc:
+        return _editors_page(organisation, exc.messages, None, 400)
+    session = get_session()
+    person = session.get(User, data["user_id"])
+    if person is None:
+        return _editors_page(organisation, {"user_id": ["That person does not edit this organisation's listings."]}, None, 400)
+    try:
+        ops.name_owner(session, current_actor(), organisation, person)
+    except InputError as exc:
+        return _editors_page(organisation, exc.messages, None, 400)
+    session.commit()
+    flash(f"{person.name} is now an owner of this organisation: they manage who edits it.")
     return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)
 
 

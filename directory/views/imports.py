@@ -6,7 +6,6 @@ permission is checked in directory.operations.imports.
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from pathlib import Path
@@ -14,8 +13,10 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from directory import spreadsheet
 from directory.auth import current_actor, login_required
 from directory.db import get_db, get_session
+from directory.limits import accepts_body
 from directory.models import ChangeRequest, ImportRun, Organisation, Service
 from directory.operations import InputError
 from directory.operations import imports as ops
@@ -57,6 +58,7 @@ def index():
 
 
 @bp.post("/admin/imports")
+@accepts_body(ops.UPLOAD_LIMIT + 64 * 1024)  # the file, and the form around it
 @login_required
 def upload():
     """Keep the file, run a dry run of it, and show what it would do."""
@@ -85,7 +87,7 @@ def _import(path: Path, source: str, file_name: str, **kwargs):
     sheet = open_spreadsheet(path, source)
     return run_import(get_db(), sheet.records(), source=source, actor=current_actor(), file_name=file_name,
                       columns=sheet.headers, unmapped=sheet.unmapped, settings={"mapping": sheet.mapping},
-                      index=get_search(), **kwargs)
+                      index=get_search(), advice=sheet.advice, **kwargs)
 
 
 @bp.get("/admin/imports/<raw_id>")
@@ -121,7 +123,7 @@ def rejects(raw_id: str):
     """The rejected rows with their original columns and an Error column, to fix and upload again."""
     run = _run_or_404(raw_id)
     text = io.StringIO()
-    csv.writer(text).writerows(rejects_rows(run.columns, run.rejects))
+    spreadsheet.writer(text).writerows(rejects_rows(run.columns, run.rejects))
     name = f"rejected-{Path(run.file_name).stem or 'rows'}.csv"
     return Response("\ufeff" + text.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

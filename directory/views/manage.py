@@ -33,10 +33,12 @@ from directory.models import (
     Revision,
     Service,
     User,
+    utcnow,
 )
 from directory.operations import InputError
 from directory.operations.browse import organisation_venues
-from directory.operations.history import list_history, restore_revision
+from directory.operations.changes import restore_revision, review as review_fields, working_snapshot
+from directory.operations.history import list_history
 from directory.operations.moderation import (
     SENSITIVE,
     archive_listing,
@@ -59,6 +61,7 @@ from directory.operations.reports import KIND_LABELS
 from directory.operations.taxonomy import category_tree
 from directory.permissions import can, require
 from directory.presenters import (
+    ATTENDANCE_LABELS,
     DAY_NAMES,
     FUNDING_LABELS,
     GROUP_LABELS,
@@ -73,7 +76,7 @@ from directory.schemas.organisations import labeller
 bp = Blueprint("manage", __name__)
 SOURCES = {
     "editor": "Published by an editor", "moderator": "Published by a moderator", "restore": "Restored from an earlier version",
-    "import": "Imported", "system": "Signpost",
+    "import": "Imported", "system": "Signpost", "demo": "Loaded from the demo directory",
 }
 
 
@@ -113,6 +116,7 @@ def _choices(locations) -> dict:
         "routes": list(ROUTE_LABELS.items()),
         "methods": [(key, label.replace("by ", "").capitalize()) for key, label in METHOD_LABELS.items()],
         "area_types": _AREA_TYPES,
+        "attendance": list(ATTENDANCE_LABELS.items()),
         "venues": [(str(loc.id), (loc.name or "Venue") + (f", {loc.postcode}" if loc.postcode else "")) for loc in locations],
     }
 
@@ -164,6 +168,8 @@ def _submit(organisation: Organisation, service: Service | None):
     if outcome == "queued":
         flash(f"Sent for review. A moderator will check the change to “{name}”; "
               "the listing stays as it is until then, and you will get an email.")
+    elif outcome == "withdrawn":
+        flash(f"Your waiting change to “{name}” is withdrawn: the form matched the live listing.")
     else:
         flash("Nothing was changed, so nothing was saved.")
     return redirect(url_for("manage.dashboard"), code=303)
@@ -193,7 +199,7 @@ def _editable_service(raw_id: str) -> Service:
 def edit_service(raw_id: str):
     """One form with every fact about a service."""
     service = _editable_service(raw_id)
-    form = forms.form_values(service_snapshot(service))
+    form = forms.form_values(working_snapshot(get_session(), current_actor(), service))
     return _edit_page(service.organisation, service, form, base_version=service.version)
 
 
@@ -256,7 +262,7 @@ def suggest(raw_id: str):
                                form=request.form), 400
     db.commit()
     config = current_app.config["SIGNPOST"]
-    moderators = [a for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
+    moderators = config.moderator_addresses
     link = url_for("manage.review", raw_id=change.id, _external=True)
     body = (f"Someone suggested an edit to “{service.name}” ({service.organisation.name}) on Signpost:\n\n{text}\n\n"
             f"Moderators can review it here: {link}\nEditors can update the listing under “Manage listings”.\n")
@@ -281,7 +287,7 @@ def _value_names(venues: dict) -> dict:
     return {
         "weekday": DAY_NAMES, "route_type": ROUTE_LABELS, "method": METHOD_LABELS, "location_id": venues,
         "status": {**REFERRAL_STATUS_LABELS, **FUNDING_LABELS}, "week_of_month": {str(k): v for k, v in ORDINALS.items()},
-        "area_type": dict(_AREA_TYPES), "frequency": dict(_FREQUENCIES),
+        "area_type": dict(_AREA_TYPES), "frequency": dict(_FREQUENCIES), "attendance": ATTENDANCE_LABELS,
         "start_month": {str(n): calendar.month_name[n] for n in range(1, 13)},
         "end_month": {str(n): calendar.month_name[n] for n in range(1, 13)},
     }
@@ -292,7 +298,8 @@ PUBLIC = {"service": "public.service", "organisation": "public.organisation"}
 
 
 def _labels(target_type: str):
-    return forms.label_for if target_type == "service" else labeller(target_type)
+    label_for = forms.label_for if target_type == "service" else labeller(target_type)
+    return lambda name: label_for(name.removeprefix("choice-"))  # a choice between live and proposed values
 
 
 def _review_page(change: ChangeRequest, errors=None, form=None, status: int = 200):
@@ -300,17 +307,19 @@ def _review_page(change: ChangeRequest, errors=None, form=None, status: int = 20
     model = MODELS.get(change.target_type, Service)
     record = db.get(model, change.target_id) if change.target_id else None
     live = listing_snapshot(record) if record is not None else {}
-    changes = diff(live, change.proposed) if change.kind in ("create", "update") else []
+    changes = diff(live, change.proposed) if change.kind in ("create", "update") and record is None else []
+    fields = review_fields(change, live) if change.kind == "update" and record is not None else []
     submitter = db.get(User, change.submitted_by) if change.submitted_by else None
     decider = db.get(User, change.decided_by) if change.decided_by else None
     organisation = db.get(Organisation, change.organisation_id) if change.organisation_id else None
     venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in (organisation_venues(db, organisation) if organisation else [])}
     return render_template(
-        "moderate/review.html", change=change, service=record, changes=changes, submitter=submitter, decider=decider,
+        "moderate/review.html", change=change, service=record, changes=changes, fields=fields,
+        conflicts=[row for row in fields if row.conflict], submitter=submitter, decider=decider,
         organisation=organisation, names=_value_names(venues), errors=errors or {}, form=form or {},
         label_for=_labels(change.target_type), child_labels=forms.CHILD_LABELS,
         sensitive=SENSITIVE if change.target_type == "service" else ALWAYS_REVIEWED,
-        stale=record is not None and change.base_version not in (None, record.version),
+        stale=record is not None and change.base_version not in (None, record.version) and change.base is None,
         what=TARGET_WORDS.get(change.target_type, change.target_type),
         public_url=_public_url(change.target_type, record), history_url=_history_url(change.target_type, record),
     ), status
@@ -349,7 +358,8 @@ def decide(raw_id: str):
     db = get_session()
     try:
         decision = forms.DecisionInput().load(request.form)
-        decide_change(db, current_actor(), change, decision["decision"] == "approve", decision["note"])
+        choices = {name[len("choice-"):]: value for name, value in request.form.items() if name.startswith("choice-")}
+        decide_change(db, current_actor(), change, decision["decision"] == "approve", decision["note"], choices=choices)
     except (ValidationError, InputError) as exc:
         db.rollback()
         return _review_page(change, forms.form_errors(exc.messages, forms.ServiceForm({}, {})), request.form, 400)
@@ -432,10 +442,10 @@ def restore(raw_id: str):
     record = _get_or_404(MODELS[revision.target_type], str(revision.target_id))
     db = get_session()
     try:
-        restore_revision(db, current_actor(), revision)
+        restore_revision(db, current_actor(), revision, utcnow())
     except InputError as exc:
         db.rollback()
         return _history_page(record, {"revision": forms.friendly(exc.messages)}, 400)
     db.commit()
-    flash(f"Restored the version of “{record.name or 'the venue'}” from {revision.changed_at:%d %B %Y at %H:%M}.")
+    flash(f"Restored the version of “{record.name or 'the venue'}” from {revision.changed_at:%d %B %Y at %H:%M:%S}.")
     return redirect(url_for(HISTORY[revision.target_type], raw_id=record.id), code=303)

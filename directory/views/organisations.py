@@ -16,6 +16,7 @@ from directory.mail import send_mail
 from directory.models import Location, Organisation, Service
 from directory.operations import InputError
 from directory.operations.moderation import one_line, pending_changes
+from directory.operations.changes import working_snapshot
 from directory.operations.organisations import (
     FIELDS,
     archive_record,
@@ -79,6 +80,8 @@ def _submit(target_type: str, organisation: Organisation, record):
     elif outcome == "queued":
         flash(f"Sent for review. A moderator will check the change to “{name}”; "
               "what is shown stays as it is until then, and you will get an email.")
+    elif outcome == "withdrawn":
+        flash(f"Your waiting change to “{name}” is withdrawn: the form matched what is live.")
     else:
         flash("Nothing was changed, so nothing was saved.")
     return redirect(url_for("manage.dashboard"), code=303)
@@ -112,7 +115,7 @@ def propose():
                      status=400)
     db.commit()
     config = current_app.config["SIGNPOST"]
-    moderators = [a for a in config.MODERATOR_EMAILS.split(",") if a.strip()]
+    moderators = config.moderator_addresses
     link = url_for("manage.review", raw_id=change.id, _external=True)
     send_mail(config, moderators, f"New organisation to review: {one_line(change.proposed['name'])}",
               f"{current_actor().name} proposed a new organisation, “{change.proposed['name']}”.\n\n"
@@ -130,7 +133,7 @@ def edit_organisation(raw_id: str):
     if request.method == "POST":
         return _submit("organisation", organisation, organisation)
     return _page("organisation", organisation, organisation,
-                 listing_values(listing_snapshot(organisation), FIELDS["organisation"]), base_version=organisation.version)
+                 listing_values(working_snapshot(get_session(), current_actor(), organisation), FIELDS["organisation"]), base_version=organisation.version)
 
 
 # Venues -----------------------------------------------------------------------------------------
@@ -153,7 +156,7 @@ def edit_location(raw_id: str):
     if request.method == "POST":
         return _submit("location", location.organisation, location)
     return _page("location", location.organisation, location,
-                 listing_values(listing_snapshot(location), FIELDS["location"]), base_version=location.version)
+                 listing_values(working_snapshot(get_session(), current_actor(), location), FIELDS["location"]), base_version=location.version)
 
 
 # Archive (editors and moderators) and unarchive (moderators) ----------------------------------

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from directory import clock
 from directory.auth import current_actor
 from directory.db import get_session
 from directory.models import Organisation, Service
@@ -26,8 +26,8 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    """The home page: a simple keyword and postcode search."""
-    return render_template("public/home.html")
+    """The home page: a simple keyword and postcode search, and where the directory has listings."""
+    return render_template("public/home.html", coverage=browse.coverage(get_session()))
 
 
 def _get_or_404(model, raw_id: str):
@@ -55,7 +55,7 @@ def _service_page(record: Service, report_errors: dict | None = None, report_for
         "public/service.html",
         service=record,
         view=browse.service_view(get_session(), record),
-        explanation=explain(record, date.today(), None, False, policy=policy_for(current_app.config["SIGNPOST"])),
+        explanation=explain(record, clock.local_now(), policy=policy_for(current_app.config["SIGNPOST"])),
         report_kinds=KIND_LABELS,
         contact_visible=partial(route_contact_visible, current_actor()),
         report_errors=report_errors or {},

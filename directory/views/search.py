@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
-from directory import geography
+from directory import clock, geography
+from directory.config import MAX_RADIUS_KM
 from directory.db import get_session
+from directory.extensions import limiter
+from directory.limits import request_cost
+from directory.operations import browse
 from directory.operations.taxonomy import category_tree
-from directory.presenters import GROUP_LABELS, LANGUAGE_NAMES
+from directory.presenters import ATTENDANCE_LABELS, DAY_NAMES, GROUP_LABELS, LANGUAGE_NAMES
 from directory.schemas.search import SearchArgs
 from directory.views.assets import results_map_data
-from search import Near, SearchQuery, search_services
+from search import Near, SearchQuery, nearest_beyond, search_services
 
 bp = Blueprint("search", __name__)
 RADII = (1, 2, 5, 10, 25, 50, 100)
 
 
+def _rate_limit() -> str:
+    return current_app.config["SIGNPOST"].SEARCH_RATE_LIMIT
+
+
 @bp.get("/search")
+@limiter.limit(_rate_limit, cost=request_cost)  # per computer; wildcard searches count more
 def search():
     """Search by keyword, place and filters; a bad field is a 400 naming it, never a 500."""
     session = get_session()
@@ -33,14 +42,19 @@ def search():
     place = None
     if args["postcode"] and "postcode" not in errors:
         try:
-            place = geography.resolve_postcode(args["postcode"], session)
+            place = geography.resolve_postcode(args["postcode"])
         except geography.PostcodeError as exc:
             errors["postcode"] = [str(exc)]
     radius = args["radius"] or config.DEFAULT_RADIUS_KM
-    page = None
+    page = nearest = None
+    wider_radius = next((r for r in RADII if r > radius), None)
     if not errors and _asked(args):
-        query = search_query(args, place, radius, date.today(), config.PAGE_SIZE)
-        page = search_services(session, query, venues=True)  # the results map shows them
+        query = search_query(args, place, radius, clock.local_now(), config.PAGE_SIZE)
+        page = search_services(session, query)
+        if page.total == 0 and place is not None:
+            # Say how far the nearest match is, and offer a wider radius only when it would find it.
+            nearest = nearest_beyond(session, query, MAX_RADIUS_KM)
+            wider_radius = next((r for r in RADII if nearest and r >= nearest.distance_km), None)
     context = dict(
         map_data=results_map_data(page, place, radius) if page else None,
         args=args,
@@ -49,12 +63,17 @@ def search():
         radius=radius,
         page=page,
         radii=RADII,
-        wider_radius=next((r for r in RADII if r > radius), None),
+        wider_radius=wider_radius,
+        nearest=nearest,
+        coverage=browse.coverage(session) if page and page.total == 0 and place and not nearest else [],
+        max_radius=MAX_RADIUS_KM,
         categories=category_tree(session),
         groups=GROUP_LABELS,
+        day_names=DAY_NAMES,
         languages=sorted(LANGUAGE_NAMES.items(), key=lambda kv: kv[1]),
-        link=lambda **changes: _link(changes),
+        link=lambda drop="", **changes: _link(changes | dict.fromkeys(drop.split())),
         active_filters=_active_filters(args),
+        understood=_understood(page, args) if page else [],
     )
     return render_template("search/search.html", **context), 400 if errors else 200
 
@@ -70,28 +89,36 @@ def _flatten(messages) -> list[str]:
 
 def _asked(args: dict) -> bool:
     """True when the person asked anything at all (otherwise show the empty form)."""
-    return any(args[k] for k in ("q", "postcode", "category", "group", "organisation")) or any(
+    return any(args[k] for k in ("q", "postcode", "category", "group", "person", "how", "organisation")) or any(
         args[k] for k in ("self_referral", "free", "wheelchair", "accepting", "in_season", "language")
-    ) or args["age"] is not None or args["when"] != "any"
+    ) or args["age"] is not None or args["when"] != "any" or any(args[k] for k in ("day", "days", "part"))
 
 
-def search_query(args: dict, place, radius: float, today: date, page_size: int) -> SearchQuery:
-    """The SearchQuery for validated SearchArgs (the search page and the JSON API ask the same way)."""
+def search_query(args: dict, place, radius: float, now: datetime, page_size: int) -> SearchQuery:
+    """The SearchQuery for validated SearchArgs at `now` (UK time); the search page and the JSON API ask the same way."""
+    today = now.date()
     near = None
     if place is not None:
         near = Near(place.latitude, place.longitude, radius, frozenset(geography.area_codes(place)))
     return SearchQuery(
         today=today,
+        now=now,
         keywords=args["q"],
+        literal=args["literal"],
+        plain_words=tuple(args["plain"]),
         near=near,
         categories=tuple(args["category"]),
         age=args["age"],
         groups=tuple(args["group"]),
+        for_person=tuple(args["person"]),
+        modes=tuple(args["how"]),
         self_referral=args["self_referral"],
         free=args["free"],
         language=args["language"] or None,
         wheelchair=args["wheelchair"],
-        runs_on=args["day"] if args["when"] == "day" else None,
+        runs_on=args["day"] if args["day"] and args["when"] in ("any", "day") else None,  # a date works on its own
+        weekdays=tuple(args["days"]),
+        parts_of_day=tuple(args["part"]),
         this_week=args["when"] == "week",
         in_season_on=today if args["in_season"] else None,
         accepting=args["accepting"],
@@ -125,6 +152,38 @@ FILTER_LABELS = {
 }
 
 
+def word_filter_label(filters: tuple[tuple[str, str], ...]) -> str:
+    """What filters read from words do, in words: "Free", "Tuesdays", "Age 70", "For women"."""
+    parts = []
+    for name, value in filters:
+        if name in FILTER_LABELS:
+            parts.append(FILTER_LABELS[name])
+        elif name == "age":
+            parts.append(f"Age {value}")
+        elif name == "group":
+            parts.append("For " + GROUP_LABELS.get(value, value).lower().replace("lgbtq+", "LGBTQ+"))
+        elif name == "person":
+            parts.append("Suits " + GROUP_LABELS.get(value, value).lower().replace("lgbtq+", "LGBTQ+"))
+        elif name == "how":
+            parts.append(ATTENDANCE_LABELS.get(value, value))
+        elif name == "language":
+            parts.append(f"In {LANGUAGE_NAMES.get(value, value)}")
+        elif name == "days":
+            parts.append(DAY_NAMES.get(value, value) + "s")
+        elif name == "part":
+            parts.append(value.capitalize() + "s")
+    return ", ".join(parts)
+
+
+def _understood(page, args: dict) -> list[dict]:
+    """Each wording read as a filter: its label, and the link searching for it as a plain word instead."""
+    return [
+        {"words": wf.words, "label": word_filter_label(wf.filters), "applied": wf.applied, "why_not": wf.why_not,
+         "remove": _link({"plain": [*args["plain"], wf.words]})}
+        for wf in page.from_words
+    ]
+
+
 def _active_filters(args: dict) -> list[tuple[str, str]]:
     """(label, parameter) for each filter in use, so the page can offer to drop it."""
     active = [(label, key) for key, label in FILTER_LABELS.items() if args[key]]
@@ -132,10 +191,20 @@ def _active_filters(args: dict) -> list[tuple[str, str]]:
         active.append((f"Age {args['age']}", "age"))
     if args["group"]:
         active.append(("For: " + ", ".join(GROUP_LABELS.get(g, g) for g in args["group"]), "group"))
+    if args["how"]:
+        active.append((" or ".join(ATTENDANCE_LABELS[m] for m in args["how"]), "how"))
+    if args["person"]:
+        active.append(("Suits: " + ", ".join(GROUP_LABELS.get(g, g) for g in args["person"]), "person"))
     if args["category"]:
         active.append(("Category", "category"))
     if args["language"]:
         active.append((f"Language: {LANGUAGE_NAMES.get(args['language'], args['language'])}", "language"))
-    if args["when"] != "any":
-        active.append(("This week" if args["when"] == "week" else "On the chosen day", "when"))
+    if args["when"] == "week":
+        active.append(("This week", "when"))
+    elif args["day"] and args["when"] != "week":
+        active.append((f"On {args['day']:%A} {args['day'].day} {args['day']:%B}", "day when"))
+    if args["days"]:
+        active.append(("Days: " + ", ".join(DAY_NAMES[d] for d in args["days"]), "days"))
+    if args["part"]:
+        active.append(("Time: " + ", ".join(p.capitalize() for p in args["part"]), "part"))
     return active

@@ -6,11 +6,11 @@ saves it. Every change is a plain POST form with a CSRF token, answered with a 3
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError
 
+from directory import clock
 from directory.db import get_session
 from directory.extensions import limiter
 from directory.operations import shortlist as ops
@@ -69,7 +69,7 @@ def show():
 
 def _render_list(note_errors: dict | None = None, status: int = 200):
     items = _items()
-    entries = ops.shortlist_entries(get_session(), items, date.today())
+    entries = ops.shortlist_entries(get_session(), items, clock.local_now())
     link = _link()
     text = ops.plain_text(entries, link)
     response = render_template(
@@ -93,9 +93,9 @@ def _link() -> str | None:
 @bp.get("/shortlist/print")
 def print_view():
     """The list laid out for paper; ?large=1 for large print."""
-    entries = ops.shortlist_entries(get_session(), _items(), date.today())
+    entries = ops.shortlist_entries(get_session(), _items(), clock.local_now())
     page = render_template(
-        "shortlist/print.html", entries=entries, large=request.args.get("large") == "1", link=_link(), today=date.today()
+        "shortlist/print.html", entries=entries, large=request.args.get("large") == "1", link=_link(), today=clock.today()
     )
     return page, 200, {"Cache-Control": "no-store"}
 
@@ -176,7 +176,7 @@ def saved(slug: str):
     record = ops.load_saved(get_session(), slug)
     if record is None:
         abort(404, description="There is no saved shortlist at this link. Check the link is complete.")
-    entries = ops.shortlist_entries(get_session(), ops.read_items(record.items), date.today())
+    entries = ops.shortlist_entries(get_session(), ops.read_items(record.items), clock.local_now())
     page = render_template(
         "shortlist/saved.html",
         record=record,

@@ -20,6 +20,8 @@ from tests import factories
 from tests.api.oruk_spec import errors
 from tests.conftest import keep_for_module, migrated_app
 
+NOW = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)  # the demo's clock: it is loaded and read on this day
+
 LISTS = {
     "/oruk/services": "service_list.json",
     "/oruk/services?full=true&per_page=20": "service_list.json",
@@ -38,9 +40,9 @@ LISTS = {
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    app = migrated_app(tmp_path_factory.mktemp("oruk"))
-    with get_db(app).unit_of_work() as session:
-        load_demo(session, date.today())
+    app = migrated_app(tmp_path_factory.mktemp("oruk"), ORUK_RATE_LIMIT="100000 per minute", CLOCK=lambda: NOW)
+    with app.app_context(), get_db(app).unit_of_work() as session:
+        load_demo(session, NOW.date())
     keep_for_module(__name__, app)
     yield app
     get_db(app).engine.dispose()
@@ -159,6 +161,20 @@ def rich_service(app, session):
     return service
 
 
+def test_an_online_session_is_held_at_no_venue_and_its_words_say_online(app, session):
+    org = factories.organisation(session)
+    venue = factories.location(session, org)
+    service = factories.service(session, org, locations=[venue], schedules=[
+        {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"},
+        {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"}])
+    session.commit()
+    body = get(app.test_client(), f"/oruk/services/{service.id}")
+    assert errors("service.json", body) == []
+    held = {x["byday"]: (x["description"], x.get("service_at_location_id")) for x in body["schedules"]}
+    assert held["TU"] == ("Every Tuesday, 10am to 12pm", body["service_at_locations"][0]["id"])
+    assert held["TH"] == ("Every Thursday, 7pm to 8pm, online", None)
+
+
 def test_signposts_facts_use_hsds_fields_where_hsds_has_them(app, rich_service):
     body = get(app.test_client(), f"/oruk/services/{rich_service.id}")
     assert errors("service.json", body) == []
@@ -172,6 +188,10 @@ def test_signposts_facts_use_hsds_fields_where_hsds_has_them(app, rich_service):
         "valid_from": "2025-04-01", "valid_to": "2025-09-30",
         "service_at_location_id": body["service_at_locations"][0]["id"]}
     assert monthly["freq"] == "MONTHLY" and monthly["byday"] == "-1TH"
+    # The only venue holds both sessions (the monthly one gives none), as the service page says.
+    [at_venue] = body["service_at_locations"]
+    assert monthly["service_at_location_id"] == at_venue["id"]
+    assert sorted(x["byday"] for x in at_venue["schedules"]) == ["-1TH", "TU"]
     assert [(lang["code"], lang["name"]) for lang in body["languages"]] == [("en", "English"), ("pl", "Polish")]
     assert body["cost_options"][0]["amount"] == 2.5
     assert body["organization"]["organization_identifiers"][0]["identifier_scheme"] == "GB-SC"
@@ -214,7 +234,7 @@ def test_without_filters_every_published_service_is_listed(api, db):
 def test_search_finds_what_the_search_page_finds(api, demo_app, db):
     listed = all_ids(api, "/oruk/services?search=food%20bank")
     with demo_app.app_context():
-        page = search_services(db, SearchQuery(today=date.today(), keywords="food bank", include_closed=True, limit=1000))
+        page = search_services(db, SearchQuery(today=NOW.date(), keywords="food bank", include_closed=True, limit=1000))
     assert listed == [str(r.service.id) for r in page.results]
     assert 0 < len(listed) < len(visible(db))
 
@@ -316,9 +336,29 @@ def test_pages_do_not_overlap(api):
     assert not {s["id"] for s in one} & {s["id"] for s in two}
 
 
-def test_per_page_is_capped(api):
-    assert get(api, "/oruk/services?per_page=5000")["size"] == 100
-    assert get(api, "/oruk/organizations?per_page=5000")["size"] == 100
+def test_the_largest_pages_are_served_whole(api):
+    assert get(api, "/oruk/services?per_page=100")["size"] == 100
+    assert get(api, "/oruk/services?minimal=true&per_page=1000")["size"] >= 100
+
+
+@pytest.mark.parametrize("query, words", [
+    ("/oruk/services?per_page=1000000", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
+    ("/oruk/services?per_page=101", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
+    ("/oruk/services?minimal=true&per_page=1001", "Ask for 1 to 1,000 results a page."),
+    ("/oruk/organizations?per_page=5000", "Ask for 1 to 100 results a page."),
+    ("/oruk/taxonomy_terms?per_page=101", "Ask for 1 to 100 results a page."),
+    ("/oruk/service_at_locations?per_page=101", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
+])
+def test_per_page_above_its_maximum_is_a_400_naming_it(api, query, words):
+    body = get(api, query, status=400)
+    assert body["errors"] == {"per_page": [words]}
+    assert "per_page" in body["message"]
+
+
+def test_the_served_openapi_document_gives_the_page_size_limits(api):
+    per_page = get(api, "/oruk/openapi.json")["components"]["parameters"]["per_page"]
+    assert per_page["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}
+    assert "1 to 100" in per_page["description"] and "1,000 with minimal=true" in per_page["description"]
 
 
 def test_an_empty_result_is_a_valid_empty_page(api):
@@ -427,3 +467,18 @@ def test_the_feed_on_postgresql(postgres_url, tmp_path):
     assert near["contents"] and errors("service_at_location_list.json", near) == []
     assert get(client, "/oruk/organizations?search=pantry")["contents"]
     get_db(app).engine.dispose()
+
+
+def test_a_service_at_a_venue_carries_the_sessions_held_there(app, session):
+    org = factories.organisation(session)
+    library = factories.location(session, org, name="Tollcross Library")
+    centre = factories.location(session, org, name="Dennistoun Community Centre", postcode="G31 2ER")
+    service = factories.service(session, org, locations=[library, centre], schedules=[
+        {"weekday": "TU", "opens_at": "10:00", "location_id": str(library.id)},
+        {"weekday": "WE", "opens_at": "14:00", "location_id": str(centre.id)}])
+    session.commit()
+    body = get(app.test_client(), f"/oruk/services/{service.id}")
+    held = {sal["location"]["name"]: [x["byday"] for x in sal["schedules"]] for sal in body["service_at_locations"]}
+    assert held == {"Tollcross Library": ["TU"], "Dennistoun Community Centre": ["WE"]}
+    listed = get(app.test_client(), "/oruk/service_at_locations?full=true")["contents"]
+    assert {item["location"]["name"]: [x["byday"] for x in item["schedules"]] for item in listed} == held

@@ -3,7 +3,7 @@ and every documented response conforms to its schema."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timezone
 
 import pytest
 import schemathesis
@@ -22,9 +22,10 @@ SCHEMA = schemathesis.openapi.from_dict(openapi_bundled("/oruk"))
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    app = migrated_app(tmp_path_factory.mktemp("oruk-fuzz"))
-    with get_db(app).unit_of_work() as session:
-        load_demo(session, date.today())
+    now = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+    app = migrated_app(tmp_path_factory.mktemp("oruk-fuzz"), ORUK_RATE_LIMIT="100000 per minute", CLOCK=lambda: now)
+    with app.app_context(), get_db(app).unit_of_work() as session:
+        load_demo(session, now.date())
     keep_for_module(__name__, app)
     SCHEMA.app = app
     yield app

@@ -56,7 +56,17 @@ SEARCHES = [
     "when=day&day=2030-01-07&postcode=HX1",
     "order=verified&postcode=HX1",
     "q=walkign",
+    "q=free+food",
+    "q=food&plain=free",
 ]
+
+
+def test_search_reports_the_filters_it_read_from_the_words(client):
+    found = client.get("/api/search?q=walking+on+Tuesdays+over+60s").get_json()["filters_from_words"]
+    assert {"words": "on Tuesdays", "filters": {"days": ["TU"]}} in [{k: f[k] for k in ("words", "filters")} for f in found]
+    assert {"words": "over 60s", "filters": {"age": 60}} in [{k: f[k] for k in ("words", "filters")} for f in found]
+    kept = client.get("/api/search?q=walking+over+60s&plain=over+60s").get_json()["filters_from_words"]
+    assert kept == []
 
 
 @pytest.mark.parametrize("query", SEARCHES)
@@ -85,7 +95,9 @@ def test_filters_really_filter(client, ids):
     assert ids["pantry"] not in found("free=1&postcode=HX1")
     assert found("postcode=G31&radius=2") == {ids["glasgow"]}
     assert ids["garden"] in found("postcode=HX3") and ids["garden"] not in found("postcode=HX3&in_season=1")  # April to September
-    assert client.get("/api/search?q=walkign").get_json()["suggestion"] == "walking"
+    corrected = client.get("/api/search?q=walkign").get_json()
+    assert corrected["showing_results_for"] == "walking" and corrected["search_instead_for"] == "walkign" and corrected["total"]
+    assert client.get("/api/search?q=walkign&literal=true").get_json()["total"] == 0
 
 
 def test_a_search_answer_explains_each_result_and_links_to_it(client, ids):
@@ -153,7 +165,7 @@ def test_a_service_has_every_fact_its_page_shows(client, ids):
     assert body["categories"] == ["physical-activity"] and body["version"] == 1
     assert body["schedules"] == [{"frequency": "weekly", "weekday": "MO", "week_of_month": None, "opens_at": "10:00",
                                   "closes_at": "11:00", "valid_from": None, "valid_to": None, "description": "",
-                                  "location_id": None}]
+                                  "location_id": None, "attendance": None, "attendance_shown": "in_person"}]
     assert body["locations"][0]["postcode"] == "HX1 1QE" and body["locations"][0]["wheelchair_accessible"] is True
     assert body["referral_routes"][0]["contact"] == "01632 960001"  # a self-referral number is for everyone
 
@@ -192,8 +204,15 @@ def test_unknown_and_archived_listings_are_json_404_and_410(world, client, ids):
 
 def test_a_postcode_resolves_with_its_areas(client):
     body = client.get("/api/postcodes/hx1%201qe").get_json()
-    assert body["query"] == "HX1 1QE" and body["kind"] == "unit" and body["precision"] == "sector"
-    assert {"code": "E08000033", "name": "Calderdale"} in body["areas"] and 53 < body["latitude"] < 54
+    assert body["query"] == "HX1 1QE" and body["kind"] == "unit" and body["precision"] == "unit"
+    assert (body["latitude"], body["longitude"], body["note"]) == (53.72124, -1.85636, None)
+    assert {"code": "E08000033", "name": "Calderdale"} in body["areas"]
+
+
+def test_a_postcode_without_a_position_says_which_centre_stands_in(client):
+    body = client.get("/api/postcodes/SK29DA").get_json()
+    assert (body["kind"], body["precision"], body["label"]) == ("unit", "sector", "SK2 9 (sector centre)")
+    assert body["note"].startswith("Code-Point Open gives no exact position for SK2 9DA")
 
 
 @pytest.mark.parametrize("postcode, status, text", [("NOWHERE", 422, "not a UK postcode"), ("ZZ99 9ZZ", 404, "not one we know")])

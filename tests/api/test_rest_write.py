@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from directory.models import ChangeRequest, Service
+from directory.models import ChangeRequest
 from directory.operations.api_tokens import revoke_api_token
 from directory.operations.moderation import decide_change
 from directory.auth import actor_for
@@ -214,7 +214,9 @@ def test_confirming_a_listing_is_still_correct(app, client, session, world):
     ({"version": 1, "schedules": [{"weekday": "XX"}]}, 422, "schedules.0.weekday", "is not one of"),
     ({"version": 1, "schedules": "every tuesday"}, 422, "schedules", "Not a valid list"),
     ({"version": 1, "categories": ["food/nonsense"]}, 422, "categories", "Unknown category"),
-    ({"version": 1, "name": ""}, 422, "name", "Length must be between 1 and 200"),
+    ({"version": 1, "name": ""}, 422, "name", "This is required, in up to 200 characters."),
+    ({"version": 1, "name": "x" * 201}, 422, "name", "Keep this to 200 characters or fewer (it has 201)."),
+    ({"version": 1, "description": "x" * 10_001}, 422, "description", "Keep this to 10,000 characters or fewer"),
     ({"version": 1, "website": "javascript:alert(1)"}, 422, "website", "not a web address"),
     ({"version": 1, "location_ids": ["not-a-uuid"]}, 422, "location_ids.0", "Not a valid UUID"),
     ({"version": 1, "cost_min": "lots"}, 422, "cost_min", "Not a valid number"),

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlmodel import select
 
-from directory.models import ApiToken, User
+from directory.models import ApiToken
 from directory.operations import InputError
 from directory.operations.api_tokens import MAX_ACTIVE_TOKENS, authenticate, create_api_token
 
 from .. import factories
+from ..conftest import stop_clock
 from .rest_world import bearer
 
 SECRET = re.compile(r'id="new-token-value" type="text" readonly value="(sp_[A-Za-z0-9_-]+)"')
@@ -110,9 +111,10 @@ def test_a_disabled_accounts_tokens_stop_working(app, session, editor):
     ("", "", "token_name", "Give the token a name"),
     ("x" * 101, "", "token_name", "1 to 100 characters"),
     ("Feed", "31/12/2030", "token_expires_on", "year-month-day"),
-    ("Feed", date.today().isoformat(), "token_expires_on", "Choose a day after today"),
+    ("Feed", "2026-11-24", "token_expires_on", "Choose a day after today"),
 ])
 def test_bad_token_input_names_the_field(client, session, editor, name, expires_on, field, message):
+    stop_clock(client.application, "2026-11-24T12:00")
     factories.sign_in(client, editor[0])
     response = create(client, name, expires_on)
     page = response.get_data(as_text=True)

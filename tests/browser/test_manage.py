@@ -11,6 +11,7 @@ from sqlmodel import select
 from directory.auth import hash_password
 from directory.db import get_db
 from directory.models import ChangeRequest, Membership, Service, User, utcnow
+from directory.operations.sessions import start_session
 
 from .conftest import CONTEXT, axe_violations
 from .test_journeys import tab_to
@@ -26,8 +27,8 @@ def account(live_server, *, roles=(), organisation_id=None, name="Sam Editor") -
         session.flush()
         if organisation_id:
             session.add(Membership(user_id=user.id, organisation_id=organisation_id))
-        user_id, version = str(user.id), user.session_version
-    value = app.session_interface.get_signing_serializer(app).dumps({"user_id": user_id, "session_version": version})
+        user_id, key = str(user.id), start_session(session, user, utcnow())
+    value = app.session_interface.get_signing_serializer(app).dumps({"user_id": user_id, "session_key": key})
     return {"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": value, "url": live_server.url}
 
 

@@ -21,7 +21,8 @@ TODAY = "2026-11-24"
 
 @pytest.fixture
 def app(tmp_path):
-    app = migrated_app(tmp_path, MODERATOR_EMAILS=MODERATOR, BASE_URL="http://signpost.test")
+    # The listings below are dated around TODAY, so the app's clock reads TODAY too, whatever the date.
+    app = migrated_app(tmp_path, MODERATOR_EMAILS=MODERATOR, BASE_URL="http://signpost.test", CLOCK=lambda: on(TODAY))
     yield app
     get_db(app).engine.dispose()
 

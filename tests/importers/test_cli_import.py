@@ -31,17 +31,27 @@ def test_a_dry_run_says_so_and_changes_nothing(runner, session, listings):
     assert session.exec(select(Service)).all() == []
 
 
-def test_rejected_rows_go_to_a_file_that_imports_once_fixed(runner, session, tmp_path):
+def test_rows_with_warnings_go_to_a_file_that_updates_them_once_fixed(runner, session, tmp_path):
     path = spreadsheet(tmp_path, PANTRY, WALK.replace("walk@example.org", "walk@"))
     rejects = tmp_path / "rejects.csv"
     result = run(runner, path, "--rejects", rejects, "--source", "council")
-    assert "row 3, column “Email address”: 'walk@' is not an email address." in result.output
-    assert "Wrote 1 rejected rows" in result.output
-    fixed = rejects.read_text(encoding="utf-8-sig").replace("walk@,", "walk@example.org,")
-    write(tmp_path, fixed, "fixed.csv")
+    assert "2 were created" in result.output and "1 of those rows were imported with details to check" in result.output
+    assert "WARNING row 3, column “Email address”: 'walk@' is not an email address. Imported with “walk@”" in result.output
+    assert "Wrote 1 rejected rows and rows with warnings" in result.output
+    text = rejects.read_text(encoding="utf-8-sig")
+    assert "Warning, Email address: 'walk@' is not an email address." in text
+    write(tmp_path, text.replace("walk@,", "walk@example.org,"), "fixed.csv")
     again = run(runner, tmp_path / "fixed.csv", "--source", "council")
-    assert "1 were created, 0 updated, 0 unchanged, 0 proposed as merges, 0 rejected" in again.output
-    assert sorted(session.exec(select(Service.name))) == ["Community pantry", "Health walk"]
+    assert "0 were created, 1 updated, 0 unchanged, 0 proposed as merges, 0 rejected" in again.output
+    walk = session.exec(select(Service).where(Service.name == "Health walk")).one()
+    assert walk.email == "walk@example.org" and "details_to_check" not in walk.attributes
+
+
+def test_rejected_rows_go_to_the_same_file(runner, tmp_path):
+    rejects = tmp_path / "rejects.csv"
+    result = run(runner, spreadsheet(tmp_path, PANTRY, ",,G31 5EH,,,,,,,,"), "--rejects", rejects)
+    assert "row 3, column “Service”: Give the service's or the organisation's name" in result.output
+    assert rejects.read_text(encoding="utf-8-sig").splitlines()[1].startswith(",,G31 5EH")
 
 
 def test_a_mapping_file_maps_unusual_columns(runner, session, tmp_path):

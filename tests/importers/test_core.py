@@ -35,7 +35,7 @@ def test_a_spreadsheet_creates_organisations_venues_services_with_sessions_and_h
     assert [t.code for t in pantry.terms] == ["food/food-pantry"]
     assert sorted((s.weekday, s.opens_at.isoformat()) for s in pantry.schedules) == [("MO", "10:00:00"), ("WE", "10:00:00")]
     venue = pantry.location_links[0].location
-    assert venue.postcode == "G31 5EH" and venue.latitude and venue.geocode_source == "sector"
+    assert venue.postcode == "G31 5EH" and venue.latitude and venue.geocode_source == "unit"
     assert {s.location_id for s in pantry.schedules} == {venue.id}
     revision = session.exec(select(Revision).where(Revision.target_id == pantry.id)).one()
     assert revision.source == "import" and revision.changed_by_name == "Signpost" and revision.changes["name"] == [None, "Community pantry"]
@@ -48,13 +48,28 @@ def test_imported_services_are_searchable_once_the_import_ends(app, listings):
 
 
 def test_the_run_is_recorded_with_its_counts_and_rejects(app, session, tmp_path):
-    path = spreadsheet(tmp_path, PANTRY, "Bad,Row,G31 5EH,,not-an-email,,,,,,")
+    path = spreadsheet(tmp_path, PANTRY, "Bad,Row,G31 5EH,,not-an-email,,,,,,", ",,G31 5EH,,,,,,,,")
     report = import_file(app, path)
     run = session.get(ImportRun, report.run_id)
     assert (run.source, run.file_name, run.status, run.dry_run, run.started_by_name) == ("council", "listings.csv", "finished", False, "Signpost")
-    assert run.counts == {"created": 1, "updated": 0, "unchanged": 0, "proposed_merge": 0, "rejected": 1}
-    assert run.rejects[0]["row"] == "row 3" and run.rejects[0]["column"] == "Email address"
-    assert run.rejects[0]["values"]["Email address"] == "not-an-email" and run.finished_at is not None
+    assert run.counts == {"created": 2, "updated": 0, "unchanged": 0, "proposed_merge": 0, "rejected": 1, "warned": 1}
+    warning = next(r for r in run.rejects if r["level"] == "warning")
+    reject = next(r for r in run.rejects if r["level"] == "rejected")
+    assert (warning["row"], warning["column"], warning["level"]) == ("row 3", "Email address", "warning")
+    assert warning["values"]["Email address"] == "not-an-email" and run.finished_at is not None
+    assert (reject["row"], reject["column"], reject["level"]) == ("row 4", "Service", "rejected")
+
+
+@pytest.mark.parametrize("row, column, words", [
+    (",,G31 5EH,,,,,,,,", "Service", "neither"),
+    ("Hub," + "x" * 201 + ",G31 5EH,,,,,,,,", "Service", "Keep this to 200 characters or fewer (it has 201)."),
+])
+def test_a_row_that_cannot_be_a_listing_is_rejected_naming_row_column_and_problem(app, session, tmp_path, row,
+                                                                                  column, words):
+    report = import_file(app, spreadsheet(tmp_path, PANTRY, row))
+    assert counts(report) == {"created": 1, "rejected": 1}
+    assert any((r["row"], r["column"]) == ("row 3", column) and words in r["problem"] for r in report.rejects), report.rejects
+    assert table_sizes(session)["Service"] == 1
 
 
 @pytest.mark.parametrize("row, column, words", [
@@ -67,17 +82,18 @@ def test_the_run_is_recorded_with_its_counts_and_rejects(app, session, tmp_path)
     ("Hub,Lunch,G31 5EH,,,,,,,,Knitting", "Category", "Unknown category 'Knitting'"),
     ("Hub,Lunch,G31 5EH,,,,Funday,,,,", "Days", "Could not read the day"),
     ("Hub,Lunch,G31 5EH,,,,Mon,late,,,", "Times", "Could not read the times"),
-    ("Hub,Lunch,G31 5EH,,,,Mon,3pm-1pm,,,", "Times", "A session must open before it closes"),
-    ("Hub,Lunch,G31 5EH,,,,,10-12,,,", "Days", "Times are given but no days"),
+    ("Hub,Lunch,G31 5EH,,,,Mon,3pm-1pm,,,", "Times", "closes before it opens"),
+    ("Hub,Lunch,G31 5EH,,,,,10-12,,,", "Times", "Times are given but no days"),
     ("Hub,Lunch,G31 5EH,,,,,,,telepathy,", "Referral", "Could not read the referral route"),
-    (",,G31 5EH,,,,,,,,", "Service", "neither"),
-    ("Hub," + "x" * 201 + ",G31 5EH,,,,,,,,", "Service", "Length must be between 1 and 200"),
 ])
-def test_every_kind_of_bad_row_is_rejected_naming_row_column_and_problem(app, session, tmp_path, row, column, words):
+def test_a_cell_that_cannot_be_read_is_a_warning_and_the_row_is_imported(app, session, tmp_path, row, column, words):
     report = import_file(app, spreadsheet(tmp_path, PANTRY, row))
-    assert counts(report) == {"created": 1, "rejected": 1}
-    assert any((r["row"], r["column"]) == ("row 3", column) and words in r["problem"] for r in report.rejects), report.rejects
-    assert table_sizes(session)["Service"] == 1
+    assert counts(report) == {"created": 2, "warned": 1}
+    warning = next(r for r in report.warnings if (r["row"], r["column"]) == ("row 3", column))
+    assert words in warning["problem"] and "kept as a detail to check" in warning["problem"], warning
+    lunch = session.exec(select(Service).where(Service.name == "Lunch")).one()
+    value = row.split(",")[HEADER.split(",").index(column)]
+    assert lunch.attributes["details_to_check"]["cells"] == {column: value}
 
 
 def test_a_row_repeating_an_earlier_one_is_rejected(app, tmp_path):
@@ -237,7 +253,9 @@ def test_imports_dry_runs_and_re_imports_work_on_postgresql(postgres_url, tmp_pa
         assert counts(import_file(app, listings)) == {"unchanged": 2}
         with get_db(app).unit_of_work() as session:
             assert len(session.exec(select(Service)).all()) == 2
-            assert session.exec(select(func.count()).select_from(Revision)).one() == 2
+            # One first revision for each service, organisation and venue created; none for the unchanged re-import.
+            kinds = session.exec(select(Revision.target_type, func.count()).group_by(Revision.target_type)).all()
+            assert dict(kinds) == {"service": 2, "organisation": 2, "location": 2}
     finally:
         migrate.downgrade(get_db(app).engine, "base")
         get_db(app).engine.dispose()

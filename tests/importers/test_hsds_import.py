@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from directory.db import get_db
-from directory.models import Location, Organisation, Schedule, Service
+from directory.models import Location, Organisation, Service
 from importers.hsds import import_hsds
 from importers.hsds_read import ReadError, read_hsds
 

@@ -48,11 +48,11 @@ def test_an_admin_uploads_sees_the_dry_run_then_confirms_without_uploading_again
     page = client.get(response.location).get_data(as_text=True)
     assert "Import of council list.csv" in page and "Imported council list.csv." in page
     session.expire_all()
-    assert sorted(session.exec(select(Service.name))) == ["Community pantry", "Health walk"]
+    assert sorted(session.exec(select(Service.name))) == ["Community pantry", "Health walk", "Lunch"]
     assert session.get(ImportRun, dry.id).stored_file is None and not stored.exists()
     again = client.post(f"/admin/imports/{dry.id}/confirm", data={"csrf_token": token})
     assert "already been imported" in client.get(again.location).get_data(as_text=True)
-    assert len(session.exec(select(Service)).all()) == 2
+    assert len(session.exec(select(Service)).all()) == 3
 
 
 def test_past_imports_are_listed_with_counts_and_rejects_download(app, client, session):
@@ -65,7 +65,7 @@ def test_past_imports_are_listed_with_counts_and_rejects_download(app, client, s
     assert response.headers["Content-Disposition"] == 'attachment; filename="rejected-council list.csv"'
     text = response.get_data().decode("utf-8-sig")
     assert text.splitlines()[0] == HEADER + ",Error"
-    assert text.splitlines()[1].startswith("Hub,Lunch,G31 5EH,,,150") and "Age from: Age must be between 0 and 120." in text
+    assert text.splitlines()[1].startswith("Hub,Lunch,G31 5EH,,,150") and "Warning, Age from: Age must be between 0 and 120." in text
 
 
 @pytest.mark.parametrize("data, name, words", [

@@ -59,7 +59,8 @@ def test_keywords_match_with_english_stemming(db, org):
     place_service(db, org, "Knit and natter", description="Knitting circle.")
     db.commit()
     assert names(ask(db, keywords="walk")) == ["Health walks"]
-    assert names(ask(db, keywords="walking boots")) == []  # every word must match
+    both = ask(db, keywords="walking boots")  # no listing has both: the most words that find something
+    assert names(both) == ["Health walks"] and both.not_found == ["boots"]
     assert names(ask(db, keywords="knitted")) == ["Knit and natter"]
 
 
@@ -68,14 +69,18 @@ def test_keywords_search_organisation_categories_and_eligibility(db, org):
     db.commit()
     assert names(ask(db, keywords="calder valley")) == ["Tuesday club"]
     assert names(ask(db, keywords="relative")) == ["Tuesday club"]
-    assert names(ask(db, keywords="carers")) == ["Tuesday club"]
+    assert names(ask(db, keywords="carers", plain_words=("carers",))) == ["Tuesday club"]  # "carers" alone names a group
 
 
 def test_phrases_in_quotes_match_words_in_order(db, org):
     place_service(db, org, "Food and art", description="Art classes with food afterwards.")
     place_service(db, org, "Community pantry", description="A community food bank for the area.")
+    place_service(db, org, "Money matters", description="Food vouchers, and a trip to the bank with you.")
+    place_service(db, org, "Bank holiday lunch", description="Hot food on every bank holiday.")
     db.commit()
-    assert names(ask(db, keywords='"food bank"')) == ["Community pantry"]
+    assert names(ask(db, keywords='"food bank"')) == ["Community pantry"]  # both words, but apart or reversed
+    assert names(ask(db, keywords='"bank holiday"')) == ["Bank holiday lunch"]  # the name's words
+    assert names(ask(db, keywords='"a trip to the bank"')) == ["Money matters"]  # stop words between
 
 
 def test_synonyms_find_services_described_in_other_words(db, org):
@@ -88,18 +93,22 @@ def test_synonyms_find_services_described_in_other_words(db, org):
     assert names(ask(db, keywords="grief")) == ["Grief cafe"]
 
 
-def test_a_typo_gets_did_you_mean(db, org):
+def test_a_typo_is_corrected_and_searched_for(db, org):
     place_service(db, org, "Allotment group", description="Gardening together on the allotment.")
     db.commit()
     page = ask(db, keywords="gardneing")
-    assert page.total == 0 and page.suggestion == "gardening"
+    assert names(page) == ["Allotment group"] and page.corrected == {"gardneing": "gardening"}
+    assert page.searched_for == "gardening"
+    assert ask(db, keywords="gardneing", literal=True).total == 0  # "search instead for" the word typed
 
 
 HOSTILE = [
     # (typed, whether "Food pantry" is found): syntax is never interpreted; words are just words,
     # and text with no searchable word at all (only punctuation or stop words) lists everything.
-    ('"unbalanced food', False), ('"food', True), ("food AND OR NOT", True), ("NOT food", True), ("*", True),
-    ("food*", True), ("?", True), ("name:food", False), ("text:(food OR y)", False), ("x" * 10_000, False),
+    # When all the words together find nothing, the most of them that find something are searched
+    # for, so "name:food" finds the pantry by "food" alone.
+    ('"unbalanced food', True), ('"food', True), ("food AND OR NOT", True), ("NOT food", True), ("*", True),
+    ("food*", True), ("?", True), ("name:food", True), ("text:(food OR y)", True), ("x" * 10_000, False),
     ("food " * 3000, True), ("🍞 food 🙂", True), ("\x00food\x1f", True), ("'; DROP TABLE service; --", False),
     ("<script>alert(1)</script>", False), ("((((", True), ("food~2", True), ("^boost", False),
     ("[a TO z]", True), ("\u202efood", True), ("", True),
@@ -208,6 +217,12 @@ def varied(db, org):
         ({"runs_on": date(2026, 12, 1)}, {"Monthly cafe"}),  # first Tuesday of December
         ({"runs_on": date(2026, 11, 28)}, set()),  # a Saturday, but the garden club is out of season
         ({"this_week": True}, {"Walking group"}),
+        ({"weekdays": ("TH",)}, {"Walking group"}),
+        ({"weekdays": ("TU", "TH")}, {"Walking group", "Monthly cafe"}),  # a monthly session counts for its weekday
+        ({"weekdays": ("MO",)}, set()),
+        ({"parts_of_day": ("morning",)}, {"Walking group"}),  # sessions with no times fit no part of the day
+        ({"parts_of_day": ("afternoon", "evening")}, set()),
+        ({"weekdays": ("TH",), "parts_of_day": ("afternoon",)}, set()),
         ({"in_season_on": TODAY}, {"Food pantry", "Walking group", "Young carers", "Monthly cafe"}),
         ({"in_season_on": date(2027, 5, 1)}, {"Food pantry", "Walking group", "Young carers", "Garden club", "Monthly cafe"}),
         ({"age": 70, "self_referral": True, "free": True}, {"Walking group", "Garden club"}),
@@ -216,6 +231,51 @@ def varied(db, org):
 )
 def test_filters_combine_with_and(db, varied, filters, expected):
     assert set(names(ask(db, near=near(), limit=50, **filters))) == expected
+
+
+def test_for_this_person_leaves_out_services_only_for_other_groups(db, org):
+    place_service(db, org, "Women's group", groups_served=["women"], open_to_all=False, description="Chat.")
+    place_service(db, org, "Carers' cafe", groups_served=["carers", "women"], open_to_all=False, description="Chat.")
+    place_service(db, org, "Welcome cafe for women", groups_served=["women"], open_to_all=True, description="Chat.")
+    place_service(db, org, "Drop-in", description="Chat.")
+    db.commit()
+    every = {"Women's group", "Carers' cafe", "Welcome cafe for women", "Drop-in"}
+    assert set(names(ask(db, keywords="chat"))) == every
+    assert set(names(ask(db, keywords="chat", for_person=("men",)))) == {"Welcome cafe for women", "Drop-in"}
+    assert set(names(ask(db, keywords="chat", for_person=("men", "carers")))) == {"Carers' cafe", "Welcome cafe for women", "Drop-in"}
+    assert set(names(ask(db, keywords="chat", for_person=("women",)))) == every
+    assert set(names(ask(db, keywords="chat", groups=("women",)))) == {"Women's group", "Carers' cafe", "Welcome cafe for women"}
+
+
+def test_phone_and_online_services_are_offered_near_any_postcode_and_filtered_by_how(db, org):
+    place_service(db, org, "Pantry", description="Help.")
+    factories.service(db, org, name="Helpline", description="Help.", attendance=["phone"], last_verified_at=recently())
+    factories.service(db, org, name="Glasgow advice line", description="Help.", attendance=["phone", "online"],
+                      areas=[{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}])
+    factories.service(db, org, name="Home library", description="Help.", attendance=["home_visit"])
+    db.commit()
+    page = ask(db, keywords="help", near=near(areas={CALDERDALE, "GB"}))  # a place lies in its council and in GB
+    assert set(names(page)) == {"Pantry", "Helpline"}  # not Glasgow's line near Halifax; home visits need an area
+    helpline = next(r for r in page.results if r.service.name == "Helpline")
+    assert helpline.covers_area and helpline.explanation.where == "By phone · anywhere in the UK"
+    assert set(names(ask(db, keywords="help", modes=("phone",)))) == {"Helpline", "Glasgow advice line"}
+    assert set(names(ask(db, keywords="help", modes=("in_person",)))) == {"Pantry"}  # as its venue says
+    assert set(names(ask(db, keywords="help", modes=("home_visit", "online")))) == {"Home library", "Glasgow advice line"}
+
+
+def test_how_finds_a_service_whose_session_is_held_that_way_and_the_card_shows_that_session(db, org):
+    place_service(db, org, "Knit and natter", description="Chat.", schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}])
+    place_service(db, org, "Chat club", description="Chat.", schedules=[
+        {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"},
+        {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"},
+    ])
+    db.commit()
+    online = ask(db, keywords="chat", modes=("online",), near=near())
+    assert names(online) == ["Chat club"]
+    assert online.results[0].explanation.pattern == "Every Thursday, 7pm to 8pm, online"
+    assert set(names(ask(db, keywords="chat", modes=("in_person",), near=near()))) == {"Knit and natter", "Chat club"}
+    in_person = ask(db, keywords="chat", near=near()).results
+    assert {r.explanation.pattern for r in in_person} == {"Every Tuesday, 10am to 12pm"}
 
 
 def test_defunct_and_inactive_are_never_shown(db, varied):
@@ -324,7 +384,7 @@ def test_each_result_explains_itself(db, org):
     place_service(db, org, "Lunch club", schedules=[{"weekday": "TH", "opens_at": "12:00"}], verification_method="owner")
     db.commit()
     garden, lunch = sorted(ask(db, near=near()).results, key=lambda r: r.service.name)
-    assert garden.explanation.where == "1.2 km away"
+    assert garden.explanation.where == "Garden club venue · 1.2 km away"
     assert garden.explanation.when == "Out of season, back on 1 April"
     assert garden.explanation.referral == "Self-referral by phone"
     assert "Funding ended on 31 March 2026; check it is still running" in garden.explanation.warnings

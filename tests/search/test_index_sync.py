@@ -6,7 +6,7 @@ import multiprocessing
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import select
 
 from directory.db import get_db
@@ -18,6 +18,7 @@ from directory.schemas.listing import LocationInput, ServiceInput
 from search import get_search
 from search.maintenance import check_index, fix_index, rebuild_index
 from search.sync import DEFER
+from search.whoosh_backend import WhooshBackend
 
 from .. import factories
 from .test_conformance import HALIFAX, ask, names, near, offset, org, varied  # noqa: F401 (fixtures)
@@ -108,6 +109,17 @@ def test_check_finds_drift_and_fix_repairs_it(db, listing, search_app):
     assert check_index(sync).ok
 
 
+def test_an_index_built_with_an_older_schema_is_found_by_the_check_and_rebuilt(db, listing, search_app):
+    sync = get_search(search_app)
+    if not isinstance(sync.backend, WhooshBackend):
+        pytest.skip("the Whoosh index's own schema")
+    with sync.backend._open().writer() as writer:  # as an index from before a field was added
+        writer.remove_field("name_pairs")
+    assert check_index(sync).missing == [str(listing.id)]
+    assert rebuild_index(sync) == 1
+    assert check_index(sync).ok and names(ask(db, keywords='"knit and natter"')) == ["Knit and natter"]
+
+
 def test_rebuild_swaps_in_a_fresh_index_with_the_same_results(db, listing, search_app):
     sync = get_search(search_app)
     before = names(ask(db, keywords="knit"))
@@ -141,6 +153,16 @@ def test_a_rebuild_split_among_processes_matches_one_writer(db, listing, search_
     assert len(loaded) == 31  # every service read, the archived one included
     assert state() == one_writer
     assert check_index(sync).ok
+
+
+def test_deferred_changes_wait_in_the_pending_file_before_the_commit_so_a_killed_import_loses_none(db, listing, search_app):
+    sync = get_search(search_app)
+    db.info[DEFER] = True
+    rename(db, listing, "Chess club")
+    waiting_at_commit = []
+    event.listen(db.connection(), "commit", lambda _connection: waiting_at_commit.append(sync.pending()))
+    db.commit()
+    assert waiting_at_commit == [{listing.id}]
 
 
 def test_a_rebuild_covers_the_ids_waiting_to_be_indexed(db, listing, search_app, monkeypatch):

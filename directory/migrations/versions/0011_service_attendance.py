@@ -1,0 +1,24 @@
+"""How people take part in a service: in person, by phone, online, at home
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('service', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attendance', sa.JSON(), nullable=False, server_default='[]'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('service', schema=None) as batch_op:
+        batch_op.drop_column('attendance')
