@@ -671,7 +671,7 @@ def _relevance(searcher, units: list[Unit]) -> dict[int, float] | None:
     loose = [w for u in units if not u.is_phrase for w in u.words]
     if total and len(units) > 1 and len(loose) > 1 and not any(u.either for u in units):
         together = _words(searcher, "text", tuple(loose))
-        if isinstance(together, wq.Phrase):
+        if isinstance(together, wq.Phrase) or (together is not None and together.fieldname == f"text{PAIRS}"):
             for d in searcher.docs_for_query(together):
                 if d in total:
                     total[d] += TOGETHER
