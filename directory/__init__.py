@@ -13,10 +13,17 @@ from . import clock, db
 from .config import TEMPLATES_DIR, Config
 
 
+class SignpostApp(Flask):
+    """Flask, with each request one unit of work (db.in_request_transaction)."""
+
+    def dispatch_request(self):
+        return db.in_request_transaction(super().dispatch_request)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask app from SIGNPOST_* environment variables and optional overrides."""
     config = Config.from_env().apply(overrides).finalise()
-    app = Flask(__name__, template_folder=str(TEMPLATES_DIR), instance_path=config.INSTANCE_DIR)
+    app = SignpostApp(__name__, template_folder=str(TEMPLATES_DIR), instance_path=config.INSTANCE_DIR)
     app.config.from_mapping(
         SIGNPOST=config,
         SECRET_KEY=config.SECRET_KEY,

@@ -1,16 +1,20 @@
-"""Database engine, a session per request, and unit_of_work() for the CLI and importers."""
+"""Database engine, a session per request that commits once, unit_of_work() for the CLI and
+importers, and after_commit(): the one channel for what must happen only once a change is kept."""
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
+log = logging.getLogger(__name__)
+AFTER_COMMIT = "signpost.after_commit"
 
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (embedded default) or PostgreSQL, configured for several processes."""
@@ -47,6 +51,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False)
+        event.listen(self.sessionmaker, "after_commit", _run_after_commit)
+        event.listen(self.sessionmaker, "after_soft_rollback", _drop_after_commit)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -60,6 +66,57 @@ class Database:
             raise
         finally:
             session.close()
+
+
+def after_commit(session: Session, work: Callable[[], None]) -> None:
+    """Run work (mail, say) once session's transaction commits; if it rolls back, never.
+
+    Operations record what is due here instead of doing it, so a request or import that fails
+    after an operation has run sends nothing. Failures are logged: the change is already kept.
+    """
+    session.info.setdefault(AFTER_COMMIT, []).append(work)
+
+
+def _run_after_commit(session: Session) -> None:
+    for work in session.info.pop(AFTER_COMMIT, []):
+        try:
+            work()
+        except Exception:
+            log.exception("Work due after a commit failed")
+
+
+def _drop_after_commit(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(AFTER_COMMIT, None)
+
+
+def in_request_transaction(view: Callable[[], object]) -> Response:
+    """Answer a request as one unit of work: the view (and the operations it calls) only flush;
+    an answer below 400 commits once here, and an error, a refusal or a form shown again with its
+    messages rolls everything back. Views and the API never commit."""
+    try:
+        response = current_app.make_response(view())
+    except BaseException:
+        rollback_request()
+        raise
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            if response.status_code < 400:
+                session.commit()  # a clash found only now (StaleDataError) goes to its error page
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+    return response
+
+
+def rollback_request() -> None:
+    """Discard what the request changed so far (before an error page or a form is shown again)."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
 
 
 def init_app(app: Flask, url: str) -> Database:

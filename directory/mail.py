@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 import uuid
@@ -10,6 +11,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from directory.config import Config
+from directory.db import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,11 @@ def build_message(config: Config, to: list[str], subject: str, body: str) -> Ema
     message["Message-ID"] = make_msgid(domain="signpost")
     message.set_content(body)
     return message
+
+
+def mail_after_commit(session, config: Config, to: list[str], subject: str, body: str) -> None:
+    """Send the message once session's transaction commits: nothing is sent for a rolled-back change."""
+    after_commit(session, functools.partial(send_mail, config, list(to), subject, body))
 
 
 def send_mail(config: Config, to: list[str], subject: str, body: str) -> None:

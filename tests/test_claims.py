@@ -254,6 +254,45 @@ def test_a_claim_from_the_organisations_own_domain_is_approved_at_once(app, clie
     assert subjects == {"Claim approved by email domain: Club C": {MODERATORS}, "You can now edit Club C on Signpost": {"pat@club-c.org.uk"}}
 
 
+def test_a_request_that_fails_after_its_operation_keeps_nothing_and_sends_no_mail(app, client, session, world, monkeypatch):
+    org = factories.organisation(session, name="Club C", website="https://www.club-c.org.uk")
+    person = factories.user(session, "pat@Club-C.org.uk", name="Pat")
+    session.commit()
+    token = signed_in(client, world, person)
+
+    def broken(_message):  # after the claim is made, approved and its mail is due
+        raise RuntimeError("the page could not be finished")
+
+    monkeypatch.setattr("directory.views.claims.flash", broken)
+    response = client.post(f"/organisations/{org.id}/claim", data=CLAIM_FORM | {"csrf_token": token})
+    assert response.status_code == 500
+    assert session.exec(select(Claim).where(Claim.user_id == person.id)).all() == []
+    assert session.get(Membership, (person.id, org.id)) is None and sent_mail(app) == []
+
+
+def test_bad_input_rolls_back_what_the_operation_did_before_refusing(client, session, world, monkeypatch):
+    token = signed_in(client, world, world.users["moderator"])
+    claim, decide = world.claims["A"], ops.decide_claim
+
+    def decide_then_refuse(db, *args, **kwargs):
+        decide(db, *args, **kwargs)
+        raise ops.InputError({"reason": ["Refused after deciding."]})
+
+    monkeypatch.setattr("directory.views.claims.ops.decide_claim", decide_then_refuse)
+    response = client.post(f"/moderate/claims/{claim.id}/decide",
+                           data={"decision": "approve", "reason": "Checked by phone.", "csrf_token": token})
+    assert response.status_code == 400 and "Refused after deciding." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Claim, claim.id).status == "pending"
+
+
+def test_views_and_the_api_leave_committing_to_the_request():
+    root = pathlib.Path(__file__).resolve().parent.parent / "directory"
+    found = [f"{path.relative_to(root)}:{n}" for folder in ("views", "api") for path in sorted((root / folder).glob("*.py"))
+             for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"\.(commit|rollback)\(", line)]
+    assert found == []
+
+
 @pytest.mark.parametrize("listed, address", [
     ({"email": "clubd@gmail.com"}, "anyone@gmail.com"),
     ({"email": "clubd@hotmail.co.uk", "website": "https://hotmail.co.uk"}, "someone@hotmail.co.uk"),

@@ -41,7 +41,6 @@ def _refused(_error):
 
 @bp.errorhandler(InputError)
 def _invalid(error: InputError):
-    get_session().rollback()
     return jsonify({"message": "Some of the input is not valid: see the message for each field.",
                     "errors": field_messages(error.messages)}), 422
 
@@ -59,8 +58,8 @@ def _body(*, with_version: bool) -> dict:
 
 def _answer(outcome: str, record, service: Service | None):
     db = get_session()
-    db.commit()
-    db.expire_all()
+    db.flush()
+    db.expire_all()  # the answer shows the listing as stored (the request commits it as it returns)
     if outcome == "published":
         service = db.get(Service, record.target_id)
     body = schemas.ChangeOut(exclude=("service",)).dump(
@@ -102,7 +101,6 @@ def update_service(item_id: uuid.UUID):
     except InputError as exc:
         if "base_version" not in exc.messages:
             raise
-        db.rollback()
         abort(409, message=f"This listing changed since version {version}: it is now version {service.version}. "
                            "Nothing was saved. Fetch it again, reapply your change and send it with the new version.")
     return _answer(outcome, record, service)
@@ -140,7 +138,6 @@ def confirm(item_id: uuid.UUID):
     service = live_record(Service, item_id)
     db = get_session()
     confirm_service(db, actor, service)
-    db.commit()
     return jsonify(service_json(service, reader()))
 
 

@@ -43,8 +43,6 @@ def _caller() -> tuple[ApiToken | None, Actor]:
             if found is None:
                 abort(401, description=BAD_TOKEN)
             token, user = found
-            if token.last_used_at == now:
-                db.commit()  # the token's last use, recorded at most once a minute, is all that is pending
             caller = (token, actor_for(db, user))
         request.environ[_KEY] = caller
     return request.environ[_KEY]

@@ -1,8 +1,8 @@
 """Accounts: register, confirm an address, sign in, reset or change a password, change an address, roles.
 
 Every function flushes and leaves the commit to its caller. Those that email someone return
-the messages instead of sending them, so nothing is sent for a change that is then rolled
-back: the caller commits, then calls send(). Links are signed tokens (directory.auth) with
+the messages, and send() has them sent once the caller commits: nothing is sent for a change
+that is then rolled back. Links are signed tokens (directory.auth) with
 a purpose and an age limit each; nothing about them is stored.
 """
 
@@ -14,11 +14,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping
 
 from flask import url_for
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from directory.auth import find_user, fingerprint, hash_password, make_token, password_matches, read_token
 from directory.config import Config
-from directory.mail import send_mail
+from directory.mail import mail_after_commit
 from directory.models import Membership, Organisation, User, utcnow
 from directory.models.account import ROLES
 from directory.permissions import Actor, require
@@ -63,10 +64,10 @@ class Mail:
     body: str
 
 
-def send(config: Config, mails: Iterable[Mail]) -> None:
-    """Send each message (call after commit)."""
+def send(session: Session, config: Config, mails: Iterable[Mail]) -> None:
+    """Send each message once session commits."""
     for mail in mails:
-        send_mail(config, [mail.to], mail.subject, mail.body)
+        mail_after_commit(session, config, [mail.to], mail.subject, mail.body)
 
 
 def prepare_registration(raw: Mapping) -> dict:
@@ -292,7 +293,11 @@ def confirm_email_change(session: Session, token: str, now: datetime | None = No
     old_email = user.email
     user.email = new_email
     user.email_verified_at = now or utcnow()
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another account took the address a moment ago
+        session.rollback()  # the failed flush leaves the transaction unusable; it held nothing else
+        raise LinkError(f"Another account now uses {new_email}, so this account cannot move to it.") from None
     return user, [Mail(old_email, "Your Signpost email address has changed", (
         f"Hello {user.name},\n\n"
         f"Your Signpost account now uses {new_email}. Sign in with that address from now on.\n\n"

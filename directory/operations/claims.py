@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from directory.config import Config
-from directory.mail import send_mail
+from directory.mail import mail_after_commit
 from directory.models import ChangeRequest, Claim, Invitation, Membership, Organisation, User, utcnow
 from directory.operations.accounts import Mail
 from directory.operations.api_tokens import revoke_api_tokens
@@ -374,7 +374,7 @@ def _line(text: str) -> str:
     return " ".join(str(text).split())  # no line breaks in a subject
 
 
-def notify_new_claim(config: Config, claim: Claim, organisation: Organisation, claimant: User) -> None:
+def notify_new_claim(session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User) -> None:
     """Tell the moderators someone asked to edit an organisation (or was approved by domain)."""
     moderators = config.moderator_addresses
     if claim.auto_approved:
@@ -386,10 +386,10 @@ def notify_new_claim(config: Config, claim: Claim, organisation: Organisation, c
         f"Role at the organisation: {claim.job_title}\nPhone: {claim.phone}\nNote: {claim.note or '(none)'}\n\n"
         f"{opening}\n{url_for('claims.moderate', _external=True)}\n"
     )
-    send_mail(config, moderators, subject, body)
+    mail_after_commit(session, config, moderators, subject, body)
 
 
-def notify_claim_decided(config: Config, claim: Claim, organisation: Organisation, claimant: User) -> None:
+def notify_claim_decided(session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User) -> None:
     """Tell the claimant the decision and the reason."""
     name = _line(organisation.name)
     if claim.status == "approved":
@@ -405,10 +405,10 @@ def notify_claim_decided(config: Config, claim: Claim, organisation: Organisatio
             f"Your request to edit the listings of “{organisation.name}” was not approved.\n\n"
             f"The moderator's reason: {claim.reason}\n\nYou can reply to this email if you think this is a mistake.\n"
         )
-    send_mail(config, [claimant.email], subject, body)
+    mail_after_commit(session, config, [claimant.email], subject, body)
 
 
-def notify_invitation(config: Config, invitation: Invitation, organisation: Organisation, inviter: str, token: str) -> None:
+def notify_invitation(session: Session, config: Config, invitation: Invitation, organisation: Organisation, inviter: str, token: str) -> None:
     """Email the invitee their link (the token is only ever in this email)."""
     link = url_for("claims.invitation", token=token, _external=True)
     body = (
@@ -417,4 +417,4 @@ def notify_invitation(config: Config, invitation: Invitation, organisation: Orga
         f"To accept, sign in (or create an account) with this email address and open:\n{link}\n\n"
         f"The link works once and expires in {INVITATION_DAYS} days. If you were not expecting this, ignore it."
     )
-    send_mail(config, [invitation.email], f"Help edit {_line(organisation.name)} on Signpost", body)
+    mail_after_commit(session, config, [invitation.email], f"Help edit {_line(organisation.name)} on Signpost", body)

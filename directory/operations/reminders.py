@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
 from directory.freshness import Flag, Policy, as_date, due_flags, may_email, reminder_stage
-from directory.mail import send_mail
+from directory.mail import mail_after_commit, send_mail
 from directory.models import ReferralRoute, Service
 from directory.models.common import HIDDEN_STATUSES
 from directory.models.freshness import ReviewReminder
@@ -196,7 +196,7 @@ def _moderator_mail(reminders: list[ReviewReminder], services: dict) -> tuple[st
     return "Signpost listings need a moderator", "".join(lines)
 
 
-def notify_closure(config, service: Service, address: str, note: str) -> None:
+def notify_closure(session: Session, config, service: Service, address: str, note: str) -> None:
     """Tell the moderators at once that an organisation says its listing has closed."""
     body = (
         f"{address} answered a review email: “{service.name}” ({service.organisation.name}) has closed.\n"
@@ -204,7 +204,7 @@ def notify_closure(config, service: Service, address: str, note: str) -> None:
         f"The listing stays up, labelled “reported closed”, until a moderator acts:\n"
         f"{url_for('freshness.listing', raw_id=service.id, _external=True)}\n"
     )
-    send_mail(config, config.moderator_addresses, f"Reported closed by its organisation: {service.name}", body)
+    mail_after_commit(session, config, config.moderator_addresses, f"Reported closed by its organisation: {service.name}", body)
 
 
 # Answers ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import url_for
 from sqlmodel import Session
 
 from directory.config import Config
-from directory.mail import send_mail
+from directory.mail import mail_after_commit
 from directory.models import ProblemReport, Service, utcnow
 
 KIND_LABELS = {
@@ -27,7 +27,7 @@ def report_problem(session: Session, service: Service, data: dict, now: datetime
     return report
 
 
-def notify_report(config: Config, report: ProblemReport, service: Service, editors: list[str] = ()) -> None:
+def notify_report(session: Session, config: Config, report: ProblemReport, service: Service, editors: list[str] = ()) -> None:
     """Email the organisation (its editors and listed address) and the moderators about a report."""
     moderators = config.moderator_addresses
     organisation = [service.email or service.organisation.email, *editors]
@@ -40,4 +40,4 @@ def notify_report(config: Config, report: ProblemReport, service: Service, edito
         f"The listing: {link}\n\n"
         "If the listing is wrong, please update it or reply to tell us. Thank you."
     )
-    send_mail(config, organisation + moderators, f"Problem reported: {service.name}", body)
+    mail_after_commit(session, config, organisation + moderators, f"Problem reported: {service.name}", body)

@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from directory.after_response import after_response
 from directory.auth import current_session_key, current_user, login_required, login_user, logout_user
-from directory.db import get_session
+from directory.db import get_db, get_session
 from directory.models import User, utcnow
 from directory.extensions import limiter
+from directory.views.errors import on_bad_input
 from flask_limiter.util import get_remote_address
-from directory.operations import InputError, validate
+from directory.operations import validate
 from directory.operations import accounts as ops
 from directory.operations import api_tokens
 from directory.schemas.accounts import PASSWORD_MIN_LENGTH, EmailInput
@@ -134,28 +135,24 @@ def register():
     """Create an account; a confirmation link is emailed (the same answer for a taken address)."""
     if request.method == "GET":
         return _register_page({}, {})
-    try:
-        prepared = ops.prepare_registration(request.form)
-    except InputError as exc:
-        return _register_page(exc.messages, request.form, 400)
+    on_bad_input(lambda messages: _register_page(messages, request.form, 400))
+    prepared = ops.prepare_registration(request.form)
     after_response(functools.partial(_look_up_and_send, lambda db: ops.register_user(db, prepared)))
     return _check_email_page("register", prepared["email"])
 
 
 def _look_up_and_send(make_mails) -> None:
-    """After the response: make_mails(db) looks up an address and says what to send; commit, then send.
+    """After the response: make_mails(db) looks up an address and says what to send, sent once
+    its unit of work commits.
 
     Whether the address has an account must not change how long the answer takes, so this work
     (and any SMTP round trip) happens once the answer has gone.
     """
-    db = get_session()
     try:
-        mails = make_mails(db)
-        db.commit()
+        with get_db().unit_of_work() as db:
+            ops.send(db, _config(), make_mails(db))
     except IntegrityError:  # the same address registered a moment ago, in another request
-        db.rollback()
-        return
-    ops.send(_config(), mails)
+        pass
 
 
 def _register_page(errors: dict, form, status: int = 200):
@@ -171,7 +168,6 @@ def verify(token: str):
         user = ops.verify_email(db, token)
     except ops.LinkError as exc:
         return _link_problem(str(exc), "verify")
-    db.commit()
     flash("Thank you: your email address is confirmed.")
     signed_in = current_user()
     if signed_in is not None and signed_in.id == user.id:
@@ -185,7 +181,7 @@ def verify(token: str):
 def resend_verification(user):
     """Send the confirmation link again."""
     if user.email_verified_at is None:
-        ops.send(_config(), [ops.verification_mail(user)])
+        ops.send(get_session(), _config(), [ops.verification_mail(user)])
         flash(f"We have sent a new confirmation link to {user.email}.")
     else:
         flash("Your email address is already confirmed.")
@@ -204,18 +200,18 @@ def login():
         if current_user() is not None:
             return redirect(target, code=303)
         return _login_page({}, {}, target)
-    db = get_session()
-    try:
-        user = ops.authenticate(db, request.form)
-    except InputError as exc:
-        if exc.messages.get("_schema") == [ops.SIGN_IN_REFUSED]:
+    def refused(messages: dict):
+        if messages.get("_schema") == [ops.SIGN_IN_REFUSED]:
             email = _submitted_email()  # counted after the answer, so it takes as long for any address
             after_response(functools.partial(_look_up_and_send, lambda db: ops.record_failed_sign_in(db, email, utcnow())))
-        return _login_page(exc.messages, request.form, target, 400)
+        return _login_page(messages, request.form, target, 400)
+
+    on_bad_input(refused)
+    db = get_session()
+    user = ops.authenticate(db, request.form)
     kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     login_user(db, user, utcnow())
     session.update(kept)
-    db.commit()
     if user.email_verified_at is None:
         flash("Please confirm your email address: open the link we emailed you. "
               "Until then you cannot claim or add organisations.")
@@ -231,9 +227,7 @@ def _login_page(errors: dict, form, target: str, status: int = 200):
 @bp.post("/logout")
 def logout():
     """Sign out of this browser: its session ends on the server, so a copy of the cookie stops working too."""
-    db = get_session()
-    logout_user(db, utcnow())
-    db.commit()
+    logout_user(get_session(), utcnow())
     flash("You have signed out.")
     return redirect(url_for("accounts.login"), code=303)
 
@@ -246,10 +240,9 @@ def reset_request():
     """Ask for a reset link; the same answer whether or not the address has an account."""
     if request.method == "GET":
         return render_template("accounts/reset_request.html", errors={}, form={}), 200, PRIVATE
-    try:
-        email = validate(EmailInput(), request.form)["email"]
-    except InputError as exc:
-        return render_template("accounts/reset_request.html", errors=exc.messages, form=request.form), 400, PRIVATE
+    on_bad_input(lambda messages: (render_template("accounts/reset_request.html", errors=messages, form=request.form),
+                                   400, PRIVATE))
+    email = validate(EmailInput(), request.form)["email"]
     after_response(functools.partial(_look_up_and_send, lambda db: ops.request_password_reset(db, email)))
     return _check_email_page("reset", email)
 
@@ -258,6 +251,7 @@ def reset_request():
 def reset_password(token: str):
     """Choose a new password from a reset link (once, within an hour)."""
     db = get_session()
+    on_bad_input(lambda messages: _reset_page(token, messages, 400))
     try:
         if request.method == "GET":
             ops.reset_link_user(db, token)
@@ -265,11 +259,8 @@ def reset_password(token: str):
         _user, mails = ops.reset_password(db, token, request.form, utcnow())
     except ops.LinkError as exc:
         return _link_problem(str(exc), "reset")
-    except InputError as exc:
-        return _reset_page(token, exc.messages, 400)
     logout_user(db, utcnow())
-    db.commit()
-    ops.send(_config(), mails)
+    ops.send(db, _config(), mails)
     flash("Your password has been changed and you have been signed out everywhere. Sign in with your new password.")
     return redirect(url_for("accounts.login"), code=303)
 
@@ -311,13 +302,9 @@ def _account_page(user, errors: dict | None = None, form=None, status: int = 200
 @_signed_in_post
 def create_api_token(user):
     """A personal API token: its secret is on this page once, and never again (only its hash is kept)."""
-    db = get_session()
-    try:
-        form = {"name": request.form.get("token_name", ""), "expires_on": request.form.get("token_expires_on", "")}
-        _token, secret = api_tokens.create_api_token(db, user, form)
-    except InputError as exc:
-        return _account_page(user, {f"token_{k}": v for k, v in exc.messages.items()}, request.form, 400)
-    db.commit()
+    on_bad_input(lambda messages: _account_page(user, {f"token_{k}": v for k, v in messages.items()}, request.form, 400))
+    form = {"name": request.form.get("token_name", ""), "expires_on": request.form.get("token_expires_on", "")}
+    _token, secret = api_tokens.create_api_token(get_session(), user, form)
     return _account_page(user, new_token=secret)
 
 
@@ -325,12 +312,8 @@ def create_api_token(user):
 @_signed_in_post
 def revoke_api_token(user, token_id: str):
     """Stop a token working at once."""
-    db = get_session()
-    try:
-        token = api_tokens.revoke_api_token(db, user, token_id)
-    except InputError as exc:
-        return _account_page(user, {"token_name": exc.messages["token"]}, status=404)
-    db.commit()
+    on_bad_input(lambda messages: _account_page(user, {"token_name": messages["token"]}, status=404))
+    token = api_tokens.revoke_api_token(get_session(), user, token_id)
     flash(f"The token “{token.name}” is revoked: it no longer works.")
     return redirect(url_for("accounts.account", _anchor="api-tokens"), code=303)
 
@@ -339,12 +322,8 @@ def revoke_api_token(user, token_id: str):
 @_signed_in_post
 def change_name(user):
     """Change the name shown to moderators and other editors."""
-    db = get_session()
-    try:
-        ops.change_name(db, user, request.form)
-    except InputError as exc:
-        return _account_page(user, exc.messages, request.form, 400)
-    db.commit()
+    on_bad_input(lambda messages: _account_page(user, messages, request.form, 400))
+    ops.change_name(get_session(), user, request.form)
     flash("Your name has been changed.")
     return redirect(url_for("accounts.account"), code=303)
 
@@ -354,13 +333,10 @@ def change_name(user):
 @_signed_in_post
 def change_password(user):
     """Change the password; other devices are signed out, this one stays signed in."""
+    on_bad_input(lambda messages: _account_page(user, messages, request.form, 400))
     db = get_session()
-    try:
-        mails = ops.change_password(db, user, request.form, utcnow(), keep=current_session_key())
-    except InputError as exc:
-        return _account_page(user, exc.messages, request.form, 400)
-    db.commit()
-    ops.send(_config(), mails)
+    mails = ops.change_password(db, user, request.form, utcnow(), keep=current_session_key())
+    ops.send(db, _config(), mails)
     flash("Your password has been changed. Any other devices have been signed out, and your API tokens revoked.")
     return redirect(url_for("accounts.account"), code=303)
 
@@ -370,10 +346,8 @@ def change_password(user):
 @_signed_in_post
 def change_email(user):
     """Ask to move the account to a new address: a link goes there, and nothing changes until it is followed."""
-    try:
-        new_email = ops.check_email_change(user, request.form)
-    except InputError as exc:
-        return _account_page(user, exc.messages, request.form, 400)
+    on_bad_input(lambda messages: _account_page(user, messages, request.form, 400))
+    new_email = ops.check_email_change(user, request.form)
     user_id = user.id
     after_response(functools.partial(
         _look_up_and_send, lambda db: ops.email_change_mails(db, db.get(User, user_id), new_email)))
@@ -391,13 +365,9 @@ def confirm_email(token: str):
             page = render_template("accounts/confirm_email.html", token=token, user=user, new_email=new_email)
             return page, 200, LINK_PAGE
         user, mails = ops.confirm_email_change(db, token)
-        db.commit()
     except ops.LinkError as exc:
         return _link_problem(str(exc), "email")
-    except IntegrityError:  # another account took the address a moment ago
-        db.rollback()
-        return _link_problem("Another account now uses that address, so this account cannot move to it.", "email")
-    ops.send(_config(), mails)
+    ops.send(db, _config(), mails)
     flash(f"Your email address is now {user.email}.")
     signed_in = current_user()
     if signed_in is not None and signed_in.id == user.id:
@@ -412,7 +382,6 @@ def sign_out_everywhere(user):
     db = get_session()
     mails = ops.sign_out_everywhere(db, user, utcnow())
     logout_user(db, utcnow())
-    db.commit()
-    ops.send(_config(), mails)
+    ops.send(db, _config(), mails)
     flash("You have been signed out on every device, including this one.")
     return redirect(url_for("accounts.login"), code=303)

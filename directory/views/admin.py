@@ -7,13 +7,12 @@ accounts and organisations for administrators only.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
+from directory.views.errors import on_bad_input
 from directory.models import Organisation, User
 from directory.models.account import ROLES
-from directory.operations import InputError
 from directory.operations import admin as ops
 from directory.operations.accounts import edited_organisations, send
 from directory.schemas.organisations import AccessInput, ReasonInput, SearchInput, labeller, listing_errors
@@ -73,14 +72,9 @@ def user(raw_id: str):
 def access(raw_id: str):
     """Grant or revoke roles, and mark the account trusted or not."""
     record = _get_or_404(User, raw_id)
-    db = get_session()
-    try:
-        data = AccessInput().load(request.form.to_dict(flat=False) | {"trusted": "trusted" in request.form})
-        revision = ops.set_access(db, current_actor(), record, data["roles"], data["trusted"])
-    except (ValidationError, InputError) as exc:
-        db.rollback()
-        return _user_page(record, errors=listing_errors(exc.messages, ["roles", "trusted"]), status=400)
-    db.commit()
+    on_bad_input(lambda messages: _user_page(record, errors=listing_errors(messages, ["roles", "trusted"]), status=400))
+    data = AccessInput().load(request.form.to_dict(flat=False) | {"trusted": "trusted" in request.form})
+    revision = ops.set_access(get_session(), current_actor(), record, data["roles"], data["trusted"])
     flash(f"Saved: {record.name}'s roles and trust are updated." if revision else "Nothing was changed.")
     return redirect(url_for("admin.user", raw_id=record.id), code=303)
 
@@ -90,18 +84,13 @@ def access(raw_id: str):
 def sign_in_access(raw_id: str, verb: str):
     """Disable an account (with a reason) or enable it again."""
     record = _get_or_404(User, raw_id)
+    on_bad_input(lambda messages: _user_page(record, archive_errors=listing_errors(messages, []), status=400))
     db = get_session()
-    mails = []
-    try:
-        if verb == "disable":
-            mails = ops.disable_account(db, current_actor(), record, ReasonInput().load(request.form)["archive_reason"])
-        else:
-            ops.enable_account(db, current_actor(), record)
-    except (ValidationError, InputError) as exc:
-        db.rollback()
-        return _user_page(record, archive_errors=listing_errors(exc.messages, []), status=400)
-    db.commit()
-    send(current_app.config["SIGNPOST"], mails)
+    if verb == "disable":
+        mails = ops.disable_account(db, current_actor(), record, ReasonInput().load(request.form)["archive_reason"])
+        send(db, current_app.config["SIGNPOST"], mails)
+    else:
+        ops.enable_account(db, current_actor(), record)
     flash(f"{record.name} can no longer sign in." if verb == "disable" else f"{record.name} can sign in again.")
     return redirect(url_for("admin.user", raw_id=record.id), code=303)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 from werkzeug.exceptions import Forbidden
 
 from directory.auth import current_actor, current_user, login_required
 from directory.db import get_session
+from directory.views.errors import on_bad_input
 from directory.extensions import limiter
 from directory.models import Claim, Organisation, User, utcnow
 from directory.operations.accounts import send
@@ -97,20 +97,14 @@ def _claim_page(organisation: Organisation, errors: dict | None = None, form=Non
 def claim_post(raw_id: str):
     """Record a claim; approve it at once when the email domain is the organisation's own."""
     organisation = _organisation(raw_id)
-    try:
-        data = ClaimInput().load(request.form)
-    except ValidationError as exc:
-        return _claim_page(organisation, exc.messages, request.form, 400)
+    on_bad_input(lambda messages: _claim_page(organisation, messages, request.form, 400))
+    data = ClaimInput().load(request.form)
     session = get_session()
-    try:
-        record = ops.claim_organisation(session, current_actor(), organisation, data)
-    except InputError as exc:
-        return _claim_page(organisation, exc.messages, request.form, 400)
-    session.commit()
+    record = ops.claim_organisation(session, current_actor(), organisation, data)
     claimant = current_user()
-    ops.notify_new_claim(_config(), record, organisation, claimant)
+    ops.notify_new_claim(session, _config(), record, organisation, claimant)
     if record.auto_approved:
-        ops.notify_claim_decided(_config(), record, organisation, claimant)
+        ops.notify_claim_decided(session, _config(), record, organisation, claimant)
         flash(f"{record.reason} You can now edit this organisation's listings.")
         return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)
     flash("Thank you. A Signpost moderator will check your request and reply by email.")
@@ -141,19 +135,13 @@ def decide(raw_id: str):
     """Approve or deny a claim; the claimant is emailed the decision and the reason."""
     record = _get_or_404(Claim, raw_id, "There is no claim with that id. It may have been withdrawn.")
     key = str(record.id)
-    try:
-        data = DecisionInput().load(request.form)
-    except ValidationError as exc:
-        return _moderate_page({key: exc.messages}, key, 400)
+    on_bad_input(lambda messages: _moderate_page({key: messages}, key, 400))
+    data = DecisionInput().load(request.form)
     session = get_session()
-    try:
-        ops.decide_claim(session, current_actor(), record, data["decision"] == "approve", data["reason"])
-    except InputError as exc:
-        return _moderate_page({key: exc.messages}, key, 400)
-    session.commit()
+    ops.decide_claim(session, current_actor(), record, data["decision"] == "approve", data["reason"])
     organisation = session.get(Organisation, record.organisation_id)
     claimant = session.get(User, record.user_id)
-    ops.notify_claim_decided(_config(), record, organisation, claimant)
+    ops.notify_claim_decided(session, _config(), record, organisation, claimant)
     verb = "approved" if record.status == "approved" else "denied"
     flash(f"Claim by {claimant.name} for {organisation.name} {verb}. They have been told by email.")
     return redirect(url_for("claims.moderate"), code=303)
@@ -190,40 +178,32 @@ def _editors_page(organisation: Organisation, errors: dict | None = None, form=N
 def invite(raw_id: str):
     """Invite someone by email to edit the organisation."""
     organisation = _organisation(raw_id)
-    try:
-        data = InviteInput().load(request.form)
-    except ValidationError as exc:
-        return _editors_page(organisation, exc.messages, request.form, 400)
+    on_bad_input(lambda messages: _editors_page(organisation, messages, request.form, 400))
+    data = InviteInput().load(request.form)
     session = get_session()
-    try:
-        invitation, token = ops.invite_editor(session, current_actor(), organisation, data["email"])
-    except InputError as exc:
-        return _editors_page(organisation, exc.messages, request.form, 400)
-    session.commit()
-    ops.notify_invitation(_config(), invitation, organisation, current_user().name, token)
+    invitation, token = ops.invite_editor(session, current_actor(), organisation, data["email"])
+    ops.notify_invitation(session, _config(), invitation, organisation, current_user().name, token)
     flash(f"Invitation sent to {invitation.email}. The link works for {ops.INVITATION_DAYS} days.")
     return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)
+
+
+def _organisation_and_editor(raw_id: str) -> tuple[Organisation, User]:
+    """The organisation and the editor the form names; bad input shows the editors page again."""
+    organisation = _organisation(raw_id)
+    on_bad_input(lambda messages: _editors_page(organisation, messages, None, 400))
+    person = get_session().get(User, RemoveInput().load(request.form)["user_id"])
+    if person is None:
+        raise InputError({"user_id": ["That person does not edit this organisation's listings."]})
+    return organisation, person
 
 
 @bp.post("/organisations/<raw_id>/editors/remove")
 @login_required
 def remove(raw_id: str):
     """Stop someone editing the organisation (yourself included)."""
-    organisation = _organisation(raw_id)
-    try:
-        data = RemoveInput().load(request.form)
-    except ValidationError as exc:
-        return _editors_page(organisation, exc.messages, None, 400)
     session = get_session()
-    person = session.get(User, data["user_id"])
-    if person is None:
-        return _editors_page(organisation, {"user_id": ["That person does not edit this organisation's listings."]}, None, 400)
-    try:
-        mails = ops.remove_member(session, current_actor(), organisation, person, utcnow())
-    except InputError as exc:
-        return _editors_page(organisation, exc.messages, None, 400)
-    session.commit()
-    send(_config(), mails)
+    organisation, person = _organisation_and_editor(raw_id)
+    send(session, _config(), ops.remove_member(session, current_actor(), organisation, person, utcnow()))
     if person.id == current_actor().user_id:
         return redirect(url_for("public.organisation", raw_id=organisation.id), code=303)
     flash(f"{person.name} no longer edits this organisation's listings.")
@@ -234,20 +214,8 @@ def remove(raw_id: str):
 @login_required
 def name_owner(raw_id: str):
     """Make an editor an owner of the organisation (moderators)."""
-    organisation = _organisation(raw_id)
-    try:
-        data = RemoveInput().load(request.form)
-    except ValidationError as exc:
-        return _editors_page(organisation, exc.messages, None, 400)
-    session = get_session()
-    person = session.get(User, data["user_id"])
-    if person is None:
-        return _editors_page(organisation, {"user_id": ["That person does not edit this organisation's listings."]}, None, 400)
-    try:
-        ops.name_owner(session, current_actor(), organisation, person)
-    except InputError as exc:
-        return _editors_page(organisation, exc.messages, None, 400)
-    session.commit()
+    organisation, person = _organisation_and_editor(raw_id)
+    ops.name_owner(get_session(), current_actor(), organisation, person)
     flash(f"{person.name} is now an owner of this organisation: they manage who edits it.")
     return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)
 
@@ -284,11 +252,8 @@ def _invitation_page(token: str, problem: str | None = None):
 def accept(token: str):
     """Accept an invitation sent to the signed-in person's own address."""
     session = get_session()
-    try:
-        membership = ops.accept_invitation(session, current_actor(), token)
-    except InputError as exc:
-        return _invitation_page(token, "; ".join(" ".join(m) for m in exc.messages.values()))
-    session.commit()
+    on_bad_input(lambda messages: _invitation_page(token, "; ".join(" ".join(m) for m in messages.values())))
+    membership = ops.accept_invitation(session, current_actor(), token)
     organisation = session.get(Organisation, membership.organisation_id)
     flash(f"You can now edit the listings of {organisation.name}.")
     return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)

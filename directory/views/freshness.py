@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
+from directory.views.errors import on_bad_input
 from directory.extensions import limiter
 from directory.freshness import CODES, LABELS
 from directory.models import Service, utcnow
@@ -90,14 +90,12 @@ def answer(action: str, token: str):
         return render_template("freshness/link_problem.html", message=str(exc)), 400, NO_STORE
     if request.method == "GET":
         return _answer_page(action, token, service, reminder)
-    try:
-        note = ReviewAnswerInput().load(request.form)["note"]
-    except ValidationError as exc:
-        return _answer_page(action, token, service, reminder, request.form.get("note", ""), " ".join(exc.messages["note"]), 400)
+    on_bad_input(lambda messages: _answer_page(action, token, service, reminder, request.form.get("note", ""),
+                                               " ".join(messages["note"]), 400))
+    note = ReviewAnswerInput().load(request.form)["note"]
     answer_reminder(session, reminder, service, address, action, utcnow(), note)
-    session.commit()
     if action == "closed":
-        notify_closure(current_app.config["SIGNPOST"], service, address, note)
+        notify_closure(session, current_app.config["SIGNPOST"], service, address, note)
     if action == "update":
         editors = editor_addresses(session, service.organisation_id)
         target = url_for("manage.edit_service", raw_id=service.id) if editors else url_for(

@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from directory import spreadsheet
 from directory.auth import current_actor, login_required
 from directory.db import get_db, get_session
+from directory.views.errors import on_bad_input
 from directory.limits import accepts_body
 from directory.models import ChangeRequest, ImportRun, Organisation, Service
 from directory.operations import InputError
@@ -66,12 +67,9 @@ def upload():
     upload = request.files.get("file")
     name = Path(upload.filename or "").name if upload else ""
     source = (request.form.get("source") or "").strip()[:100] or default_source(Path(name or "upload"))
-    try:
-        stored = ops.save_upload(actor, _uploads(), name, upload.read(ops.UPLOAD_LIMIT + 1) if upload else b"")
-        report = _import(_uploads() / stored, source, name, dry_run=True, stored_file=stored)
-    except (InputError, TableError, ImportFailed) as exc:
-        words = exc.messages if isinstance(exc, InputError) else {"file": [str(exc)]}
-        return _index(words, request.form, 400)
+    on_bad_input(lambda messages: _index(messages, request.form, 400))
+    stored = ops.save_upload(actor, _uploads(), name, upload.read(ops.UPLOAD_LIMIT + 1) if upload else b"")
+    report = _import(_uploads() / stored, source, name, dry_run=True, stored_file=stored)
     return redirect(url_for("imports.show", raw_id=report.run_id), code=303)
 
 
@@ -84,10 +82,13 @@ def _too_large(error):
 
 
 def _import(path: Path, source: str, file_name: str, **kwargs):
-    sheet = open_spreadsheet(path, source)
-    return run_import(get_db(), sheet.records(), source=source, actor=current_actor(), file_name=file_name,
-                      columns=sheet.headers, unmapped=sheet.unmapped, settings={"mapping": sheet.mapping},
-                      index=get_search(), advice=sheet.advice, **kwargs)
+    try:
+        sheet = open_spreadsheet(path, source)
+        return run_import(get_db(), sheet.records(), source=source, actor=current_actor(), file_name=file_name,
+                          columns=sheet.headers, unmapped=sheet.unmapped, settings={"mapping": sheet.mapping},
+                          index=get_search(), advice=sheet.advice, **kwargs)
+    except (TableError, ImportFailed) as exc:  # an unreadable file, or a batch that failed (the message says what was kept)
+        raise InputError({"file": [str(exc)]}) from None
 
 
 @bp.get("/admin/imports/<raw_id>")
@@ -104,15 +105,16 @@ def show(raw_id: str):
 def confirm(raw_id: str):
     """Import the file a dry run checked, without uploading it again."""
     run = _run_or_404(raw_id)
-    db = get_session()
-    try:
-        path = ops.upload_to_confirm(db, current_actor(), run, _uploads())
-        report = _import(path, run.source, run.file_name)
-    except (InputError, TableError, ImportFailed) as exc:
-        flash(" ".join(w for ws in exc.messages.values() for w in ws) if isinstance(exc, InputError) else str(exc))
+
+    def refused(messages: dict):
+        flash(" ".join(w for ws in messages.values() for w in ws))
         return redirect(url_for("imports.show", raw_id=run.id), code=303)
+
+    on_bad_input(refused)
+    db = get_session()
+    path = ops.upload_to_confirm(db, current_actor(), run, _uploads())
+    report = _import(path, run.source, run.file_name)
     ops.release_upload(db, current_actor(), run, _uploads())
-    db.commit()
     flash(f"Imported {run.file_name}.")
     return redirect(url_for("imports.show", raw_id=report.run_id), code=303)
 
@@ -157,13 +159,8 @@ def merge(raw_id: str):
 def decide_merge(raw_id: str):
     """Merge, add as separate, or discard; the decision is kept with the import's row."""
     change = _merge_or_404(raw_id)
-    db = get_session()
-    try:
-        ops.decide_merge(db, current_actor(), change, request.form.get("decision", ""), request.form.get("note", ""))
-    except InputError as exc:
-        db.rollback()
-        return _merge_page(change, exc.messages, 400)
-    db.commit()
+    on_bad_input(lambda messages: _merge_page(change, messages, 400))
+    ops.decide_merge(get_session(), current_actor(), change, request.form.get("decision", ""), request.form.get("note", ""))
     flash({"merge": "Merged into the existing listing.", "separate": "Added as a new listing.",
            "discard": "Discarded the imported row."}[change.proposed["decision"]])
     return redirect(url_for("manage.queue"), code=303)

@@ -19,12 +19,12 @@ from flask import (
     request,
     url_for,
 )
-from marshmallow import ValidationError
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
+from directory.views.errors import on_bad_input
 from directory.extensions import limiter
-from directory.mail import send_mail
+from directory.mail import mail_after_commit
 from directory.models import (
     ChangeRequest,
     Location,
@@ -35,7 +35,6 @@ from directory.models import (
     User,
     utcnow,
 )
-from directory.operations import InputError
 from directory.operations.browse import organisation_venues
 from directory.operations.changes import restore_revision, review as review_fields, working_snapshot
 from directory.operations.history import list_history
@@ -150,17 +149,17 @@ def _submit(organisation: Organisation, service: Service | None):
         base_version = int(request.form.get("base_version", ""))
     except ValueError:
         base_version = None
-    try:
-        outcome, record = submit_service_change(db, current_actor(), organisation, service, form.data, base_version)
-    except InputError as exc:
-        db.rollback()
-        errors = forms.form_errors(exc.messages, form)
+
+    def refused(messages: dict):
+        errors = forms.form_errors(messages, form)
         stale = service is not None and "base_version" in errors
         # After a clash, the form carries the live version so a deliberate second save goes through.
         shown_version = service.version if stale else base_version
         return _edit_page(organisation, service, form, errors=errors, base_version=shown_version,
                           status=409 if stale else 400)
-    db.commit()
+
+    on_bad_input(refused)
+    outcome, record = submit_service_change(db, current_actor(), organisation, service, form.data, base_version)
     name = form.data.get("name") or (service.name if service else "the service")
     if outcome == "published":
         flash(f"Saved. The changes to “{name}” are live.")
@@ -216,9 +215,7 @@ def save_service(raw_id: str):
 def confirm(raw_id: str):
     """'This listing is still correct' in one click."""
     service = _editable_service(raw_id)
-    db = get_session()
-    confirm_service(db, current_actor(), service)
-    db.commit()
+    confirm_service(get_session(), current_actor(), service)
     flash(f"Thank you. “{service.name}” now shows it was checked today.")
     return redirect(url_for("manage.edit_service", raw_id=service.id), code=303)
 
@@ -229,16 +226,15 @@ def archive(raw_id: str):
     """Take a service out of the directory, with a reason."""
     service = _editable_service(raw_id)
     require(current_actor(), "service.archive", service)
-    db = get_session()
-    try:
-        reason = forms.ArchiveInput().load(request.form)["archive_reason"]
-        archive_listing(db, current_actor(), service, reason)
-    except (ValidationError, InputError) as exc:
-        db.rollback()
+
+    def refused(messages: dict):
         form = forms.form_values(service_snapshot(service))
         return _edit_page(service.organisation, service, form, base_version=service.version,
-                          archive_errors=forms.form_errors(exc.messages, form), status=400)
-    db.commit()
+                          archive_errors=forms.form_errors(messages, form), status=400)
+
+    on_bad_input(refused)
+    reason = forms.ArchiveInput().load(request.form)["archive_reason"]
+    archive_listing(get_session(), current_actor(), service, reason)
     flash(f"“{service.name}” has been archived and no longer appears in the directory.")
     return redirect(url_for("manage.dashboard"), code=303)
 
@@ -252,21 +248,18 @@ def suggest(raw_id: str):
     service = _get_or_404(Service, raw_id)
     if service.archived_at is not None:
         abort(410, description=f"“{service.name}” has been removed from the directory.")
+    on_bad_input(lambda messages: (render_template(
+        "manage/suggest.html", suggest_page=True, service=service,
+        errors=forms.form_errors(messages, forms.ServiceForm({}, {})), form=request.form), 400))
     db = get_session()
-    try:
-        text = forms.SuggestionInput().load(request.form)["suggestion"]
-        change = suggest_edit(db, service, text, current_actor() if current_actor().kind == "user" else None)
-    except (ValidationError, InputError) as exc:
-        db.rollback()
-        return render_template("manage/suggest.html", suggest_page=True, service=service, errors=forms.form_errors(exc.messages, forms.ServiceForm({}, {})),
-                               form=request.form), 400
-    db.commit()
+    text = forms.SuggestionInput().load(request.form)["suggestion"]
+    change = suggest_edit(db, service, text, current_actor() if current_actor().kind == "user" else None)
     config = current_app.config["SIGNPOST"]
     moderators = config.moderator_addresses
     link = url_for("manage.review", raw_id=change.id, _external=True)
     body = (f"Someone suggested an edit to “{service.name}” ({service.organisation.name}) on Signpost:\n\n{text}\n\n"
             f"Moderators can review it here: {link}\nEditors can update the listing under “Manage listings”.\n")
-    send_mail(config, editor_addresses(db, service.organisation_id) + [service.organisation.email or ""] + moderators,
+    mail_after_commit(db, config, editor_addresses(db, service.organisation_id) + [service.organisation.email or ""] + moderators,
               f"Suggested edit: {one_line(service.name)}", body)
     flash("Thank you. Your suggestion has been sent to the organisation and Signpost's moderators.")
     return redirect(url_for("public.service", raw_id=service.id, _anchor="main"), code=303)
@@ -355,18 +348,15 @@ def decide(raw_id: str):
     """Approve (publish) or reject with a note; the editor is emailed."""
     change = _get_or_404(ChangeRequest, raw_id)
     require(current_actor(), "change.decide", change)
+    on_bad_input(lambda messages: _review_page(change, forms.form_errors(messages, forms.ServiceForm({}, {})),
+                                               request.form, 400))
     db = get_session()
-    try:
-        decision = forms.DecisionInput().load(request.form)
-        choices = {name[len("choice-"):]: value for name, value in request.form.items() if name.startswith("choice-")}
-        decide_change(db, current_actor(), change, decision["decision"] == "approve", decision["note"], choices=choices)
-    except (ValidationError, InputError) as exc:
-        db.rollback()
-        return _review_page(change, forms.form_errors(exc.messages, forms.ServiceForm({}, {})), request.form, 400)
-    db.commit()
+    decision = forms.DecisionInput().load(request.form)
+    choices = {name[len("choice-"):]: value for name, value in request.form.items() if name.startswith("choice-")}
+    decide_change(db, current_actor(), change, decision["decision"] == "approve", decision["note"], choices=choices)
     notice = decision_notice(db, change)
     if notice:
-        send_mail(current_app.config["SIGNPOST"], *notice)
+        mail_after_commit(db, current_app.config["SIGNPOST"], *notice)
     flash(_decision_message(change))
     return redirect(url_for("manage.queue"), code=303)
 
@@ -386,14 +376,13 @@ def _decision_message(change: ChangeRequest) -> str:
 def close(raw_id: str):
     """Mark a problem report resolved or dismissed."""
     report = _get_or_404(ProblemReport, raw_id)
-    db = get_session()
-    try:
-        close_report(db, current_actor(), report, request.form.get("status", ""))
-    except InputError as exc:
-        db.rollback()
-        flash(" ".join(forms.friendly(exc.messages)))
+
+    def refused(messages: dict):
+        flash(" ".join(forms.friendly(messages)))
         return redirect(url_for("manage.queue"), code=303)
-    db.commit()
+
+    on_bad_input(refused)
+    close_report(get_session(), current_actor(), report, request.form.get("status", ""))
     flash(f"The report is marked {report.status}.")
     return redirect(url_for("manage.queue"), code=303)
 
@@ -440,12 +429,7 @@ def restore(raw_id: str):
     if revision.target_type not in HISTORY:
         abort(404, description="Only versions of services, organisations and venues can be restored.")
     record = _get_or_404(MODELS[revision.target_type], str(revision.target_id))
-    db = get_session()
-    try:
-        restore_revision(db, current_actor(), revision, utcnow())
-    except InputError as exc:
-        db.rollback()
-        return _history_page(record, {"revision": forms.friendly(exc.messages)}, 400)
-    db.commit()
+    on_bad_input(lambda messages: _history_page(record, {"revision": forms.friendly(messages)}, 400))
+    restore_revision(get_session(), current_actor(), revision, utcnow())
     flash(f"Restored the version of “{record.name or 'the venue'}” from {revision.changed_at:%d %B %Y at %H:%M:%S}.")
     return redirect(url_for(HISTORY[revision.target_type], raw_id=record.id), code=303)

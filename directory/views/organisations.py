@@ -7,14 +7,13 @@ directory.operations.organisations, which checks permissions (a refusal is a 403
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
+from directory.views.errors import on_bad_input
 from directory.extensions import limiter
-from directory.mail import send_mail
+from directory.mail import mail_after_commit
 from directory.models import Location, Organisation, Service
-from directory.operations import InputError
 from directory.operations.moderation import one_line, pending_changes
 from directory.operations.changes import working_snapshot
 from directory.operations.organisations import (
@@ -65,15 +64,15 @@ def _submit(target_type: str, organisation: Organisation, record):
     db = get_session()
     data, values = read_listing_form(request.form, FIELDS[target_type])
     base_version = _version(request.form)
-    try:
-        outcome, result = submit_listing_change(db, current_actor(), target_type, organisation, record, data, base_version)
-    except InputError as exc:
-        db.rollback()
-        errors = listing_errors(exc.messages, FIELDS[target_type])
+
+    def refused(messages: dict):
+        errors = listing_errors(messages, FIELDS[target_type])
         stale = record is not None and "base_version" in errors
         return _page(target_type, organisation, record, values, errors=errors,
                      base_version=record.version if stale else base_version, status=409 if stale else 400)
-    db.commit()
+
+    on_bad_input(refused)
+    outcome, result = submit_listing_change(db, current_actor(), target_type, organisation, record, data, base_version)
     name = data.get("name") or (record.name if record is not None else "") or f"the {WORDS[target_type]}"
     if outcome == "published":
         flash(f"Saved. The changes to “{name}” are live.")
@@ -107,17 +106,13 @@ def propose():
         return _page("organisation", None, None, {})
     db = get_session()
     data, values = read_listing_form(request.form, FIELDS["organisation"])
-    try:
-        change = propose_organisation(db, current_actor(), data)
-    except InputError as exc:
-        db.rollback()
-        return _page("organisation", None, None, values, errors=listing_errors(exc.messages, FIELDS["organisation"]),
-                     status=400)
-    db.commit()
+    on_bad_input(lambda messages: _page("organisation", None, None, values,
+                                        errors=listing_errors(messages, FIELDS["organisation"]), status=400))
+    change = propose_organisation(db, current_actor(), data)
     config = current_app.config["SIGNPOST"]
     moderators = config.moderator_addresses
     link = url_for("manage.review", raw_id=change.id, _external=True)
-    send_mail(config, moderators, f"New organisation to review: {one_line(change.proposed['name'])}",
+    mail_after_commit(db, config, moderators, f"New organisation to review: {one_line(change.proposed['name'])}",
               f"{current_actor().name} proposed a new organisation, “{change.proposed['name']}”.\n\n"
               f"Please approve or reject it: {link}\n")
     flash(f"Thank you. A moderator will check “{change.proposed['name']}”; you will get an email, "
@@ -171,16 +166,12 @@ def archive(kind: str, raw_id: str):
     """Take an organisation or venue out of the directory, with a reason kept in its history."""
     model, target_type = ARCHIVABLE[kind]
     record = _editable(model, raw_id, f"{target_type}.archive")
-    db = get_session()
-    try:
-        reason = ReasonInput().load(request.form)["archive_reason"]
-        archive_record(db, current_actor(), record, reason)
-    except (ValidationError, InputError) as exc:
-        db.rollback()
-        organisation = record if target_type == "organisation" else record.organisation
-        return _page(target_type, organisation, record, listing_values(listing_snapshot(record), FIELDS[target_type]),
-                     archive_errors=listing_errors(exc.messages, []), base_version=record.version, status=400)
-    db.commit()
+    organisation = record if target_type == "organisation" else record.organisation
+    on_bad_input(lambda messages: _page(
+        target_type, organisation, record, listing_values(listing_snapshot(record), FIELDS[target_type]),
+        archive_errors=listing_errors(messages, []), base_version=record.version, status=400))
+    reason = ReasonInput().load(request.form)["archive_reason"]
+    archive_record(get_session(), current_actor(), record, reason)
     flash(f"“{record.name or 'The venue'}” has been archived and no longer appears in the directory.")
     return redirect(url_for("manage.dashboard"), code=303)
 
@@ -192,13 +183,13 @@ def unarchive(kind: str, raw_id: str):
     model, target_type = UNARCHIVABLE[kind]
     record = _get_or_404(model, raw_id)
     require(current_actor(), "listing.unarchive", record)
-    db = get_session()
-    try:
-        unarchive_record(db, current_actor(), record)
-    except InputError as exc:
-        db.rollback()
-        flash(" ".join(listing_errors(exc.messages, []).get("archive_reason", [])))
-    else:
-        db.commit()
-        flash(f"“{record.name or 'The venue'}” is back in the directory.")
-    return redirect(url_for(HISTORY[target_type], raw_id=record.id), code=303)
+    history = url_for(HISTORY[target_type], raw_id=record.id)
+
+    def refused(messages: dict):
+        flash(" ".join(listing_errors(messages, []).get("archive_reason", [])))
+        return redirect(history, code=303)
+
+    on_bad_input(refused)
+    unarchive_record(get_session(), current_actor(), record)
+    flash(f"“{record.name or 'The venue'}” is back in the directory.")
+    return redirect(history, code=303)

@@ -6,11 +6,11 @@ import uuid
 from functools import partial
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
 from directory import clock
 from directory.auth import current_actor
 from directory.db import get_session
+from directory.views.errors import on_bad_input
 from directory.models import Organisation, Service
 from directory.extensions import limiter
 from directory.operations import browse
@@ -68,14 +68,11 @@ def _service_page(record: Service, report_errors: dict | None = None, report_for
 def report(raw_id: str):
     """Report a problem with a listing: stored, then the organisation and moderators are told."""
     record = _get_or_404(Service, raw_id)
-    try:
-        data = ProblemReportInput().load(request.form)
-    except ValidationError as exc:
-        return _service_page(record, report_errors=exc.messages, report_form=request.form), 400
+    on_bad_input(lambda messages: (_service_page(record, report_errors=messages, report_form=request.form), 400))
+    data = ProblemReportInput().load(request.form)
     session = get_session()
     report = report_problem(session, record, data)
-    session.commit()
-    notify_report(current_app.config["SIGNPOST"], report, record, editor_addresses(session, record.organisation_id))
+    notify_report(session, current_app.config["SIGNPOST"], report, record, editor_addresses(session, record.organisation_id))
     flash("Thank you. The organisation and Signpost's moderators have been told about the problem.")
     return redirect(url_for("public.service", raw_id=record.id, _anchor="main"), code=303)
 

@@ -165,7 +165,6 @@ def save():
         slug = ops.save_shortlist(get_session(), _items())
     except ops.ShortlistError as error:
         return _refused(error, data)
-    get_session().commit()
     session[LINK_KEY] = slug
     return _back(data, "share")
 
