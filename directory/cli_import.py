@@ -117,8 +117,11 @@ commands = (import_group,)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--source", help="Where the listings come from (default: the file or folder name). Re-imports match on it.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created, updated or rejected; change nothing.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every rejected record, warning and note here (.csv or .xlsx): file, record, name and "
+                   "what to fix in the source data.")
 @needs_database
-def import_hsds(path: Path, source: str | None, dry_run: bool) -> None:
+def import_hsds(path: Path, source: str | None, dry_run: bool, rejects_path: Path | None) -> None:
     """Import Open Referral data: HSDS 3.0 JSON (a file, a folder, or saved API pages), or an HSDS 3.0 or 1.1 CSV datapackage."""
     from importers.hsds import read_records
     from importers.hsds_read import ReadError
@@ -137,7 +140,15 @@ def import_hsds(path: Path, source: str | None, dry_run: bool) -> None:
         for note in notes[:50]:
             click.echo(f"  {note}")
         if len(notes) > 50:
-            click.echo(f"  … and {len(notes) - 50} more.")
+            click.echo(f"  … and {len(notes) - 50} more" + ("." if rejects_path else ": write them all with --rejects FILE."))
+    if rejects_path and (report.rejects or notes):
+        from importers.tables import write_rejects
+
+        noted = [{"row": f"{n.file} {n.record}".strip(), "values": {"file": n.file, "record": n.record},
+                  "column": n.field, "problem": n.message, "level": "warning"} for n in notes]
+        count = write_rejects(rejects_path, ["file", "record", "name"], report.rejects + noted)
+        click.echo(f"Wrote {count} records with problems to {rejects_path}: fix them in the source data and "
+                   "import it again.")
 
 
 @import_group.command("mail")

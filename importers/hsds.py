@@ -82,14 +82,14 @@ def to_records(graph: Graph, listings: list[Listing], source: str):
             yield record
     for listing in listings:
         if listing.service is None:
-            graph.problems.append(Problem(*graph.origin.get(listing.organisation_key, ("", listing.organisation_key)),
+            graph.problems.append(Problem(*graph.where("organization", listing.organisation_key),
                                           "services", "an organisation with no services is not listed on its own"))
             continue
         yield _record(graph, listing, source)
 
 
 def _record(graph: Graph, listing: Listing, source: str) -> ImportRecord:
-    file, where = graph.origin.get(listing.key, ("", listing.key))
+    file, where = graph.where("service", listing.key)
     data = dict(listing.service)
     keys, locations, positions = data.pop("location_keys", []), [], {}
     for key in keys:
@@ -97,7 +97,7 @@ def _record(graph: Graph, listing: Listing, source: str) -> ImportRecord:
         problem = _location_problem(location)
         if problem:
             graph.problem(key, problem[0], f"{problem[1]} The venue is left out of “{data['name']}” "
-                                           "and kept in its attributes.")
+                                           "and kept in its attributes.", kind="location")
             data.setdefault("attributes", {}).setdefault("hsds", {}).setdefault("locations_not_imported", []).append(location)
             continue
         positions[key] = len(locations)
@@ -105,9 +105,10 @@ def _record(graph: Graph, listing: Listing, source: str) -> ImportRecord:
     schedules = [{**{k: v for k, v in s.items() if k != "location_key"}, "location": positions.get(s["location_key"])}
                  for s in data.pop("schedules", [])]
     attributes = data.pop("attributes", {})
-    return ImportRecord(
-        source=source, row=f"{file} {where}".strip(), source_id=listing.key,
-        organisation_source_id=listing.organisation_key, organisation=listing.organisation,
+    record = ImportRecord(
+        source=source, row=f"{file} {where}".strip(), source_id=listing.key, lenient=True,
+        organisation_source_id=listing.organisation_key,
+        organisation=listing.organisation or placeholder(source, listing.missing_organisation),
         service={k: v for k, v in data.items() if k not in ELIGIBILITY + COSTS + ("languages", "categories")},
         eligibility={k: data[k] for k in ELIGIBILITY if k in data},
         costs={k: data[k] for k in COSTS if k in data},
@@ -116,6 +117,21 @@ def _record(graph: Graph, listing: Listing, source: str) -> ImportRecord:
         columns={**HSDS_FIELDS, **{f"service.{name}": name for name in listing.service if f"service.{name}" not in HSDS_FIELDS}},
         values={"file": file, "record": where, "name": str(data.get("name") or "")},
     )
+    missing = listing.missing_organisation
+    if missing is not None:
+        named = f"“{missing}” names no organisation in the data" if missing else "no organisation is given"
+        record.warn("organization_id", f"{named}: imported under “{placeholder(source, missing)['name']}” to be checked.",
+                    missing or "(none)")
+    return record
+
+
+def placeholder(source: str, missing: str) -> dict:
+    """The stand-in organisation for a source's services that name organisation `missing` ("" for
+    none), which its data does not hold: one per missing id, so naming it once fixes them all."""
+    name = f"Organisation {missing} (not given in {source})" if missing else f"Organisation not given in {source}"
+    return {"name": name[:200],
+            "description": "The data these services came from did not include the organisation that runs them. "
+                           "A moderator should give this organisation its real name and details."}
 
 
 def _location_problem(location: dict) -> tuple[str, str] | None:

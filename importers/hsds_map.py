@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from directory.models.common import AREA_TYPES
 
 from .hsds_read import Graph
-from .hsds_values import amount, amounts_in, language_code, parse_byday, parse_phone, parse_time, truncate
+from .hsds_values import amount, amounts_in, language_code, parse_byday, parse_phone, parse_time, readable, truncate
 
 SIGNPOST_TAXONOMY = "Signpost fields"
 SIGNPOST_PREFIX = "signpost:"
@@ -41,6 +41,9 @@ _STATUSES = {"active": "active", "inactive": "inactive", "defunct": "defunct", "
 _GSS = re.compile(r"\b([ENSWK]\d{8})\b")
 _IDENTIFIER_FIELDS = {"GB-CHC": "charity_number", "GB-SC": "charity_number", "GB-NIC": "charity_number",
                       "GB-COH": "company_number"}
+# Services whose organisation is not in the data are listed under a stand-in organisation, one per
+# missing id (so a moderator who names it once fixes all its services), keyed by this and the id.
+PLACEHOLDER_KEY = "signpost:organisation-not-given"
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Listing:
     organisation: dict
     locations: dict[str, dict] = field(default_factory=dict)
     service: dict | None = None
+    missing_organisation: str | None = None  # the organization_id that names nothing (placeholder used)
 
 
 def map_graph(graph: Graph, known_categories: set[str]) -> list[Listing]:
@@ -61,16 +65,16 @@ def map_graph(graph: Graph, known_categories: set[str]) -> list[Listing]:
     """
     listings, used = [], set()
     for key, service in graph.services.items():
-        org_key = str(service.get("organization_id") or "")
-        organisation = graph.organisations.get(org_key)
-        if organisation is None:
-            graph.problem(key, "organization_id", "no organisation with this id; a service needs the organisation that runs it", True)
-            continue
         if not str(service.get("name") or "").strip():
             graph.problem(key, "name", "missing; a service needs a name", True)
             continue
-        used.add(org_key)
-        listing = Listing(key, org_key, map_organisation(organisation))
+        org_key = str(service.get("organization_id") or "")
+        organisation = graph.organisations.get(org_key)
+        if organisation is None:  # listed under the stand-in, flagged for review, never dropped
+            listing = Listing(key, f"{PLACEHOLDER_KEY}:{org_key}", {}, missing_organisation=org_key)
+        else:
+            used.add(org_key)
+            listing = Listing(key, org_key, map_organisation(organisation))
         listing.service = _map_service(graph, service, listing, known_categories)
         listings.append(listing)
     for org_key, organisation in graph.organisations.items():
@@ -83,7 +87,7 @@ def map_organisation(org: dict) -> dict:
     """OrganisationInput data for an HSDS organization."""
     data = {
         "name": org.get("name") or "",
-        "description": org.get("description") or "",
+        "description": readable(org.get("description")),
         "website": org.get("website") or org.get("url") or None,
         "email": org.get("email") or None,
         "phone": _first_phone(org.get("phones")),
@@ -105,13 +109,13 @@ def map_location(graph: Graph, location: dict) -> dict:
     data = {
         "name": location.get("name") or "",
         "location_type": "virtual" if str(location.get("location_type", "")).lower() == "virtual" else "physical",
-        "description": location.get("description") or "",
+        "description": readable(location.get("description")),
         "address_1": address.get("address_1") or None,
         "address_2": address.get("address_2") or None,
         "town": address.get("city") or None,
         "postcode": address.get("postal_code") or None,
         "url": location.get("url") or None,
-        "travel_notes": location.get("transportation") or "",
+        "travel_notes": readable(location.get("transportation")),
         "accessibility": "\n".join(" ".join(filter(None, (a.get("description"), a.get("details")))) for a in accessibility),
     }
     try:
@@ -119,10 +123,11 @@ def map_location(graph: Graph, location: dict) -> dict:
         if -90 <= lat <= 90 and -180 <= lon <= 180:
             data["latitude"], data["longitude"] = lat, lon
         else:
-            graph.problem(key, "latitude", f"{lat}, {lon} is not a place on Earth; placed by postcode instead")
+            graph.problem(key, "latitude", f"{lat}, {lon} is not a place on Earth; placed by postcode instead", kind="location")
     except (TypeError, ValueError):
         if location.get("latitude") not in (None, ""):
-            graph.problem(key, "latitude", f"'{location.get('latitude')}' is not a number; placed by postcode instead")
+            graph.problem(key, "latitude", f"'{location.get('latitude')}' is not a number; placed by postcode instead",
+                          kind="location")
     data.update(_signpost_fields(location.get("attributes")))
     return data
 
@@ -136,21 +141,21 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
         status = "active"
     data = {
         "name": svc.get("name"),
-        "description": svc.get("description") or "",
+        "description": readable(svc.get("description")),
         "status": status,
         "website": svc.get("url") or None,
         "email": svc.get("email") or None,
         "phone": _first_phone(svc.get("phones")) or _first_phone([p for c in svc.get("contacts") or [] for p in c.get("phones") or []]),
         "min_age": _age(graph, key, "minimum_age", svc.get("minimum_age")),
         "max_age": _age(graph, key, "maximum_age", svc.get("maximum_age")),
-        "eligibility_criteria": svc.get("eligibility_description") or "",
+        "eligibility_criteria": readable(svc.get("eligibility_description")),
         "languages": _languages(graph, key, svc.get("languages"), kept),
         "funding": [{"source": truncate(f.get("source"), 200)[0]} for f in svc.get("funding") or [] if f.get("source")],
     }
     if not data["email"]:
         data["email"] = next((c["email"] for c in svc.get("contacts") or [] if c.get("email")), None)
     if svc.get("alert"):
-        data["alert"], cut = truncate(svc["alert"], 500)
+        data["alert"], cut = truncate(readable(svc["alert"]), 500)
         if cut:
             kept["alert"] = svc["alert"]
     data["open_to_all"] = not (data["eligibility_criteria"] or data["min_age"] is not None or data["max_age"] is not None)
@@ -246,7 +251,7 @@ def _languages(graph: Graph, key: str, languages, kept: dict) -> list[str]:
 
 
 def _cost(graph: Graph, key: str, svc: dict, kept: dict) -> dict:
-    description = str(svc.get("fees_description") or "").strip()
+    description = readable(svc.get("fees_description"))
     amounts = []
     for option in svc.get("cost_options") or []:
         try:
@@ -259,7 +264,10 @@ def _cost(graph: Graph, key: str, svc: dict, kept: dict) -> dict:
     if not amounts:
         amounts = amounts_in(description)
     paid = [a for a in amounts if a > 0]
-    cost = {"is_free": not paid and (not description or "free" in description.lower())}
+    if not description and not amounts:
+        return {"is_free": False}  # the data says nothing about cost: "ask about cost", never "free"
+    said_free = any(words in description.lower() for words in ("free", "no charge", "no cost"))
+    cost = {"is_free": not paid and (said_free or 0 in amounts)}
     if paid:
         cost["cost_min"], cost["cost_max"] = str(min(paid)), str(max(paid))
     if description and description.lower() != "free":

@@ -41,19 +41,24 @@ class Problem:
 
 @dataclass
 class Graph:
-    """HSDS records keyed by id, in HSDS 3.0 JSON shape; `origin` says where each came from."""
+    """HSDS records keyed by id, in HSDS 3.0 JSON shape; `origin` says where each came from, by
+    (kind, id): exports reuse ids across tables, so a venue and a service may share one."""
 
     organisations: dict[str, dict] = field(default_factory=dict)
     locations: dict[str, dict] = field(default_factory=dict)
     services: dict[str, dict] = field(default_factory=dict)
     terms: dict[str, dict] = field(default_factory=dict)
-    origin: dict[str, tuple[str, str]] = field(default_factory=dict)
+    origin: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def problem(self, hsds_id: str, field_name: str, message: str, rejected: bool = False) -> None:
-        """Record a problem with the record whose HSDS id is hsds_id."""
-        file, record = self.origin.get(hsds_id, ("", hsds_id))
+    def problem(self, hsds_id: str, field_name: str, message: str, rejected: bool = False, kind: str = "service") -> None:
+        """Record a problem with the record of this kind (service, location, organization) and HSDS id."""
+        file, record = self.where(kind, hsds_id)
         self.problems.append(Problem(file, record, field_name, message, rejected))
+
+    def where(self, kind: str, hsds_id: str) -> tuple[str, str]:
+        """The file and row or record a record came from."""
+        return self.origin.get((kind, hsds_id), ("", hsds_id))
 
 
 class ReadError(Exception):
@@ -137,7 +142,7 @@ def add_record(graph: Graph, kind: str, item: dict, origin: tuple[str, str]) -> 
     item = dict(item)
     hsds_id = str(item.get("id") or f"{origin[0]}:{origin[1]}")
     item["id"] = hsds_id
-    graph.origin.setdefault(hsds_id, origin)
+    graph.origin.setdefault((kind, hsds_id), origin)
     if kind == "service_at_location":
         service = dict(item.get("service") or {})
         sal = {k: v for k, v in item.items() if k != "service"}
@@ -190,7 +195,7 @@ def _read_datapackage(folder: Path, graph: Graph) -> None:
         raise ReadError(f"{folder} has no services.csv or organizations.csv: is it an HSDS datapackage?")
     legacy = any(name in tables for name in ("regular_schedules", "services_at_location", "physical_addresses", "postal_addresses"))
     if legacy:
-        tables = _upgrade_1_1(tables)
+        tables = _upgrade_1_1(tables, graph)
     _assemble(tables, graph)
 
 
@@ -229,7 +234,7 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def _upgrade_1_1(tables: dict) -> dict:
+def _upgrade_1_1(tables: dict, graph: Graph) -> dict:
     """Rename HSDS 1.1 tables and fields to their 3.0 equivalents."""
     tables = dict(tables)
     tables["service_at_location"] = tables.pop("services_at_location", []) + tables.get("service_at_location", [])
@@ -255,8 +260,13 @@ def _upgrade_1_1(tables: dict) -> dict:
         for row in tables.pop("accessibility_for_disabilities", [])
     ]
     eligibility: dict[str, list[str]] = {}
+    services = {row.get("id") for row in tables.get("services", [])}
     for row in tables.pop("eligibility", []):
-        eligibility.setdefault(row.get("service_id", ""), []).append(row.get("eligibility", ""))
+        if row.get("service_id") not in services:
+            which = f"service {row['service_id']}, which is not in services.csv" if row.get("service_id") else "no service"
+            graph.problems.append(Problem(*row["_origin"], "service_id", f"names {which}; “{row.get('eligibility', '')}” is left out"))
+            continue
+        eligibility.setdefault(row["service_id"], []).append(row.get("eligibility", ""))
     for row in tables.get("services", []):
         if eligibility.get(row["id"]) and not row.get("eligibility_description"):
             row["eligibility_description"] = "; ".join(e for e in eligibility[row["id"]] if e)
@@ -304,14 +314,14 @@ def _assemble(tables: dict, graph: Graph) -> None:
 
     identifiers = _by(t("organization_identifiers"), "organization_id")
     for row in t("organizations"):
-        _add_row(graph, graph.organisations, row, {
+        _add_row(graph, "organization", graph.organisations, row, {
             "phones": phones_by["organization_id"].get(row.get("id"), []),
             "organization_identifiers": identifiers.get(row.get("id"), []),
             "attributes": attrs(row.get("id", "")),
         })
     addresses, accessibility = _by(t("addresses"), "location_id"), _by(t("accessibility"), "location_id")
     for row in t("locations"):
-        _add_row(graph, graph.locations, row, {
+        _add_row(graph, "location", graph.locations, row, {
             "addresses": addresses.get(row.get("id"), []), "accessibility": accessibility.get(row.get("id"), []),
             "phones": phones_by["location_id"].get(row.get("id"), []), "attributes": attrs(row.get("id", "")),
         })
@@ -324,7 +334,7 @@ def _assemble(tables: dict, graph: Graph) -> None:
         sid = row.get("id", "")
         sals = [{**sal, "schedules": schedules_by_sal.get(sal.get("id"), [])} for sal in sal_by_service.get(sid, [])]
         sal_ids = {sal.get("id") for sal in sals}
-        _add_row(graph, graph.services, row, {
+        _add_row(graph, "service", graph.services, row, {
             "phones": phones_by["service_id"].get(sid, []),
             "schedules": [s for s in schedules_by_service.get(sid, []) if s.get("service_at_location_id") not in sal_ids],
             "service_at_locations": sals,
@@ -336,17 +346,17 @@ def _assemble(tables: dict, graph: Graph) -> None:
         })
 
 
-def _add_row(graph: Graph, records: dict, row: dict, children: dict) -> None:
+def _add_row(graph: Graph, kind: str, records: dict, row: dict, children: dict) -> None:
     file, where = row["_origin"]
     hsds_id = row.get("id") or f"{file}:{where}"
-    graph.origin.setdefault(hsds_id, (file, f"{where} ({row.get('id') or 'no id'})"))
+    graph.origin.setdefault((kind, hsds_id), (file, f"{where} ({row.get('id') or 'no id'})"))
     record = {k: v for k, v in row.items() if k != "_origin"}
     record.update({k: _strip_origin(v) for k, v in children.items()})
     record["id"] = hsds_id
     if not row.get("id"):
-        graph.problem(hsds_id, "id", "missing; this record cannot be matched on a later import")
+        graph.problem(hsds_id, "id", "missing; this record cannot be matched on a later import", kind=kind)
     if hsds_id in records:
-        graph.problem(hsds_id, "id", "appears twice; the later row is ignored")
+        graph.problems.append(Problem(file, f"{where} ({hsds_id})", "id", "appears twice; the later row is ignored"))
         return
     records[hsds_id] = record
 

@@ -127,6 +127,26 @@ def amount(value) -> Decimal | None:
     return number.quantize(Decimal("0.01"))
 
 
+_ESCAPED = re.compile(r"\\r\\n|\\[nrt]")  # a line break written as the two characters \ and n
+_MARKER = re.compile(r"[ \t]*#{2,}[ \t]*([A-Za-z][A-Za-z ]{0,20}?)[ \t]*#{2,}[ \t]*")  # ###MON###
+_MARKER_WORDS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+                 "sat": "Saturday", "sun": "Sunday"}
+
+
+def readable(text) -> str:
+    """Text as a person should read it: escapes written out ("\\n") as what they stand for, and
+    section markers such as "###MON###" as a line "Monday: ...". (HTML is kept: pages sanitise it.)"""
+    text = _ESCAPED.sub(lambda m: " " if m.group(0) == "\\t" else "\n", str(text or ""))
+    text = _MARKER.sub(lambda m: f"\n{_marker_word(m.group(1).strip())}: ", text)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _marker_word(word: str) -> str:
+    days = [day for day in _MARKER_WORDS.values() if len(word) >= 3 and day.lower().startswith(word.lower())]
+    return days[0] if days else word.capitalize()
+
+
 def truncate(text, limit: int) -> tuple[str, bool]:
     """Text cut to limit characters at a word boundary; and whether it was cut."""
     text = str(text or "").strip()

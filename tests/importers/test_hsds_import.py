@@ -11,7 +11,9 @@ import pytest
 from sqlmodel import select
 
 from directory.db import get_db
+from directory.freshness import DETAILS_TO_CHECK
 from directory.models import Location, Organisation, Service
+from directory.presenters import describe_cost
 from importers.hsds import import_hsds
 from importers.hsds_read import ReadError, read_hsds
 
@@ -128,15 +130,87 @@ def test_csv_datapackage_reads_blank_rows_bom_and_odd_times(app, session):
         ("SU", time(14), False), ("WE", time(10), True)]
     organisation = session.get(Organisation, walk.organisation_id)
     assert organisation.name == "Calder Valley Walkers"  # the BOM did not spoil the first column
-    assert result.report.counts["created"] == 1
+    assert result.report.counts["created"] == 3 and result.report.counts["rejected"] == 0
 
 
-def test_csv_rejects_name_the_row_and_the_hsds_field(app, session):
+def test_csv_problems_name_the_row_and_the_hsds_field(app, session):
     result = run(app, DATA / "hsds3_csv")
-    rejects = {r["row"]: (r["column"], r["problem"]) for r in result.report.rejects}
-    assert rejects["services.csv row 4 (svc-bad-age)"] == ("email", "'not-an-email' is not an email address.")
-    assert rejects["services.csv row 5 (svc-orphan)"][0] == "organization_id"
+    problems = {r["row"]: (r["column"], r["problem"]) for r in result.report.rejects}
+    assert problems["services.csv row 4 (svc-bad-age)"] == (
+        "email", "'not-an-email' is not an email address. Imported with “not-an-email” kept as a detail to check.")
+    assert problems["services.csv row 5 (svc-orphan)"][0] == "organization_id"
     assert notes_about(result, "svc-bad-age") == ["minimum_age: 150 is not an age between 0 and 120; left out"]
+
+
+def test_a_service_whose_organisation_is_missing_is_kept_under_a_stand_in_and_flagged(app, session):
+    result = run(app, DATA / "hsds3_csv", source="council")
+    orphan = services(session)["svc-orphan"]
+    assert session.get(Organisation, orphan.organisation_id).name == "Organisation org-missing (not given in council)"
+    assert orphan.attributes[DETAILS_TO_CHECK]["cells"] == {"organization_id": "org-missing"}
+    [problem] = [r for r in result.report.rejects if "svc-orphan" in r["row"]]
+    assert problem["level"] == "warning" and "“org-missing” names no organisation in the data" in problem["problem"]
+    assert run(app, DATA / "hsds3_csv", source="council").report.counts["unchanged"] == 3  # one stand-in, kept
+
+
+def test_a_malformed_web_address_is_left_out_and_the_service_kept(app, session, tmp_path):
+    page = json.loads((DATA / "hsds3_page.json").read_text())
+    page["contents"][0]["url"] = "javascript:alert(1)"
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    result = run(app, tmp_path / "page.json")
+    pantry = services(session)["svc-pantry"]
+    assert pantry.website is None and pantry.attributes[DETAILS_TO_CHECK]["cells"] == {"url": "javascript:alert(1)"}
+    assert any(r["column"] == "url" and r["level"] == "warning" for r in result.report.rejects)
+
+
+def test_a_service_that_says_nothing_about_cost_is_not_called_free(app, session, tmp_path):
+    package = shutil.copytree(DATA / "hsds3_csv", tmp_path / "package")
+    rows = (package / "services.csv").read_text(encoding="utf-8-sig").replace("Just turn up,free,", "Just turn up,,")
+    (package / "services.csv").write_text(rows)
+    run(app, package)
+    walk = services(session)["svc-walk"]
+    assert not walk.is_free and describe_cost(walk) == "Ask about cost"
+
+
+def test_written_out_line_breaks_and_day_markers_become_readable_text(app, session, tmp_path):
+    page = json.loads((DATA / "hsds3_page.json").read_text())
+    page["contents"][0]["description"] = "Fresh food weekly.\\nBring a bag. ###MON### 10am-12pm ###THU### 2pm-4pm"
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    run(app, tmp_path / "page.json")
+    assert services(session)["svc-pantry"].description == (
+        "Fresh food weekly.\nBring a bag.\nMonday: 10am-12pm\nThursday: 2pm-4pm")
+
+
+def test_a_venue_sharing_an_id_with_a_service_is_reported_from_its_own_file(app, session, tmp_path):
+    package = shutil.copytree(DATA / "hsds3_csv", tmp_path / "package")
+    for name in ("locations.csv", "addresses.csv", "service_at_location.csv"):
+        (package / name).write_text((package / name).read_text(encoding="utf-8-sig").replace("loc-station", "svc-walk"))
+    locations = (package / "locations.csv").read_text().replace("Meet by the ticket office,,,,", "Meet by the ticket office,,north,,")
+    (package / "locations.csv").write_text(locations)
+    service_rows = (package / "services.csv").read_text(encoding="utf-8-sig").replace("volunteers.\",,,active", "volunteers.\",,,sometimes")
+    (package / "services.csv").write_text(service_rows)
+    result = run(app, package)
+    assert {n.field: (n.file, n.record) for n in result.notes if n.field in ("latitude", "status")} == {
+        "latitude": ("locations.csv", "row 2 (svc-walk)"), "status": ("services.csv", "row 2 (svc-walk)")}
+
+
+def test_eligibility_for_no_service_is_noted_not_lost(app, session, tmp_path):
+    package = shutil.copytree(DATA / "hsds11", tmp_path / "package")
+    with (package / "eligibility.csv").open("a") as handle:
+        handle.write("e-2,,over 60s\ne-3,s-99,young carers\n")
+    result = run(app, package)
+    assert sorted((n.record, n.message) for n in result.notes if n.field == "service_id") == [
+        ("row 3", "names no service; “over 60s” is left out"),
+        ("row 4", "names service s-99, which is not in services.csv; “young carers” is left out")]
+
+
+def test_cli_writes_every_problem_to_the_rejects_file(app, runner, session, tmp_path):
+    out = tmp_path / "problems.csv"
+    result = runner.invoke(args=["import", "hsds", str(DATA / "hsds3_csv"), "--rejects", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"records with problems to {out}" in result.output
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "file,record,name,Error"
+    assert "svc-orphan" in text and "names no organisation" in text and "150 is not an age" in text
 
 
 def test_hsds_1_1_datapackage_maps_weekdays_eligibility_and_categories(app, session):
