@@ -214,6 +214,9 @@ class ServiceOut(ServiceSummaryOut):
     last_verified_at = fields.AwareDateTime(allow_none=True)
     verification_method = fields.String(allow_none=True)
     updated_at = fields.AwareDateTime()
+    source = fields.String(allow_none=True, metadata={"description": "Where the listing was imported from"})
+    source_reference = fields.String(attribute="source_id", allow_none=True,
+                                     metadata={"description": "The listing's id in that source (a spreadsheet's ID column, an HSDS id)"})
 
 
 class SearchResultOut(Schema):

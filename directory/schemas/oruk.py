@@ -39,6 +39,7 @@ FACTS = {
     "funding_status": "Funding status: funded, ending, unfunded or ended, and until when",
     "verification": "Verification: who last confirmed the listing, and how",
     "signpost_page": "The listing's page on Signpost",
+    "source_reference": "The listing's id in the data it was imported from (value), and that source (label)",
     "wheelchair_accessible": "Whether the venue has step-free access for wheelchair users",
 }
 
@@ -331,6 +332,8 @@ class Shapes:
             out.append(self._fact(owner, "verification", service.verification_method or "unknown",
                                   f"Checked {how} on {iso(service.last_verified_at)}".replace("  ", " ")))
         out.append(self._fact(owner, "signpost_page", self.link("service", service.id), "See this listing on Signpost"))
+        if service.source_id:
+            out.append(self._fact(owner, "source_reference", service.source_id, service.source or "imported"))
         return out
 
     def _category(self, owner: uuid.UUID, term: TaxonomyTerm) -> dict:

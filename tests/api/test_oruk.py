@@ -197,6 +197,20 @@ def test_signposts_facts_use_hsds_fields_where_hsds_has_them(app, rich_service):
     assert body["organization"]["organization_identifiers"][0]["identifier_scheme"] == "GB-SC"
 
 
+def test_an_imported_listing_carries_its_reference_in_the_source(app, session):
+    org = factories.organisation(session)
+    service = factories.service(session, org)
+    service.source, service.source_id = "council-sheet", "CS-0042"  # as the import core keeps them
+    session.commit()
+    client = app.test_client()
+    body = get(client, f"/oruk/services/{service.id}")
+    assert errors("service.json", body) == []
+    [reference] = [a for a in body["attributes"] if a["link_type"] == "source_reference"]
+    assert (reference["value"], reference["label"]) == ("CS-0042", "council-sheet")
+    listed = client.get(f"/api/services/{service.id}").get_json()
+    assert (listed["source"], listed["source_reference"]) == ("council-sheet", "CS-0042")
+
+
 def test_facts_without_an_hsds_field_are_attributes(app, rich_service):
     body = get(app.test_client(), f"/oruk/services/{rich_service.id}")
     facts = {(a["link_type"], a["value"]) for a in body["attributes"]}
