@@ -228,7 +228,7 @@ def build_export(folder: Path, services: int, seed: int) -> dict:
     # What the file holds. A careful importer lists every service (each has an id and a name).
     with_eligibility = {row["service_id"] for row in tables["eligibility"] if row["service_id"]}
     return {
-        "services": services, "organisations": len(real), "absent organisations": len(ghosts),
+        "services": services, "organisations": len(real), "absent organisations": len({owner[sid] for sid in orphans}),
         "orphans": len(orphans), "bad urls": len(bad_url),
         "fees": {said: {sid for sid in service_ids if fees.get(sid, "") == said} for said in ("Free", "£2 a session", "")},
         "venues": len(location_town), "foreign venues": len(foreign),
