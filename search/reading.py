@@ -5,14 +5,15 @@ something together."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from itertools import combinations
+from itertools import combinations, islice
 
 from .backend import SearchBackend, SearchHits, SearchQuery
 from .keywords import Unit, keywords_text, parse, typed_tokens
 from .spelling import Spelling, check_spelling
 from .understanding import NOTHING_FOUND, WordFilter, read_filters
 
-MOST_TRIES = 16  # searches spent looking for the most words that find something together
+MOST_TRIES = 16  # searches spent looking for the most words that find something together (then one a size)
+PER_SIZE = 3  # of them, at most this many for each number of words
 
 
 @dataclass
@@ -77,19 +78,21 @@ def _spelled(unit: Unit, corrections: dict[str, str]) -> Unit:
 
 
 def _most_words(query: SearchQuery, units: list[Unit], backend: SearchBackend) -> Reading | None:
-    """The largest set of the units that finds something together (earlier units kept first)."""
+    """The largest set of the units that finds something together. Words naming a need (a synonym
+    or related needs) are kept first, then the rarest, most telling words: "lost his wife last
+    year and hardly leaves the house" keeps "lost wife" before "year" and "house"."""
     probe = replace(query, offset=0, limit=1)
     searchable = [u for u in units if u.group or u.related or typed_tokens(u)]  # not a lone stop word or digit
-    finding = [u for u in searchable if backend.query(replace(probe, keywords=keywords_text([u]))).total]
+    found = {u: backend.query(replace(probe, keywords=keywords_text([u]))).total for u in searchable}
+    finding = sorted((u for u in searchable if found[u]), key=lambda u: (not (u.group or u.related), found[u]))
     tries = 0
     for size in range(len(finding), 0, -1):
-        for chosen in combinations(finding, size):
+        # The few most telling sets of this size; once the searches are spent, only the most telling
+        # (a single word always finds something, so a long sentence always gets an answer).
+        for chosen in islice(combinations(finding, size), PER_SIZE if tries < MOST_TRIES else 1):
             tries += 1
-            if tries > MOST_TRIES:
-                return None
-            text = keywords_text(list(chosen))
-            hits = backend.query(replace(query, keywords=text))
+            kept = [u for u in units if u in chosen]  # as typed, so words typed together still rank so
+            hits = backend.query(replace(query, keywords=keywords_text(kept)))
             if hits.total:
-                missing = [u.typed for u in units if u not in chosen]
-                return Reading(hits, text, not_found=missing)
+                return Reading(hits, keywords_text(kept), not_found=[u.typed for u in units if u not in chosen])
     return None

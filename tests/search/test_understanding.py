@@ -96,3 +96,26 @@ def test_a_longer_synonym_wins_over_a_filter_word():
     assert rest == "coffee morning" and found == []
     rest, found = find_filters('"free" food OR drop-in')
     assert rest == '"free" food OR drop-in' and found == []
+
+
+# -- sentences: when all the words together find nothing -----------------------------------------
+
+
+def test_a_word_naming_a_need_is_kept_before_an_ordinary_word(db):
+    org = factories.organisation(db, name="Parkhead Community Trust")
+    place_service(db, org, "Tea and chat", description="Tea and a chat in the church hall.")
+    place_service(db, org, "Grief cafe", description="Support after a death.", categories=["bereavement"])
+    db.commit()
+    page = search_services(db, SearchQuery(today=TODAY, keywords="chat widower"))
+    assert names(page) == ["Grief cafe"] and page.not_found == ["chat"]
+
+
+def test_a_long_sentence_always_gets_the_most_telling_words_that_find_something(db):
+    org = factories.organisation(db, name="Parkhead Community Trust")
+    words = ["allotment", "bingo", "choir", "darts", "embroidery", "football", "gardening", "heritage", "ironing"]
+    for word in words:  # each word in one listing, no two together; "darts" in one more
+        place_service(db, org, f"{word.title()} group", description=f"Come for the {word}.")
+    place_service(db, org, "Pub games", description="Darts and dominoes.")
+    db.commit()
+    page = search_services(db, SearchQuery(today=TODAY, keywords=" ".join(words)))
+    assert page.total == 1 and len(page.not_found) == len(words) - 1 and "darts" in page.not_found
