@@ -51,7 +51,7 @@ from directory.operations import InputError
 from directory.operations.taxonomy import seed_taxonomy
 from directory.permissions import SYSTEM
 from directory.schemas.search import SearchArgs
-from directory.views.search import search_query
+from directory.schemas.search import search_query
 from search.maintenance import all_documents, count_services, rebuild_index
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from directory.models import Organisation, Taxonomy, TaxonomyTerm
 from directory.schemas import oruk as shapes
 from search import Near
 
-from . import oruk_queries as queries
+from directory.operations import oruk_queries as queries
 
 bp = Blueprint("oruk", __name__)
 VERSION = "HSDS-UK-3.0"

@@ -16,7 +16,7 @@ from directory.operations import browse
 from directory.operations.taxonomy import category_tree
 from directory.permissions import Actor, route_contact_visible
 from directory.schemas import api as schemas
-from directory.views.search import search_query
+from directory.schemas.search import search_query
 from search import search_services
 
 from .rest import bp

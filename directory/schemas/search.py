@@ -1,12 +1,16 @@
-"""The search form's query string: every filter, validated, with a message per field."""
+"""The search form's query string: every filter, validated, with a message per field; and the
+SearchQuery it asks for, the same for the search page, the JSON API and the relevance benchmark."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from directory import clock
+from directory import clock, geography
 from directory.config import MAX_RADIUS_KM
 from directory.models.common import ATTENDANCE, GROUPS_SERVED
+from search import Near, SearchQuery
 
 from .fields import CleanString, one_of
 
@@ -73,3 +77,39 @@ class SearchArgs(Schema):
         today = clock.today()
         if data.get("day") is not None and data["day"] < today:
             raise ValidationError(f"That day has passed: choose today ({today:%-d %B %Y}) or a later day.", "day")
+
+
+def search_query(args: dict, place, radius: float, now: datetime, page_size: int) -> SearchQuery:
+    """The SearchQuery for validated SearchArgs at `now` (UK time); the search page and the JSON API ask the same way."""
+    today = now.date()
+    near = None
+    if place is not None:
+        near = Near(place.latitude, place.longitude, radius, frozenset(geography.area_codes(place)))
+    return SearchQuery(
+        today=today,
+        now=now,
+        keywords=args["q"],
+        literal=args["literal"],
+        plain_words=tuple(args["plain"]),
+        near=near,
+        categories=tuple(args["category"]),
+        age=args["age"],
+        groups=tuple(args["group"]),
+        for_person=tuple(args["person"]),
+        modes=tuple(args["how"]),
+        self_referral=args["self_referral"],
+        free=args["free"],
+        language=args["language"] or None,
+        wheelchair=args["wheelchair"],
+        runs_on=args["day"] if args["day"] and args["when"] in ("any", "day") else None,  # a date works on its own
+        weekdays=tuple(args["days"]),
+        parts_of_day=tuple(args["part"]),
+        this_week=args["when"] == "week",
+        in_season_on=today if args["in_season"] else None,
+        accepting=args["accepting"],
+        organisation_id=str(args["organisation"]) if args["organisation"] else None,
+        include_closed=args["include_closed"],
+        order=args["order"] if args["order"] != "nearest" or near else "best",
+        offset=(args["page"] - 1) * page_size,
+        limit=page_size,
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
@@ -15,9 +13,9 @@ from directory.limits import request_cost
 from directory.operations import browse
 from directory.operations.taxonomy import category_tree
 from directory.presenters import ATTENDANCE_LABELS, DAY_NAMES, GROUP_LABELS, LANGUAGE_NAMES
-from directory.schemas.search import SearchArgs
+from directory.schemas.search import SearchArgs, search_query
 from directory.views.assets import results_map_data
-from search import Near, SearchQuery, nearest_beyond, search_services
+from search import nearest_beyond, search_services
 
 bp = Blueprint("search", __name__)
 RADII = (1, 2, 5, 10, 25, 50, 100)
@@ -92,42 +90,6 @@ def _asked(args: dict) -> bool:
     return any(args[k] for k in ("q", "postcode", "category", "group", "person", "how", "organisation")) or any(
         args[k] for k in ("self_referral", "free", "wheelchair", "accepting", "in_season", "language")
     ) or args["age"] is not None or args["when"] != "any" or any(args[k] for k in ("day", "days", "part"))
-
-
-def search_query(args: dict, place, radius: float, now: datetime, page_size: int) -> SearchQuery:
-    """The SearchQuery for validated SearchArgs at `now` (UK time); the search page and the JSON API ask the same way."""
-    today = now.date()
-    near = None
-    if place is not None:
-        near = Near(place.latitude, place.longitude, radius, frozenset(geography.area_codes(place)))
-    return SearchQuery(
-        today=today,
-        now=now,
-        keywords=args["q"],
-        literal=args["literal"],
-        plain_words=tuple(args["plain"]),
-        near=near,
-        categories=tuple(args["category"]),
-        age=args["age"],
-        groups=tuple(args["group"]),
-        for_person=tuple(args["person"]),
-        modes=tuple(args["how"]),
-        self_referral=args["self_referral"],
-        free=args["free"],
-        language=args["language"] or None,
-        wheelchair=args["wheelchair"],
-        runs_on=args["day"] if args["day"] and args["when"] in ("any", "day") else None,  # a date works on its own
-        weekdays=tuple(args["days"]),
-        parts_of_day=tuple(args["part"]),
-        this_week=args["when"] == "week",
-        in_season_on=today if args["in_season"] else None,
-        accepting=args["accepting"],
-        organisation_id=str(args["organisation"]) if args["organisation"] else None,
-        include_closed=args["include_closed"],
-        order=args["order"] if args["order"] != "nearest" or near else "best",
-        offset=(args["page"] - 1) * page_size,
-        limit=page_size,
-    )
 
 
 def _link(changes: dict) -> str:
