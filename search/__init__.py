@@ -102,11 +102,7 @@ def warm_up(app: Flask) -> None:
     process. Moving it to the permanent generation stops full collections from rescanning it
     during requests: measured, that was the p95 tail of keyword searches (bench/RESULTS.md).
     """
-    backend = get_search(app).backend
-    if hasattr(backend, "view"):
-        backend.view()
-    if hasattr(backend, "load_facets"):
-        backend.load_facets(wait_s=5.0)  # other workers load theirs at the same moment
+    get_search(app).backend.warm_up()
     unit_postcodes()  # read now (under a second) rather than during the first search near a postcode
     gc.collect()
     gc.freeze()

@@ -127,6 +127,9 @@ class SearchBackend(ABC):
         """
         return self.rebuild(chain.from_iterable(part(progress) for part in parts()))
 
+    def warm_up(self) -> None:
+        """Get ready to serve (open readers, load tables) before the first search; nothing by default."""
+
     @abstractmethod
     def word_counts(self, words: Iterable[str]) -> dict[str, int]:
         """How many indexed listings contain each word (by its stem, as a search would find it)."""

@@ -301,6 +301,10 @@ class PostgresBackend(SearchBackend):
             self.load_facets()
         return hits
 
+    def warm_up(self) -> None:
+        """Load the facet table, waiting up to 5 s for workers loading theirs at the same moment."""
+        self.load_facets(wait_s=5.0)
+
     def load_facets(self, wait_s: float = 0.0) -> None:
         """(Re)load this process's facet table, unless the write lock stays taken for `wait_s` (then
         searches go on counting from PostgreSQL's rows, and try again later)."""

@@ -176,6 +176,10 @@ class WhooshBackend(SearchBackend):
                 self._searcher = None
             return self._ix
 
+    def warm_up(self) -> None:
+        """Open the index and its per-generation caches."""
+        self.view()
+
     def searcher(self) -> Searcher:
         """The process's shared searcher, refreshed only when the index changed."""
         return self.view().searcher
