@@ -225,6 +225,44 @@ def km(distance: float | None) -> str:
     return f"{distance:.1f} km" if distance < 10 else f"{distance:.0f} km"
 
 
+SOURCE_DETAIL_LIMIT = 500  # characters of one imported detail shown on a page
+_NOT_SHOWN = {"details_to_check", "contacts", "hsds"}  # moderation's own, and those shown their own way
+_SOURCE_LABELS = {"alternate_name": "Also known as", "application_process": "How to apply",
+                  "interpretation_services": "Interpreting", "taxonomy_terms": "Other categories",
+                  "locations_not_imported": "Venues not on the map", "wait_time": "Waiting time",
+                  "accreditations": "Accreditations", "required_documents": "Documents to bring",
+                  "payments_accepted": "Payments accepted", "program": "Programme"}
+
+
+def source_details(service: Service) -> list[tuple[str, str]]:
+    """What the data a listing was imported from says that has no field of its own, as (label, text):
+    a spreadsheet's other columns, Open Referral's leftovers (how to apply, other names, venues it
+    could not place) and its contacts. Plain text, cut to SOURCE_DETAIL_LIMIT characters."""
+    attributes = service.attributes or {}
+    found = [(str(name), value) for name, value in attributes.items() if name not in _NOT_SHOWN]
+    found += [(_SOURCE_LABELS.get(name, name.replace("_", " ").capitalize()), value)
+              for name, value in (attributes.get("hsds") or {}).items() if name not in ("schedules", "languages")]
+    if attributes.get("contacts"):
+        found.append(("Contacts", attributes["contacts"]))
+    shown = []
+    for label, value in found:
+        text = _plain(value)
+        if text:
+            shown.append((label, text if len(text) <= SOURCE_DETAIL_LIMIT else text[: SOURCE_DETAIL_LIMIT - 1] + "…"))
+    return shown
+
+
+def _plain(value) -> str:
+    """A detail as one line of text: lists joined with "; ", records by their words (ids left out)."""
+    if isinstance(value, dict):
+        return ", ".join(filter(None, (_plain(v) for k, v in value.items() if k != "id" and not k.endswith("_id"))))
+    if isinstance(value, list):
+        return "; ".join(filter(None, (_plain(v) for v in value)))
+    if isinstance(value, bool) or value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
 def paragraphs(text: str | None) -> Markup:
     """Plain text with blank lines as paragraphs, everything escaped."""
     blocks = [b.strip() for b in (text or "").split("\n\n") if b.strip()]
@@ -253,6 +291,7 @@ TEMPLATE_FILTERS = {
     "session_attendance": session_attendance,
 }
 TEMPLATE_GLOBALS = {
+    "source_details": source_details,
     "ATTENDANCE_LABELS": ATTENDANCE_LABELS,
     "SESSION_MODE_WORDS": SESSION_MODE_WORDS,
     "STATUS_LABELS": STATUS_LABELS,

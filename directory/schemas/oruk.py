@@ -258,6 +258,11 @@ class Shapes:
             }) for code in service.languages],
             "funding": [compact({"id": str(f.id), "service_id": str(service.id), "source": f.source}) for f in service.funding],
             "cost_options": self._cost_options(service),
+            "contacts": [compact({  # the contacts an imported listing's source named (ORUK holds a name and title)
+                "id": stable_id(service.id, "contact", number), "service_id": str(service.id),
+                "name": str(contact.get("name") or "")[:200] or None, "title": str(contact.get("title") or "")[:200] or None,
+            }) for number, contact in enumerate((service.attributes or {}).get("contacts") or [])
+                if isinstance(contact, dict) and contact.get("name")],
             "attributes": self._attributes(service),
         })
 

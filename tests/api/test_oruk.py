@@ -197,18 +197,30 @@ def test_signposts_facts_use_hsds_fields_where_hsds_has_them(app, rich_service):
     assert body["organization"]["organization_identifiers"][0]["identifier_scheme"] == "GB-SC"
 
 
-def test_an_imported_listing_carries_its_reference_in_the_source(app, session):
+def test_an_imported_listing_carries_its_reference_and_contacts_from_the_source(app, session):
     org = factories.organisation(session)
     service = factories.service(session, org)
-    service.source, service.source_id = "council-sheet", "CS-0042"  # as the import core keeps them
+    # As the import core keeps them: the source's id, its contacts, and what had no field of its own.
+    service.source, service.source_id = "council-sheet", "CS-0042"
+    service.attributes = {"contacts": [{"name": "Sam Patel", "title": "Coordinator", "email": "sam@example.org"}],
+                          "Parking": "Two spaces <b>behind</b> the hall", "hsds": {"application_process": "Ring first"},
+                          "details_to_check": {"since": "2026-12-01", "cells": {"Website": "javascript:alert(1)"}}}
     session.commit()
     client = app.test_client()
     body = get(client, f"/oruk/services/{service.id}")
     assert errors("service.json", body) == []
     [reference] = [a for a in body["attributes"] if a["link_type"] == "source_reference"]
     assert (reference["value"], reference["label"]) == ("CS-0042", "council-sheet")
+    assert [(c["name"], c["title"]) for c in body["contacts"]] == [("Sam Patel", "Coordinator")]
     listed = client.get(f"/api/services/{service.id}").get_json()
     assert (listed["source"], listed["source_reference"]) == ("council-sheet", "CS-0042")
+    page = client.get(f"/services/{service.id}").get_data(as_text=True)
+    assert "Also in the data this listing came from" in page and "Imported from council-sheet" in page
+    assert "<dt>Parking</dt><dd>Two spaces &lt;b&gt;behind&lt;/b&gt; the hall</dd>" in page
+    assert "<dt>How to apply</dt><dd>Ring first</dd>" in page
+    assert "<dt>Contacts</dt><dd>Sam Patel, Coordinator, sam@example.org</dd>" in page
+    source = page[page.index('id="source"'):page.index("</section>", page.index('id="source"'))]
+    assert "javascript:alert" not in source  # a value the import left out is in "check first", not here
 
 
 def test_facts_without_an_hsds_field_are_attributes(app, rich_service):
