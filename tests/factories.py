@@ -40,11 +40,18 @@ def venue_at(session: Session, org: Organisation, latitude: float, longitude: fl
 def user(session: Session, email: str = "editor@example.org", *, roles=(), verified: bool = True,
          trusted: bool = False, organisations=(), password: str = "correct horse battery staple", name: str = "Sam Editor",
          member_role: str = "editor"):
-    """An account (verified by default), optionally editing (as member_role: editor or owner) some organisations."""
-    from directory.auth import hash_password
+    """An account (verified by default), optionally editing (as member_role: editor or owner) some organisations.
+
+    Its password is hashed cheaply (one PBKDF2 round, which the sign-in check reads as any werkzeug
+    hash): scrypt's deliberate cost is for real accounts, and tests make hundreds. Registering
+    through the pages still hashes with scrypt, and a test checks that.
+    """
+    from werkzeug.security import generate_password_hash
+
     from directory.models import Membership, User, utcnow
 
-    account = User(email=email.lower(), password_hash=hash_password(password), name=name, roles=list(roles),
+    account = User(email=email.lower(), password_hash=generate_password_hash(password, method="pbkdf2:sha256:1"),
+                   name=name, roles=list(roles),
                    trusted=trusted, email_verified_at=utcnow() if verified else None)
     session.add(account)
     session.flush()
