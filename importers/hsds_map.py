@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from directory import geography
 from directory.models.common import AREA_TYPES
 
 from .hsds_read import Graph
@@ -128,8 +129,21 @@ def map_location(graph: Graph, location: dict) -> dict:
         if location.get("latitude") not in (None, ""):
             graph.problem(key, "latitude", f"'{location.get('latitude')}' is not a number; placed by postcode instead",
                           kind="location")
+    postcode = data["postcode"]
+    if postcode and "latitude" in data and not _uk_postcode(postcode):  # abroad, but placed by its coordinates
+        data["address_2"] = ", ".join(filter(None, (data["address_2"], postcode, address.get("country"))))
+        data["postcode"] = None
+        graph.problem(key, "address.postal_code", f"'{postcode}' is not a UK postcode: kept in the address, and the venue "
+                                                  "placed by its latitude and longitude", kind="location")
     data.update(_signpost_fields(location.get("attributes")))
     return data
+
+
+def _uk_postcode(text: str) -> bool:
+    try:
+        return geography.parse_postcode(text).kind == "unit"
+    except geography.PostcodeError:
+        return False
 
 
 def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: set[str]) -> dict:

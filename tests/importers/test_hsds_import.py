@@ -97,6 +97,18 @@ def test_a_venue_that_cannot_be_placed_is_kept_but_not_linked(app, session):
     assert [s["id"] for s in lunch.attributes["hsds"]["schedules"]] == ["sch-3", "sch-4"]
 
 
+def test_a_venue_abroad_with_coordinates_is_kept_at_them(app, session, tmp_path):
+    page = json.loads((DATA / "hsds3_page.json").read_text())
+    venue = next(loc for s in page["contents"] for sal in s.get("service_at_locations") or []
+                 for loc in [sal.get("location")] if isinstance(loc, dict) and loc.get("latitude") == 100)
+    venue["latitude"], venue["longitude"] = 40.7506, -73.9972  # the postal code 10001 is in New York
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    result = run(app, tmp_path / "page.json")
+    [kept] = [link.location for link in services(session)["svc-lunch"].location_links]
+    assert (kept.postcode, round(kept.latitude, 2)) == (None, 40.75) and "10001" in kept.address_2
+    assert any(n.field == "address.postal_code" and "placed by its latitude and longitude" in n.message for n in result.notes)
+
+
 def test_importing_the_same_file_again_changes_nothing(app, session):
     run(app, DATA / "hsds3_page.json")
     before = {s.source_id: (s.version, s.updated_at) for s in services(session).values()}
