@@ -6,6 +6,7 @@ import uuid
 
 from flask import jsonify, request
 from flask_smorest import abort
+from werkzeug.exceptions import Conflict
 
 from directory.db import get_session
 from directory.models import ChangeRequest, Organisation, Service
@@ -15,7 +16,7 @@ from directory.operations.moderation import EDITABLE, confirm_service, submit_se
 from directory.permissions import PermissionDenied, require
 from directory.schemas import api as schemas
 
-from .rest import bp, field_messages
+from .rest import bp, error_response, field_messages
 from .rest_read import error_docs, live_record, service_json
 from .tokens import reader, writer
 
@@ -41,6 +42,12 @@ def _refused(_error):
 
 @bp.errorhandler(InputError)
 def _invalid(error: InputError):
+    service = get_session().get(Service, (request.view_args or {}).get("item_id"))
+    if "base_version" in error.messages and service is not None:  # an edit based on an older version
+        sent = (request.get_json(silent=True) or {}).get("version")
+        return error_response(Conflict(
+            f"This listing changed since version {sent}: it is now version {service.version}. "
+            "Nothing was saved. Fetch it again, reapply your change and send it with the new version."))
     return jsonify({"message": "Some of the input is not valid: see the message for each field.",
                     "errors": field_messages(error.messages)}), 422
 
@@ -53,7 +60,7 @@ def _body(*, with_version: bool) -> dict:
     unknown = sorted(set(data) - allowed)
     if unknown:
         abort(422, errors={name: ["Unknown field: it cannot be set through the API."] for name in unknown})
-    return data
+    return dict(data)  # a copy: the request's own body stays as sent (its version names a clash, _invalid)
 
 
 def _answer(outcome: str, record, service: Service | None):
@@ -95,14 +102,8 @@ def update_service(item_id: uuid.UUID):
                                        "so that a change someone made meanwhile is not overwritten."]})
     db = get_session()
     organisation = db.get(Organisation, service.organisation_id)
-    try:
-        outcome, record = submit_service_change(db, actor, organisation, service, working_snapshot(db, actor, service) | body,
-                                               version)
-    except InputError as exc:
-        if "base_version" not in exc.messages:
-            raise
-        abort(409, message=f"This listing changed since version {version}: it is now version {service.version}. "
-                           "Nothing was saved. Fetch it again, reapply your change and send it with the new version.")
+    outcome, record = submit_service_change(db, actor, organisation, service, working_snapshot(db, actor, service) | body,
+                                           version)  # an older version is a 409 (_invalid)
     return _answer(outcome, record, service)
 
 
