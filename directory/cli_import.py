@@ -141,7 +141,7 @@ def import_hsds(path: Path, source: str | None, dry_run: bool, rejects_path: Pat
             click.echo(f"  {note}")
         if len(notes) > 50:
             click.echo(f"  … and {len(notes) - 50} more" + ("." if rejects_path else ": write them all with --rejects FILE."))
-    if rejects_path and (report.rejects or notes):
+    if rejects_path:
         from importers.tables import write_rejects
 
         noted = [{"row": f"{n.file} {n.record}".strip(), "values": {"file": n.file, "record": n.record},

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from flask import Flask, Response, current_app, g
+from flask import session as flask_session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
@@ -108,6 +109,7 @@ def in_request_transaction(view: Callable[[], object]) -> Response:
                 session.rollback()
         except BaseException:
             session.rollback()
+            flask_session.pop("_flashes", None)  # "Saved" was said before the commit that failed
             raise
     return response
 

@@ -226,7 +226,7 @@ def km(distance: float | None) -> str:
 
 
 SOURCE_DETAIL_LIMIT = 500  # characters of one imported detail shown on a page
-_NOT_SHOWN = {"details_to_check", "contacts", "hsds"}  # moderation's own, and those shown their own way
+# What an Open Referral source says that has no field of its own, shown publicly.
 _SOURCE_LABELS = {"alternate_name": "Also known as", "application_process": "How to apply",
                   "interpretation_services": "Interpreting", "taxonomy_terms": "Other categories",
                   "locations_not_imported": "Venues not on the map", "wait_time": "Waiting time",
@@ -234,16 +234,23 @@ _SOURCE_LABELS = {"alternate_name": "Also known as", "application_process": "How
                   "payments_accepted": "Payments accepted", "program": "Programme"}
 
 
-def source_details(service: Service) -> list[tuple[str, str]]:
-    """What the data a listing was imported from says that has no field of its own, as (label, text):
-    a spreadsheet's other columns, Open Referral's leftovers (how to apply, other names, venues it
-    could not place) and its contacts. Plain text, cut to SOURCE_DETAIL_LIMIT characters."""
+def source_contacts(service: Service) -> list[dict]:
+    """The people an imported listing's source names, as {name, title} only: their own email
+    addresses and phone numbers are not published (the service's own contact details are)."""
     attributes = service.attributes or {}
-    found = [(str(name), value) for name, value in attributes.items() if name not in _NOT_SHOWN]
-    found += [(_SOURCE_LABELS.get(name, name.replace("_", " ").capitalize()), value)
-              for name, value in (attributes.get("hsds") or {}).items() if name not in ("schedules", "languages")]
-    if attributes.get("contacts"):
-        found.append(("Contacts", attributes["contacts"]))
+    found = [*(attributes.get("contacts") or []), *((attributes.get("hsds") or {}).get("contacts") or [])]
+    return [{"name": " ".join(str(c["name"]).split())[:200], "title": " ".join(str(c.get("title") or "").split())[:200]}
+            for c in found if isinstance(c, dict) and c.get("name")]
+
+
+def source_details(service: Service) -> list[tuple[str, str]]:
+    """What an Open Referral source says that has no field of its own, as (label, text): how to
+    apply, other names and categories, venues it could not place, and who to ask. Only these
+    known fields: a spreadsheet's other columns stay with the listing for editors, unpublished.
+    Plain text, cut to SOURCE_DETAIL_LIMIT characters."""
+    kept = (service.attributes or {}).get("hsds") or {}
+    found = [(label, kept[name]) for name, label in _SOURCE_LABELS.items() if name in kept]
+    found += [("Contacts", [", ".join(filter(None, (c["name"], c["title"]))) for c in source_contacts(service)])]
     shown = []
     for label, value in found:
         text = _plain(value)

@@ -119,7 +119,7 @@ def _record(graph: Graph, listing: Listing, source: str) -> ImportRecord:
     )
     missing = listing.missing_organisation
     if missing is not None:
-        named = f"“{missing}” names no organisation in the data" if missing else "no organisation is given"
+        named = f"“{missing}” names no organisation (with a name) in the data" if missing else "no organisation is given"
         record.warn("organization_id", f"{named}: imported under “{placeholder(source, missing)['name']}” to be checked.",
                     missing or "(none)")
     return record

@@ -42,6 +42,8 @@ _STATUSES = {"active": "active", "inactive": "inactive", "defunct": "defunct", "
 _GSS = re.compile(r"\b([ENSWK]\d{8})\b")
 _IDENTIFIER_FIELDS = {"GB-CHC": "charity_number", "GB-SC": "charity_number", "GB-NIC": "charity_number",
                       "GB-COH": "company_number"}
+_FREE = re.compile(r"\b(free of charge|free|no charge|no cost)\b(?! (parking|wifi|wi-fi|tea|refreshments))", re.IGNORECASE)
+_NOT_FREE = re.compile(r"\b(not|isn't|isn’t) free\b", re.IGNORECASE)
 # Services whose organisation is not in the data are listed under a stand-in organisation, one per
 # missing id (so a moderator who names it once fixes all its services), keyed by this and the id.
 PLACEHOLDER_KEY = "signpost:organisation-not-given"
@@ -71,6 +73,10 @@ def map_graph(graph: Graph, known_categories: set[str]) -> list[Listing]:
             continue
         org_key = str(service.get("organization_id") or "")
         organisation = graph.organisations.get(org_key)
+        if organisation is not None and not str(organisation.get("name") or "").strip():
+            graph.problem(org_key, "name", "missing; its services are listed under a stand-in organisation",
+                          kind="organization")
+            organisation = None
         if organisation is None:  # listed under the stand-in, flagged for review, never dropped
             listing = Listing(key, f"{PLACEHOLDER_KEY}:{org_key}", {}, missing_organisation=org_key)
         else:
@@ -280,7 +286,7 @@ def _cost(graph: Graph, key: str, svc: dict, kept: dict) -> dict:
     paid = [a for a in amounts if a > 0]
     if not description and not amounts:
         return {"is_free": False}  # the data says nothing about cost: "ask about cost", never "free"
-    said_free = any(words in description.lower() for words in ("free", "no charge", "no cost"))
+    said_free = bool(_FREE.search(description)) and not _NOT_FREE.search(description)
     cost = {"is_free": not paid and (said_free or 0 in amounts)}
     if paid:
         cost["cost_min"], cost["cost_max"] = str(min(paid)), str(max(paid))

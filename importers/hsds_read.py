@@ -260,7 +260,7 @@ def _upgrade_1_1(tables: dict, graph: Graph) -> dict:
         for row in tables.pop("accessibility_for_disabilities", [])
     ]
     eligibility: dict[str, list[str]] = {}
-    services = {row.get("id") for row in tables.get("services", [])}
+    services = {row["id"] for row in tables.get("services", []) if row.get("id")}
     for row in tables.pop("eligibility", []):
         if row.get("service_id") not in services:
             which = f"service {row['service_id']}, which is not in services.csv" if row.get("service_id") else "no service"

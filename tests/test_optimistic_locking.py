@@ -61,3 +61,28 @@ def test_a_confirmation_racing_an_edit_is_a_409_page_not_a_500(app, session, mon
     answer = client.post(f"/manage/services/{service.id}/confirm", data={"csrf_token": token})
     assert answer.status_code == 409
     assert "This listing changed while you were editing" in answer.get_data(as_text=True)
+
+
+def test_a_clash_found_only_at_the_commit_is_a_409_and_says_nothing_was_saved(app, session, monkeypatch):
+    org = factories.organisation(session)
+    service = factories.service(session, org)
+    editor = factories.user(session, "ed@pantry.example.org", organisations=[org], trusted=True)
+    session.commit()
+    from sqlalchemy.orm.exc import StaleDataError
+    from sqlmodel import Session
+
+    def clash(self):
+        raise StaleDataError("UPDATE statement on table 'service' expected to update 1 row(s); 0 were matched.")
+
+    client = app.test_client()
+    factories.sign_in(client, editor)
+    page = client.get(f"/manage/services/{service.id}/edit").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    with monkeypatch.context() as patch:
+        patch.setattr(Session, "commit", clash)  # the request's one commit, after the view said "Thank you"
+        answer = client.post(f"/manage/services/{service.id}/confirm", data={"csrf_token": token})
+    assert answer.status_code == 409
+    later = client.get(f"/manage/services/{service.id}/edit").get_data(as_text=True)
+    assert "now shows it was checked today" not in later  # the view's "Thank you" went with the failed commit
+    session.expire_all()
+    assert session.get(Service, service.id).last_verified_at == service.last_verified_at

@@ -42,8 +42,8 @@ def _refused(_error):
 
 @bp.errorhandler(InputError)
 def _invalid(error: InputError):
-    service = get_session().get(Service, (request.view_args or {}).get("item_id"))
-    if "base_version" in error.messages and service is not None:  # an edit based on an older version
+    service = get_session().get(Service, request.view_args["item_id"]) if "base_version" in error.messages else None
+    if service is not None:  # an edit based on an older version
         sent = (request.get_json(silent=True) or {}).get("version")
         return error_response(Conflict(
             f"This listing changed since version {sent}: it is now version {service.version}. "

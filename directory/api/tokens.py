@@ -12,9 +12,9 @@ from flask import abort, request
 from flask_limiter.util import get_remote_address
 
 from directory.auth import actor_for
-from directory.db import get_session
+from directory.db import get_db, get_session
 from directory.models import ApiToken, utcnow
-from directory.operations.api_tokens import authenticate
+from directory.operations.api_tokens import authenticate, record_token_use, use_due
 from directory.permissions import ANONYMOUS, Actor
 
 BAD_TOKEN = "The API token is not valid: it may be mistyped, revoked or expired. Create a new one on your account page."
@@ -39,10 +39,13 @@ def _caller() -> tuple[ApiToken | None, Actor]:
         secret = bearer_secret()
         if secret is not None:
             db, now = get_session(), utcnow()
-            found = authenticate(db, secret, now)
+            found = authenticate(db, secret, now, record_use=False)
             if found is None:
                 abort(401, description=BAD_TOKEN)
             token, user = found
+            if use_due(token, now):  # kept even when the request itself is refused and rolled back
+                with get_db().unit_of_work() as own:
+                    record_token_use(own, token.id, now)
             caller = (token, actor_for(db, user))
         request.environ[_KEY] = caller
     return request.environ[_KEY]

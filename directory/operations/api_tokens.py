@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, time, timedelta, timezone
 from typing import Mapping
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from directory.models import ApiToken, User, utcnow
 from directory.schemas.api_tokens import ApiTokenInput
@@ -85,8 +85,10 @@ def is_active(token: ApiToken, now: datetime) -> bool:
     return status(token, now) == "active"
 
 
-def authenticate(db: Session, secret: str, now: datetime | None = None) -> tuple[ApiToken, User] | None:
-    """The active token with this secret and its enabled owner, recording its use; None otherwise."""
+def authenticate(db: Session, secret: str, now: datetime | None = None, record_use: bool = True
+                 ) -> tuple[ApiToken, User] | None:
+    """The active token with this secret and its enabled owner, recording its use (unless the caller
+    records it itself, with use_due and record_token_use); None otherwise."""
     now = now or utcnow()
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None
@@ -96,11 +98,21 @@ def authenticate(db: Session, secret: str, now: datetime | None = None) -> tuple
     user = db.get(User, token.user_id)
     if user is None or user.disabled_at is not None:
         return None
-    if token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_PRECISION:
+    if record_use and use_due(token, now):
         token.last_used_at = now
         db.add(token)
         db.flush()
     return token, user
+
+
+def use_due(token: ApiToken, now: datetime) -> bool:
+    """Whether this use should be recorded: at most once every LAST_USED_PRECISION."""
+    return token.last_used_at is None or now - _aware(token.last_used_at) >= LAST_USED_PRECISION
+
+
+def record_token_use(db: Session, token_id, now: datetime) -> None:
+    """Record a token's use in a unit of work of its own, so it is kept even when the request is refused."""
+    db.exec(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -258,11 +258,10 @@ class Shapes:
             }) for code in service.languages],
             "funding": [compact({"id": str(f.id), "service_id": str(service.id), "source": f.source}) for f in service.funding],
             "cost_options": self._cost_options(service),
-            "contacts": [compact({  # the contacts an imported listing's source named (ORUK holds a name and title)
+            "contacts": [compact({  # the people an imported listing's source names (ORUK holds a name and title)
                 "id": stable_id(service.id, "contact", number), "service_id": str(service.id),
-                "name": str(contact.get("name") or "")[:200] or None, "title": str(contact.get("title") or "")[:200] or None,
-            }) for number, contact in enumerate((service.attributes or {}).get("contacts") or [])
-                if isinstance(contact, dict) and contact.get("name")],
+                "name": contact["name"], "title": contact["title"] or None,
+            }) for number, contact in enumerate(presenters.source_contacts(service))],
             "attributes": self._attributes(service),
         })
 

@@ -203,7 +203,9 @@ def test_an_imported_listing_carries_its_reference_and_contacts_from_the_source(
     # As the import core keeps them: the source's id, its contacts, and what had no field of its own.
     service.source, service.source_id = "council-sheet", "CS-0042"
     service.attributes = {"contacts": [{"name": "Sam Patel", "title": "Coordinator", "email": "sam@example.org"}],
-                          "Parking": "Two spaces <b>behind</b> the hall", "hsds": {"application_process": "Ring first"},
+                          "Staff notes": "Sam's mobile is 07700 900123",  # a spreadsheet's own column
+                          "hsds": {"application_process": "Ring <b>first</b>",
+                                   "contacts": [{"name": "Jo Lee", "phones": [{"number": "07700 900456"}]}]},
                           "details_to_check": {"since": "2026-12-01", "cells": {"Website": "javascript:alert(1)"}}}
     session.commit()
     client = app.test_client()
@@ -211,14 +213,15 @@ def test_an_imported_listing_carries_its_reference_and_contacts_from_the_source(
     assert errors("service.json", body) == []
     [reference] = [a for a in body["attributes"] if a["link_type"] == "source_reference"]
     assert (reference["value"], reference["label"]) == ("CS-0042", "council-sheet")
-    assert [(c["name"], c["title"]) for c in body["contacts"]] == [("Sam Patel", "Coordinator")]
+    assert [(c["name"], c.get("title")) for c in body["contacts"]] == [("Sam Patel", "Coordinator"), ("Jo Lee", None)]
     listed = client.get(f"/api/services/{service.id}").get_json()
     assert (listed["source"], listed["source_reference"]) == ("council-sheet", "CS-0042")
     page = client.get(f"/services/{service.id}").get_data(as_text=True)
     assert "Also in the data this listing came from" in page and "Imported from council-sheet" in page
-    assert "<dt>Parking</dt><dd>Two spaces &lt;b&gt;behind&lt;/b&gt; the hall</dd>" in page
-    assert "<dt>How to apply</dt><dd>Ring first</dd>" in page
-    assert "<dt>Contacts</dt><dd>Sam Patel, Coordinator, sam@example.org</dd>" in page
+    assert "<dt>How to apply</dt><dd>Ring &lt;b&gt;first&lt;/b&gt;</dd>" in page
+    assert "<dt>Contacts</dt><dd>Sam Patel, Coordinator; Jo Lee</dd>" in page
+    # Only what Open Referral defines is published: no spreadsheet column, no one's own email or phone.
+    assert "Staff notes" not in page and "07700" not in page and "sam@example.org" not in page
     source = page[page.index('id="source"'):page.index("</section>", page.index('id="source"'))]
     assert "javascript:alert" not in source  # a value the import left out is in "check first", not here
 

@@ -59,6 +59,16 @@ def test_a_token_is_shown_once_stored_only_as_its_hash_and_works(app, client, se
     assert "last used today" in client.get("/account").get_data(as_text=True)
 
 
+def test_a_refused_request_still_records_that_the_token_was_used(app, client, session, editor):
+    account, service = editor
+    _token, secret = create_api_token(session, account, {"name": "Feed", "expires_on": ""})
+    session.commit()
+    refused = client.patch(f"/api/services/{service.id}", json={"version": 1, "name": ""}, headers=bearer(secret))
+    assert refused.status_code == 422
+    session.expire_all()
+    assert session.exec(select(ApiToken)).one().last_used_at is not None
+
+
 def test_revoking_stops_the_token_at_once(app, client, session, editor):
     account, service = editor
     factories.sign_in(client, account)

@@ -160,8 +160,28 @@ def test_a_service_whose_organisation_is_missing_is_kept_under_a_stand_in_and_fl
     assert session.get(Organisation, orphan.organisation_id).name == "Organisation org-missing (not given in council)"
     assert orphan.attributes[DETAILS_TO_CHECK]["cells"] == {"organization_id": "org-missing"}
     [problem] = [r for r in result.report.rejects if "svc-orphan" in r["row"]]
-    assert problem["level"] == "warning" and "“org-missing” names no organisation in the data" in problem["problem"]
+    assert problem["level"] == "warning" and "“org-missing” names no organisation (with a name) in the data" in problem["problem"]
     assert run(app, DATA / "hsds3_csv", source="council").report.counts["unchanged"] == 3  # one stand-in, kept
+
+
+def test_an_organisation_without_a_name_gives_its_services_a_stand_in(app, session, tmp_path):
+    package = shutil.copytree(DATA / "hsds3_csv", tmp_path / "package")
+    rows = (package / "organizations.csv").read_text(encoding="utf-8-sig").replace("org-walk,Calder Valley Walkers,", "org-walk,,")
+    (package / "organizations.csv").write_text(rows)
+    result = run(app, package, source="council")
+    walk = services(session)["svc-walk"]
+    assert session.get(Organisation, walk.organisation_id).name == "Organisation org-walk (not given in council)"
+    assert result.report.counts["rejected"] == 0
+
+
+@pytest.mark.parametrize("fees, free", [("Free", True), ("No charge", True), ("Free parking; £3 a class", False),
+                                        ("Free parking", False), ("Not free: ask us", False), ("Donations welcome", False)])
+def test_free_is_read_only_when_the_service_itself_is_free(app, session, tmp_path, fees, free):
+    package = shutil.copytree(DATA / "hsds3_csv", tmp_path / "package")
+    rows = (package / "services.csv").read_text(encoding="utf-8-sig").replace("Just turn up,free,", f"Just turn up,{fees},")
+    (package / "services.csv").write_text(rows)
+    run(app, package)
+    assert services(session)["svc-walk"].is_free is free
 
 
 def test_a_malformed_web_address_is_left_out_and_the_service_kept(app, session, tmp_path):
