@@ -22,7 +22,7 @@ from directory.db import get_db
 from directory.operations.taxonomy import seed_taxonomy
 from directory.permissions import SYSTEM
 
-from .postgres_suite import PostgresSuite, selected
+from .postgres_suite import SNAPSHOT_PREFIX, PostgresSuite, selected
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 CODEPOINT_ZIP = SHARED / "data" / "codepo_gb.zip"
@@ -47,11 +47,6 @@ def pytest_unconfigure(config):
     travel = getattr(config, "_signpost_travel", None)
     if travel is not None:
         travel.stop()
-
-
-def pytest_report_header(config):
-    start = os.environ.get("SIGNPOST_TEST_NOW")
-    return f"clock travelled to {start} (SIGNPOST_TEST_NOW)" if start else None
 
 
 class ClosingClient(FlaskClient):
@@ -133,6 +128,10 @@ def postgres_url():
 
     engine = create_engine(url)
     with engine.begin() as connection:
+        # Snapshots a whole-suite PostgreSQL pass left behind too: a backup would carry them along.
+        for (schema,) in connection.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix"),
+                                            {"prefix": SNAPSHOT_PREFIX + "%"}):
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
@@ -167,7 +166,9 @@ def snapshot_database():
 
 
 def pytest_report_header(config):
-    return f"test database: {'PostgreSQL (SIGNPOST_TEST_DB=postgres)' if POSTGRES else 'SQLite, a file per test'}"
+    start = os.environ.get("SIGNPOST_TEST_NOW")
+    database = f"test database: {'PostgreSQL (SIGNPOST_TEST_DB=postgres)' if POSTGRES else 'SQLite, a file per test'}"
+    return [database] + ([f"clock travelled to {start} (SIGNPOST_TEST_NOW)"] if start else [])
 
 
 def pytest_runtest_setup(item):
