@@ -131,7 +131,7 @@ def test_only_moderators_restore(session, world, app):
     first = revisions(session)[0]
     trusted = actor_for(session, session.get(User, world.users["trusted"]))
     with pytest.raises(PermissionDenied):
-        restore_revision(session, trusted, first)
+        restore_revision(session, trusted, first, datetime(2031, 6, 1, tzinfo=UTC))
     with pytest.raises(PermissionDenied):
         list_history(session, trusted, "service", world.service_a)
 
@@ -168,6 +168,6 @@ def test_a_restore_that_would_link_a_venue_now_elsewhere_is_refused_cleanly(app,
     session.commit()
     moderator = actor_for(session, session.get(User, world.users["moderator"]))
     with pytest.raises(InputError, match="another organisation"):
-        restore_revision(session, moderator, first)
+        restore_revision(session, moderator, first, datetime(2031, 6, 1, tzinfo=UTC))
     session.rollback()
     assert service(session, world.service_a).summary == "Changed twice"

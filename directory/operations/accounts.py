@@ -76,7 +76,7 @@ def prepare_registration(raw: Mapping) -> dict:
     return {"email": data["email"], "name": data["name"], "password_hash": hash_password(data["password"])}
 
 
-def register_user(session: Session, prepared: dict, now: datetime | None = None) -> list[Mail]:
+def register_user(session: Session, prepared: dict, now: datetime) -> list[Mail]:
     """Create an unconfirmed account from prepare_registration(), or tell the owner of a taken address.
 
     Either way one message goes to the address given, so the answer never reveals who has an account.
@@ -85,7 +85,7 @@ def register_user(session: Session, prepared: dict, now: datetime | None = None)
     if existing is not None:
         return [_someone_tried_to_register(existing)]
     user = User(email=prepared["email"], name=prepared["name"], password_hash=prepared["password_hash"],
-                created_at=now or utcnow())
+                created_at=now)
     session.add(user)
     session.flush()
     return [verification_mail(user)]

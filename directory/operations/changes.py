@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from directory.models import ChangeRequest, Membership, Organisation, Revision, User, utcnow
+from directory.models import ChangeRequest, Membership, Organisation, Revision, User
 from directory.permissions import Actor, require
 
 from . import InputError
@@ -165,7 +165,7 @@ def approve(db: Session, actor: Actor, change: ChangeRequest, choices: dict[str,
     return revision
 
 
-def restore_revision(db: Session, actor: Actor, revision: Revision, now: datetime | None = None) -> Revision:
+def restore_revision(db: Session, actor: Actor, revision: Revision, now: datetime) -> Revision:
     """Publish an old version of a service, organisation or venue again, recorded with source "restore"."""
     require(actor, "history.restore", revision)
     if revision.target_type not in MODELS or not revision.snapshot:
@@ -180,5 +180,5 @@ def restore_revision(db: Session, actor: Actor, revision: Revision, now: datetim
     if not diff(listing_snapshot(record), wanted):
         raise InputError({"revision": [f"The live {what} already matches this version."]})
     organisation = record if revision.target_type == "organisation" else db.get(Organisation, record.organisation_id)
-    _, restored = publish(db, actor, revision.target_type, organisation, record, wanted, "restore", now or utcnow())
+    _, restored = publish(db, actor, revision.target_type, organisation, record, wanted, "restore", now)
     return restored

@@ -137,7 +137,7 @@ def register():
         return _register_page({}, {})
     on_bad_input(lambda messages: _register_page(messages, request.form, 400))
     prepared = ops.prepare_registration(request.form)
-    after_response(functools.partial(_look_up_and_send, lambda db: ops.register_user(db, prepared)))
+    after_response(functools.partial(_look_up_and_send, lambda db: ops.register_user(db, prepared, utcnow())))
     return _check_email_page("register", prepared["email"])
 
 
