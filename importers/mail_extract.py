@@ -15,6 +15,7 @@ from directory import geography
 from directory.presenters import LANGUAGE_NAMES
 
 from .hsds_values import parse_time
+from .mail_changes import change_kind, proposed_values
 
 DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
         "sunday": "SU", "mon": "MO", "tue": "TU", "tues": "TU", "wed": "WE", "thu": "TH", "thur": "TH",
@@ -27,7 +28,7 @@ MONTHS.update({name[:3]: number for name, number in list(MONTHS.items())})
 _DAY_WORD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?s?"
 _DAY = re.compile(rf"\b(?:(?P<nth>1st|2nd|3rd|4th|first|second|third|fourth|last)(?:\s+and\s+(?P<nth2>1st|2nd|3rd|4th|first|second|third|fourth|last))?\s+)?(?P<day>{_DAY_WORD})\b", re.I)
 _CLOCK = r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midday"
-_TIMES = re.compile(rf"(?P<open>{_CLOCK})\s*(?:-|–|—|to|until|till)\s*(?P<close>{_CLOCK})", re.I)
+_TIMES = re.compile(rf"(?P<open>{_CLOCK})\s*(?:-|–|—|to|until|till|and (?:finish|end|close)(?:es|s)? at)\s*(?P<close>{_CLOCK})", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?<!\d)(?:\+44\s?\(?0?\)?\s?\d{2,4}|\(?0\d{2,4}\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.I)
@@ -42,7 +43,7 @@ GROUP_WORDS = {
     "asylum seekers": "refugees_asylum_seekers", "veterans": "veterans", "families": "families", "parents": "families",
     "disabled people": "disabled_people", "recovery": "people_in_recovery",
 }
-# Change notices about a known service, most specific first.
+# Older wording of change notices, kept for reference by name; mail_changes decides the kind.
 SIGNALS = [
     ("cancelled", re.compile(r"\b(?:cancel+ed|called off|will not (?:run|go ahead|take place))\b", re.I)),
     ("no_longer_running", re.compile(r"\b(?:no longer (?:running|run|meet|meeting|taking place|available)|has (?:now )?(?:stopped|ended|finished)|will not be returning|won't be returning)\b", re.I)),
@@ -52,6 +53,16 @@ SIGNALS = [
     ("new_times", re.compile(r"\b(?:new times?|new day|time change|change of (?:time|day)|now (?:starts?|runs?|meets?) (?:at|on|from)|changed? to)\b", re.I)),
 ]
 _BOILERPLATE = re.compile(r"^(?:unsubscribe|view (?:this|in) (?:email|browser)|you are receiving|sent from my|registered charity|to stop receiving|follow us|copyright|©)", re.I)
+# "When: Tuesdays 10-12", "Where: ...": a fact of the item above, never a title of its own.
+FIELD_LINE = re.compile(r"^[-*•\s]*(?:\*\*)?(?:when|where|what|who|time|times|day|days|dates?|venue|location|address|contact|cost|costs|"
+                        r"price|charge|fee|email|e-mail|phone|tel|telephone|mobile|call|ring|text|age|ages|for|booking|book|how to book|"
+                        r"referral|referrals|info|more info|details|opening times|open|note|please note|website|web|access|parking)"
+                        r"\s*(?:\*\*)?\s*:", re.I)
+_RULE = re.compile(r"(?:[-=*_~#•·]\s*){3,}")
+_BULLET = re.compile(r"^[-*•·]\s+")
+_NOT_A_TITLE = re.compile(r"^(?:hello|hi|dear|thanks|thank you|many thanks|best wishes|kind regards|regards|all welcome|everyone welcome|"
+                          r"please|just|no need|for more|find out|see you|god bless|with love|love from)\b", re.I)
+_VERB = re.compile(r"\s(?:meets?|starts?|runs?|is|are|will|takes?|has|have|opens?|returns?|continues?|carries|begins?)\b")
 
 
 @dataclass
@@ -61,60 +72,113 @@ class Candidate:
     name: str
     excerpt: str
     fields: dict = field(default_factory=dict)
-    signals: list[str] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)  # the change it announces, if any: [kind]
     postcode: str | None = None
+    change: str | None = None  # closed, paused, cancelled, moved or new_times (see mail_changes)
+    changes: dict = field(default_factory=dict)  # the field values that change proposes
+    days: set[str] = field(default_factory=set)  # every weekday the item names (the old day of a change too)
 
 
-def candidates(text: str, sent: date | None = None) -> list[Candidate]:
+def candidates(text: str, sent: date | None = None, subject: str = "") -> list[Candidate]:
     """Every item in the text that looks like a listing or a change notice."""
     found = []
     for heading, body in split_items(text):
         candidate = extract(heading, body, sent)
         if candidate is not None:
-            found.append(candidate)
-    return found
+            found.append((heading, candidate))
+    titled_by_subject = _subject_title(subject)
+    if len(found) == 1 and not found[0][0] and titled_by_subject:
+        found[0][1].name = titled_by_subject  # one untitled item: the subject names it
+    return [candidate for _, candidate in found]
+
+
+def _subject_title(subject: str) -> str:
+    subject = re.sub(r"^(?:(?:re|fwd?|fw)\s*:\s*)+", "", subject or "", flags=re.I).strip()
+    return re.split(r"\s+[-–—:|]\s+|:\s", subject)[0].strip()[:200]
 
 
 def split_items(text: str) -> list[tuple[str, str]]:
-    """(heading, body) for each item: a short title line, or a rule (---), starts a new item."""
-    text = re.sub(r"\r\n?", "\n", text)
+    """(heading, body) for each item: a title line (a heading, a bold or capitalised line) or a rule starts a new one;
+    a list of groups gives an item per group; a field line ("When: ...") stays with its item."""
     items, heading, body = [], "", []
 
     def close():
         if any(part.strip() for part in body):
-            items.append((heading, "\n\n".join(body).strip()))
+            items.extend(_split_list(heading, "\n\n".join(body).strip()))
 
-    for paragraph in re.split(r"\n\s*\n", text):
+    for paragraph in re.split(r"\n\s*\n", _setext(text)):
         lines = [line.strip() for line in paragraph.strip().split("\n") if line.strip()]
-        if not lines:
-            continue
-        if re.fullmatch(r"[-=*_~#]{3,}", lines[0]):
-            close()
-            heading, body = "", []
-            lines = lines[1:]
-            if not lines:
-                continue
-        if _is_heading(lines[0]):
-            close()
-            heading, body = _clean_heading(lines[0]), []
-            lines = lines[1:]
-        if lines:
-            body.append("\n".join(lines))
+        chunk: list[str] = []
+        for number, line in enumerate(lines):
+            if _RULE.fullmatch(line):
+                if chunk:
+                    body.append("\n".join(chunk))
+                close()
+                heading, body, chunk = "", [], []
+            elif (number == 0 and _is_heading(line)) or (number and _is_strong_heading(line)):
+                if chunk:
+                    body.append("\n".join(chunk))
+                close()
+                heading, body, chunk = _clean_heading(line), [], []
+            else:
+                chunk.append(line)
+        if chunk:
+            body.append("\n".join(chunk))
     close()
     return items
 
 
+def _setext(text: str) -> str:
+    """'Title' underlined with ==== or ---- becomes '## Title'."""
+    lines = re.sub(r"\r\n?", "\n", text).split("\n")
+    out: list[str] = []
+    for line in lines:
+        if re.fullmatch(r"\s*(?:={3,}|-{3,})\s*", line) and out and out[-1].strip() and not _RULE.fullmatch(out[-1].strip()):
+            out[-1] = "## " + out[-1].strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _split_list(heading: str, body: str) -> list[tuple[str, str]]:
+    """A list of groups ("- Art Group: Tuesdays 10-12") is an item per group, each keeping the rest of the item
+    (the venue and contact said once for all)."""
+    lines = body.split("\n")
+    groups = [line for line in lines if _BULLET.match(line) and not FIELD_LINE.match(line)
+              and (_DAY.search(line) or _TIMES.search(line))]
+    if len(groups) < 2:
+        return [(heading, body)]
+    rest = "\n".join(line for line in lines if line not in groups).strip()
+    items = []
+    for line in groups:
+        text = _BULLET.sub("", line)
+        titled = re.match(r"(.+?)(?::|\s[-–—]\s)", text)
+        name = re.sub(r"\s*\([^)]*\)\s*$", "", titled[1] if titled else text).strip()
+        items.append((name[:200], f"{text}\n\n{rest}".strip()))
+    return items
+
+
+def _is_strong_heading(line: str) -> bool:
+    """A title inside a paragraph: marked as a heading or bold, or in capitals."""
+    clean = _clean_heading(line)
+    if not clean or len(clean) > 70 or FIELD_LINE.match(line) or _BOILERPLATE.match(clean):
+        return False
+    return line.startswith("#") or (line.startswith("**") and line.rstrip(":").endswith("**")) or (line.isupper() and len(clean) > 3)
+
+
 def _is_heading(line: str) -> bool:
     clean = _clean_heading(line)
-    if not clean or len(clean) > 70 or _BOILERPLATE.match(clean):
+    if _BULLET.match(line) and not _is_strong_heading(line):
         return False
-    if line.startswith("#") or line.startswith("**") or clean.isupper() and len(clean) > 3:
+    if not clean or len(clean) > 70 or _BOILERPLATE.match(clean) or FIELD_LINE.match(line) or _NOT_A_TITLE.match(clean):
+        return False
+    if _is_strong_heading(line):
         return True
     return not re.search(r"[.!?,;]$", clean) and len(clean.split()) <= 9 and clean[0].isupper() and not _EMAIL.search(clean)
 
 
 def _clean_heading(line: str) -> str:
-    line = re.sub(r"^[#*\-•\s\d.)]+", "", line).strip()
+    line = re.sub(r"^(?:#+|\*\*|[-•]\s)\s*", "", line).strip()
     line = re.sub(r"[*_#:]+$", "", line).strip()
     line = re.sub(r"^\*\*|\*\*$", "", line).strip()
     if not line.isupper():
@@ -143,20 +207,37 @@ def extract(heading: str, body: str, sent: date | None = None) -> Candidate | No
     if postcode:
         fields["venue"] = _venue(text, postcode)
     fields.update(_cost(text))
-    fields.update(_dates(text, sent))
+    found_dates = _found_dates(text, sent)
+    fields.update(_dates(text, found_dates))
     fields.update(_who(text))
     languages = [code for code, name in LANGUAGE_NAMES.items() if code != "en" and re.search(rf"\b{re.escape(name)}\b", text)]
     if languages:
         fields["languages"] = languages
-    signals = [name for name, pattern in SIGNALS if pattern.search(text)]
-    if not (set(fields) - {"is_free"}) and not signals:
-        return None
-    name = heading or _first_sentence(body)[:80]
+    kind = change_kind(text)
+    if not ({"schedules", "venue", "phone", "email"} & set(fields)) and not kind:
+        return None  # a greeting, news or a funding deadline: nothing a listing holds
+    name = heading or _untitled_name(body)
     summary = _first_sentence(body)
     if summary and summary != name:
         fields["summary"] = summary[:300]
     fields["description"] = body[:2000]
-    return Candidate(name=name[:200], excerpt=text[:1500], fields=fields, signals=signals, postcode=postcode)
+    days = {_weekday(match["day"]) for match in _DAY.finditer(text)} - {None}
+    return Candidate(name=name[:200], excerpt=text[:1500], fields=fields, signals=[kind] if kind else [], postcode=postcode,
+                     change=kind, changes=proposed_values(kind, text, fields, found_dates), days=days)
+
+
+def _untitled_name(body: str) -> str:
+    """An untitled item's name: its first sentence's subject ("The Veterans' Breakfast Club meets ..."), or the sentence."""
+    sentence = _first_sentence(body)
+    verb = _VERB.search(sentence)
+    if verb and 1 <= len(sentence[: verb.start()].split()) <= 8 and "," not in sentence[: verb.start()]:
+        subject = re.sub(r"^(?:the|a new|a|an|our|new)\s+", "", sentence[: verb.start()].strip(), flags=re.I)
+        return subject[:1].upper() + subject[1:]
+    return sentence[:80]
+
+
+def _weekday(word: str) -> str | None:
+    return DAYS.get(word.lower().rstrip("s").removesuffix("day") or "", None) or DAYS.get(word[:3].lower())
 
 
 def _first_sentence(text: str) -> str:
@@ -172,7 +253,7 @@ def _schedules(text: str) -> list[dict]:
         line = re.sub(r"\b(?:instead of|rather than|no longer on|not on)\b[^.\n]*", "", line, flags=re.I)
         times = _TIMES.search(line)
         for match in _DAY.finditer(line):
-            day = DAYS.get(match["day"].lower().rstrip("s").removesuffix("day") or "", None) or DAYS.get(match["day"][:3].lower())
+            day = _weekday(match["day"])
             if not day:
                 continue
             row = {"frequency": "weekly", "weekday": day}
@@ -191,7 +272,9 @@ def _schedules(text: str) -> list[dict]:
                     item.update(frequency="monthly", week_of_month=nth)
                 if item not in rows:
                     rows.append(item)
-    return rows
+    # "From Friday 15 January ... Fridays 9.30-11.30am": a day named without times is the same session.
+    timed = {(row["weekday"], row.get("week_of_month")) for row in rows if "opens_at" in row}
+    return [row for row in rows if "opens_at" in row or (row["weekday"], row.get("week_of_month")) not in timed]
 
 
 def _clock(opens: str, closes: str) -> tuple[str, str]:
@@ -236,8 +319,9 @@ def _venue(text: str, postcode: str) -> dict:
         if not match:
             continue
         before = re.split(r"[.!?]\s", line[: match.start()])[-1].strip(" ,-–:")
-        before = re.split(r"\b(?:at|moved to|moving to|venue|where|location|meet(?:s|ing)? (?:at|outside))\s*:?\s+", before, flags=re.I)[-1]
-        parts = [p.strip() for p in before.split(",") if p.strip()]
+        before = re.split(r"\b(?:at|moved to|moving to|venue|where|location|meet(?:s|ing)? (?:at|outside)|(?:starting |setting off |leaving )?from)\s*:?\s+",
+                          before, flags=re.I)[-1]
+        parts = [p.strip() for p in before.split(",") if p.strip() and not _is_when(p)]
         venue = {"postcode": postcode}
         if parts:
             venue["name"] = parts[0][:200]
@@ -247,6 +331,12 @@ def _venue(text: str, postcode: str) -> dict:
             venue["address_1" if re.search(r"\d", parts[1]) else "town"] = parts[1][:200]
         return venue
     return {"postcode": postcode}
+
+
+def _is_when(part: str) -> bool:
+    """A day, a time, a date or a price: never part of a venue's name or address."""
+    return bool(_DAY.search(part) or _TIMES.search(part) or re.search(rf"\b(?:{_CLOCK})\b", part, re.I) and re.search(r"\d\s*(?:am|pm)|:\d\d", part, re.I)
+                or _DATE.search(part) or _MONEY.search(part) or re.search(r"\b(?:every|weekly|monthly|fortnightly|daily)\b", part, re.I))
 
 
 def _cost(text: str) -> dict:
@@ -260,7 +350,8 @@ def _cost(text: str) -> dict:
     return {}
 
 
-def _dates(text: str, sent: date | None) -> dict:
+def _found_dates(text: str, sent: date | None) -> list[tuple[int, date]]:
+    """(position, date) for every date the text gives, in order."""
     found = []
     for match in _DATE.finditer(text):
         month = MONTHS.get(match["month"].lower()[:3])
@@ -268,7 +359,10 @@ def _dates(text: str, sent: date | None) -> dict:
     for match in _NUMERIC_DATE.finditer(text):
         year = match["year"] if len(match["year"]) == 4 else f"20{match['year']}"
         found.append((match.start(), _date(int(match["day"]), int(match["month"]), year, sent)))
-    found = [(at, d) for at, d in sorted(found) if d]
+    return [(at, d) for at, d in sorted(found) if d]
+
+
+def _dates(text: str, found: list[tuple[int, date]]) -> dict:
     result = {}
     for at, when in found:
         before = text[max(0, at - 40):at].lower()

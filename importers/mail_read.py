@@ -9,13 +9,13 @@ import html
 import imaplib
 import mailbox
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 PASSWORD_VARIABLE = "SIGNPOST_IMAP_PASSWORD"
@@ -127,7 +127,7 @@ def _mail(raw: bytes, where: str) -> Mail:
     try:
         date = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
         if date and date.tzinfo is None:
-            date = date.replace(tzinfo=timezone.utc)
+            date = date.replace(tzinfo=UTC)
     except (TypeError, ValueError):
         date = None
     name, address = parseaddr(str(message.get("From", "")))
@@ -152,8 +152,15 @@ def body_text(message: EmailMessage) -> str:
     if message.get_content_type() == "multipart/alternative":
         parts = list(message.iter_parts())
         plain = next((p for p in parts if p.get_content_type() == "text/plain"), None)
-        chosen = plain or next((p for p in parts if p.get_content_type() == "text/html"), None) or (parts[0] if parts else None)
-        return body_text(chosen) if chosen is not None else ""
+        rich = next((p for p in parts if p.get_content_type() in ("text/html", "multipart/related")), None)
+        plain_text = body_text(plain) if plain is not None else ""
+        if rich is not None:
+            rich_text = body_text(rich)
+            if is_stub(plain_text, rich_text):
+                return rich_text
+        if plain is not None:
+            return plain_text
+        return body_text(parts[0]) if parts else ""
     if message.get_content_maintype() != "text":
         return ""
     try:
@@ -174,11 +181,33 @@ def _unquote(text: str) -> str:
     return "\n".join(re.sub(r"^(?:>\s?)+", "", line) for line in text.replace("\r\n", "\n").split("\n"))
 
 
-class _TextParser(HTMLParser):
-    """HTML to text: block elements become line breaks, scripts and styles are dropped, links keep their address."""
+_STUB = re.compile(
+    r"best viewed (?:as|in) html|view (?:this|it|the)(?: email| newsletter| message)? (?:in (?:your|a) (?:web )?browser|online)"
+    r"|(?:can ?not|can't|unable to|does not|doesn't|won't) (?:display|show|support|read|render)"
+    r"|html[- ]capable|in html format|html version|enable html|images? (?:are )?not (?:displaying|showing)", re.I)
 
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "section",
-              "article", "header", "footer", "blockquote", "hr"}
+
+def is_stub(plain: str, rich: str) -> bool:
+    """True when a plain part only points to the HTML one ("view this email in your browser") or says almost nothing."""
+    plain_words, rich_words = len(plain.split()), len(rich.split())
+    if not plain_words:
+        return True
+    if _STUB.search(plain) and plain_words < rich_words / 2:
+        return True
+    return plain_words < 25 and rich_words > 4 * plain_words
+
+
+# Markers for structure the text keeps: a bold run, and the start of a heading.
+_BOLD_ON, _BOLD_OFF, _HEADING = "\x01", "\x02", "\x03"
+
+
+class _TextParser(HTMLParser):
+    """HTML to text: block elements become line breaks, headings "## ", a block that is all bold "**title**",
+    rules "---", list items "- "; scripts and styles are dropped, links keep their address."""
+
+    BLOCKS = {"p", "div", "br", "li", "tr", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+              "section", "article", "header", "footer", "blockquote", "hr", "center"}
+    PARAGRAPHS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr", "ul", "ol", "blockquote"}
     SKIP = {"script", "style", "head", "title", "template", "noscript"}
 
     def __init__(self):
@@ -191,17 +220,28 @@ class _TextParser(HTMLParser):
         if tag in self.SKIP:
             self.skipping += 1
         elif tag in self.BLOCKS:
-            self.parts.append("\n\n" if tag in ("p", "h1", "h2", "h3", "h4", "table", "hr") else "\n")
+            self.parts.append("\n\n" if tag in self.PARAGRAPHS else "\n")
             if tag == "li":
                 self.parts.append("- ")
+            elif tag == "hr":
+                self.parts.append("---\n\n")
+            elif tag[0] == "h" and tag[1:].isdigit():
+                self.parts.append(_HEADING)
+        elif tag in ("b", "strong"):
+            self.parts.append(_BOLD_ON)
         elif tag == "a":
             self.href = dict(attrs).get("href")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
         if tag in self.SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in self.BLOCKS and tag != "li":
-            self.parts.append("\n")
+            self.parts.append("\n\n" if tag in self.PARAGRAPHS else "\n")
+        elif tag in ("b", "strong"):
+            self.parts.append(_BOLD_OFF)
         elif tag == "a":
             self.href = None
 
@@ -213,13 +253,29 @@ class _TextParser(HTMLParser):
             self.parts.append(f" ({self.href[7:]})")
 
 
+def _structured(line: str) -> str:
+    """One line of converted HTML with its markers turned into text: a heading or an all-bold short line is a title."""
+    if line.startswith(_HEADING):
+        title = _plain(line)
+        return f"## {title}" if title else ""
+    bare = line.replace(_BOLD_ON, "").replace(_BOLD_OFF, "")
+    outside = re.sub(f"{_BOLD_ON}[^{_BOLD_OFF}]*(?:{_BOLD_OFF}|$)", "", line)
+    if bare.strip() and not outside.strip(" :") and len(bare.strip()) <= 80:
+        return f"**{' '.join(bare.split()).rstrip(':')}**"
+    return _plain(line)
+
+
+def _plain(line: str) -> str:
+    return " ".join(re.sub(f"[{_BOLD_ON}{_BOLD_OFF}{_HEADING}]", "", line).split())
+
+
 def html_to_text(markup: str) -> str:
     """Readable plain text from untrusted HTML (never rendered, so nothing in it can run)."""
     parser = _TextParser()
     parser.feed(markup)
     parser.close()
     text = html.unescape("".join(parser.parts)).replace("\xa0", " ")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [_structured(line) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

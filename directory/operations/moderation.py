@@ -30,7 +30,7 @@ from .changes import STALE, approve, propose
 from .history import record_revision, source_of
 from .imports import decide_merge
 from .listings import archive_service, verify_service
-from .publish import check_references
+from .publish import check_references, publish
 from .snapshots import EDITABLE, as_json, diff, proposed_snapshot, service_snapshot  # noqa: F401 (also imported from here)
 
 # These always go through review, even from a trusted editor.
@@ -87,11 +87,28 @@ def decide_change(db: Session, actor: Actor, change: ChangeRequest, approve_it: 
     revision = None
     if approve_it and change.kind in ("create", "update"):
         revision = approve(db, actor, change, choices or {}, now)
+    elif approve_it and change.kind == "draft" and change.field_names and change.target_id:
+        revision = _apply_draft(db, actor, change, choices or {}, now)
     change.status = "approved" if approve_it else "rejected"
     change.decided_by, change.decided_at, change.note = actor.user_id, now, note
     db.add(change)
     db.flush()
     return revision
+
+
+def _apply_draft(db: Session, actor: Actor, change: ChangeRequest, choices: dict[str, str], now: datetime):
+    """A newsletter draft's proposed fields onto its listing; a new venue it names is added to the organisation first."""
+    venue = change.proposed.get("new_venue")
+    if venue and "new" in (change.proposed.get("location_ids") or []):
+        organisation = db.get(Organisation, change.organisation_id)
+        location, _ = publish(db, actor, "location", organisation, None, {k: v for k, v in venue.items() if v}, "moderator", now)
+        swap = {"new": str(location.id)}
+        change.proposed = change.proposed | {
+            "location_ids": [swap.get(i, i) for i in change.proposed["location_ids"]],
+            "schedules": [row | {"location_id": swap.get(row.get("location_id"), row.get("location_id"))}
+                          for row in change.proposed.get("schedules", [])],
+        }
+    return approve(db, actor, change, choices, now)
 
 
 def decision_notice(db: Session, change: ChangeRequest) -> tuple[list[str], str, str] | None:

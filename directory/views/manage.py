@@ -22,7 +22,6 @@ from flask import (
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
-from directory.views.errors import on_bad_input
 from directory.extensions import limiter
 from directory.mail import mail_after_commit
 from directory.models import (
@@ -36,7 +35,8 @@ from directory.models import (
     utcnow,
 )
 from directory.operations.browse import organisation_venues
-from directory.operations.changes import restore_revision, review as review_fields, working_snapshot
+from directory.operations.changes import restore_revision, working_snapshot
+from directory.operations.changes import review as review_fields
 from directory.operations.history import list_history
 from directory.operations.moderation import (
     SENSITIVE,
@@ -71,6 +71,7 @@ from directory.presenters import (
 )
 from directory.schemas import manage as forms
 from directory.schemas.organisations import labeller
+from directory.views.errors import on_bad_input
 
 bp = Blueprint("manage", __name__)
 SOURCES = {
@@ -301,7 +302,7 @@ def _review_page(change: ChangeRequest, errors=None, form=None, status: int = 20
     record = db.get(model, change.target_id) if change.target_id else None
     live = listing_snapshot(record) if record is not None else {}
     changes = diff(live, change.proposed) if change.kind in ("create", "update") and record is None else []
-    fields = review_fields(change, live) if change.kind == "update" and record is not None else []
+    fields = review_fields(change, live) if record is not None and (change.kind == "update" or change.kind == "draft" and change.field_names) else []
     submitter = db.get(User, change.submitted_by) if change.submitted_by else None
     decider = db.get(User, change.decided_by) if change.decided_by else None
     organisation = db.get(Organisation, change.organisation_id) if change.organisation_id else None

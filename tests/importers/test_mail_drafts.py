@@ -1,7 +1,7 @@
 """Newsletters become drafts in the moderation queue: linked, quoted, never published, never repeated."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from importers.mail_read import read_mail
 from tests import factories
 
 CORPUS = Path(__file__).parent / "mail_corpus"
-NOW = datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
 CANDIDATES = 14  # items with a listing or a change in the ten messages
 
 
@@ -119,7 +119,7 @@ def test_cli_explains_an_imap_address_without_a_password(app, runner, monkeypatc
     assert result.exit_code != 0 and "Set SIGNPOST_IMAP_PASSWORD" in result.output
 
 
-def test_a_moderator_reviews_a_draft_with_the_email_quoted_and_marks_it_done(app, client, session, pantry):
+def test_a_moderator_reviews_a_draft_with_the_email_quoted_and_approving_applies_its_change(app, client, session, pantry):
     read_corpus(session)
     draft = drafts(session)["Community pantry: new times"]
     moderator = factories.user(session, "mo@example.org", roles=["moderator"])
@@ -131,10 +131,14 @@ def test_a_moderator_reviews_a_draft_with_the_email_quoted_and_marks_it_done(app
     assert "Draft from a newsletter" in text and "nothing here is published" in text
     assert "East End Community Bulletin &lt;bulletin@eastendbulletin.example.org&gt;" in text  # escaped
     assert "new times" in text and "Thursday, 14:00 to 16:00" in text and "same postcode" in text
+    assert "Marking it done changes the listing so" in text
     token = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
     answer = client.post(f"/moderate/changes/{draft.id}", data={"decision": "approve", "note": "", "csrf_token": token})
     assert answer.status_code == 303
     session.expire_all()
     assert session.get(ChangeRequest, draft.id).status == "approved"
     service = session.get(Service, pantry.id)
-    assert service.version == 1 and service.schedules == []  # marking a draft done changes no listing
+    # The notice's new time is applied to the listing (and only that: the name stays the listing's own).
+    assert service.version == 2 and service.name == "Community pantry"
+    assert [(row.weekday, row.opens_at.strftime("%H:%M"), row.closes_at.strftime("%H:%M")) for row in service.schedules] == [
+        ("TH", "14:00", "16:00")]

@@ -65,8 +65,8 @@ def test_who_it_is_for_and_languages():
 @pytest.mark.parametrize("file, name, signal", [
     ("05_forwarded.eml", "Carers' Coffee Morning", "moved"),
     ("06_cancelled.eml", "Friday Lunch Club", "cancelled"),
-    ("07_closing.eml", "Shettleston Baby Bank", "closing"),
-    ("07_closing.eml", "Toddler Sing and Sign", "no_longer_running"),
+    ("07_closing.eml", "Shettleston Baby Bank", "closed"),
+    ("07_closing.eml", "Toddler Sing and Sign", "closed"),
 ])
 def test_change_signals_are_found(file, name, signal):
     assert found(file)[name].signals == [signal]
