@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from . import values as read
 from .records import ImportRecord
@@ -57,6 +57,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "referral": ("referral", "referrals", "referral route", "referral routes", "how to access", "access route",
                  "how to refer", "how to join", "referral type"),
     "languages": ("languages", "language", "languages spoken"),
+    "groups": ("groups served", "group served", "who it serves", "who it is open to", "client group", "client groups",
+               "open to", "for", "priority group", "priority groups", "user group", "user groups", "specific groups"),
+    "areas": ("area covered", "areas covered", "area", "areas", "coverage", "covers", "service area", "service areas",
+              "catchment", "catchment area", "geographical area", "geographic area", "area served", "areas served",
+              "council area", "local authority"),
+    "attendance": ("how to take part", "how people take part", "delivery", "delivery method", "delivery mode",
+                   "how delivered", "how it is delivered", "format", "attendance", "mode", "in person or online",
+                   "online or in person", "in person online"),
+    "seasons": ("season", "seasons", "months", "when it runs", "time of year", "seasonal", "active months",
+                "months running", "runs"),
     "categories": ("category", "categories", "type", "theme", "themes", "activity type", "service type"),
     "location.name": ("venue", "venue name", "location", "location name", "place", "building"),
     "location.address_1": ("address", "address 1", "address line 1", "street", "street address", "venue address"),
@@ -65,6 +75,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "location.postcode": ("postcode", "post code", "postal code", "zip", "venue postcode"),
     "location.wheelchair_accessible": ("wheelchair accessible", "wheelchair access", "wheelchair"),
     "location.accessibility": ("accessibility", "access notes", "access information"),
+    "location.confidential": ("confidential", "confidential address", "address confidential", "confidential venue",
+                              "confidential location", "hidden address", "address withheld", "withhold address",
+                              "do not publish address", "private address"),
     "contact.name": ("contact", "contact name", "contact person", "lead contact"),
     IGNORE: ("error", "errors", ERROR_COLUMN.lower()),
     EXTRA: (),
@@ -78,6 +91,8 @@ _GROUPS = {
     "ages": ("service.ages", "service.min_age", "service.max_age"),
     "days": ("service.days",), "times": ("service.times",), "referral": ("service.referral_routes",),
     "languages": ("service.languages",), "categories": ("service.categories",),
+    "groups": ("service.groups_served",), "areas": ("service.areas",), "attendance": ("service.attendance",),
+    "seasons": ("service.seasons",),
 }
 
 
@@ -163,12 +178,13 @@ class Spreadsheet:
     def records(self) -> Iterator[ImportRecord]:
         """One record per non-blank row."""
         for number, cells in self.table.rows:
-            yield row_record(self.source, number, dict(zip(self.headers, cells)), self.mapping)
+            yield row_record(self.source, number, dict(zip(self.headers, cells, strict=False)), self.mapping)
 
 
 # Readers that refuse what they cannot read (the cost reader keeps any wording as a description).
 _READERS = {"days": read.read_days, "times": read.read_times, "ages": read.read_ages,
-            "referral": read.read_referral, "languages": read.read_languages}
+            "referral": read.read_referral, "languages": read.read_languages, "areas": read.read_areas,
+            "attendance": read.read_attendance, "seasons": read.read_seasons}
 
 
 def suggest_field(values: list[str], exclude: str | None = None) -> str:
@@ -274,15 +290,31 @@ def _apply(record: ImportRecord, location: dict, field: str, text: str) -> None:
     elif field == "referral":
         found = read.read_referral(text) if text else {"referral_routes": [], "seasons": []}
         record.service["referral_routes"] = found["referral_routes"]
-        if found["seasons"]:
-            record.service["seasons"] = found["seasons"]
+        if found["seasons"]:  # "Drop in (April-September only)"; a seasons column says it better
+            record.service.setdefault("seasons", found["seasons"])
+    elif field == "seasons":
+        record.service["seasons"] = read.read_seasons(text) if text else []
+    elif field == "areas":
+        record.service["areas"] = read.read_areas(text) if text else []
+    elif field == "attendance":
+        record.service["attendance"] = read.read_attendance(text) if text else []
+    elif field == "groups":
+        found = read.read_groups(text) if text else {}
+        if text and not found.get("groups_served"):
+            raise ValueError(f"Could not read the groups in '{text}': write them like women, carers, veterans or "
+                             "young people.")
+        _add_groups(record, found)
     elif field == "languages":
         record.languages = read.read_languages(text) if text else []
     elif field == "categories":
         # Category names hold "and" and "&", and codes hold "/": only commas, semicolons and bars separate them.
         record.categories = [part.strip() for part in re.split(r"[,;|\n]", text) if part.strip()]
     elif section == "location":
-        location[name] = read.read_yes_no(text) if name == "wheelchair_accessible" else text
+        if name == "confidential":  # only a yes matters: a venue's address is shown unless someone says otherwise
+            if read.read_yes_no(text):
+                location[name] = True
+        else:
+            location[name] = read.read_yes_no(text) if name == "wheelchair_accessible" else text
     elif field == "contact.name" and text:
         record.contacts.append({"name": text})
 
@@ -321,7 +353,15 @@ def _eligibility(record: ImportRecord, fields: dict[str, str], row: dict[str, st
     found = read.read_groups(text)
     if any(field in fields for field in ("ages", "service.min_age", "service.max_age")):
         found.pop("min_age", None), found.pop("max_age", None)
+    _add_groups(record, found)
+
+
+def _add_groups(record: ImportRecord, found: dict) -> None:
+    """Groups read from a groups column and from the eligibility wording: all of them."""
+    groups = [*record.eligibility.get("groups_served", []), *found.pop("groups_served", [])]
     record.eligibility.update(found)
+    if groups:
+        record.eligibility["groups_served"] = list(dict.fromkeys(groups))
 
 
 def _names(record: ImportRecord, fields: dict[str, str]) -> None:

@@ -443,6 +443,156 @@ def _close_language(word: str) -> str | None:
     return LANGUAGES[found[0]] if found else None
 
 
+# --- Areas covered, how people take part, seasons ---------------------------------------------------
+
+_AREA_KINDS = {"local_authority": "local_authority", "health_board": "health_board", "country": "national"}
+_WHOLE_COUNTRY = re.compile(r"(?:the )?(?:whole )?(?:uk|united kingdom|gb|great britain|britain|national(?:ly)?|"
+                            r"nationwide|uk[- ]wide|country[- ]?wide)")
+# Words around an area's name: "Covers Dundee City", "Dundee City Council", "NHS Tayside", "all of Fife".
+_AREA_FILLER = re.compile(r"^(?:covers?|covering|serves?|serving|available (?:in|across|to)|across|within|in|"
+                          r"throughout|the whole of|whole of|all of|anywhere in|residents of|people living in|"
+                          r"living in|city of|county of)\s+|\s+(?:city council|borough council|district council|"
+                          r"county council|metropolitan borough council|council|area|residents|only|wide|-wide|"
+                          r"health board|icb|integrated care board|local authority|la)$")
+
+
+def read_areas(text: str) -> list[dict]:
+    """The areas a service covers: council, health board or nation, by name or ONS code ("Covers Dundee City",
+    "Calderdale; Kirklees", "NHS Tayside", "S12000042", "UK-wide"). Each as {area_type, code, name}."""
+    areas, unread = [], []
+    for part in _area_parts(text):
+        found = _area(part)
+        if found:
+            areas.append(found)
+        else:
+            unread.append(part)
+    if unread:
+        raise ValueError(f"Could not read the area '{unread[0]}': give a council, health board or nation by its name "
+                         "(Dundee City, NHS Tayside, Scotland) or its ONS code (S12000042).")
+    if not areas:
+        raise ValueError(f"'{text.strip()}' names no area: give a council, health board or nation.")
+    return list({area["code"]: area for area in areas}.values())
+
+
+def _area_parts(text: str) -> list[str]:
+    """The names in a cell; "and" splits only where the whole is not one name ("Brighton and Hove")."""
+    parts = []
+    for part in re.split(r"[,;/\n|]|\s+\+\s+", re.sub(r"\s*&\s*", " and ", text)):
+        part = part.strip(" .()")
+        if not part:
+            continue
+        pieces = re.split(r"\s+and\s+", part, flags=re.IGNORECASE)
+        parts.extend([part] if _area(part) or len(pieces) == 1 else pieces)
+    return parts
+
+
+def _area(text: str) -> dict | None:
+    key = _area_key(text)
+    if _WHOLE_COUNTRY.fullmatch(key):
+        return {"area_type": "national", "code": "GB", "name": "Great Britain"}
+    names = _area_names()
+    code = text.strip().upper() if text.strip().upper() in names["by_code"] else None
+    if code is None:
+        stripped = key
+        for _ in range(3):  # "Covers the whole of Dundee City Council area"
+            stripped = _AREA_FILLER.sub("", stripped).strip()
+        code = names["by_name"].get(stripped) or names["by_name"].get(re.sub(r"^nhs\s+", "", stripped))
+        if code is None and len(stripped) >= 5:
+            found = process.extract(stripped, names["by_name"].keys(), scorer=fuzz.ratio, score_cutoff=90, limit=2)
+            if found and (len(found) == 1 or found[0][1] > found[1][1]):
+                code = names["by_name"][found[0][0]]
+    if code is None:
+        return None
+    name, kind = names["by_code"][code]
+    return {"area_type": _AREA_KINDS[kind], "code": code, "name": name}
+
+
+def _area_key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w&+-]+", " ", text.casefold().replace("’", "'").replace("'", "")).split())
+
+
+@lru_cache(maxsize=1)
+def _area_names() -> dict:
+    """Area names and codes from data/postcodes/area_names.csv (councils, health boards, nations)."""
+    import csv
+
+    from directory.geography import POSTCODE_DIR
+
+    by_code, by_name = {}, {}
+    with (POSTCODE_DIR / "area_names.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["kind"] not in _AREA_KINDS:
+                continue
+            by_code[row["code"]] = (row["name"], row["kind"])
+            full = _area_key(row["name"])
+            short = re.sub(r"^(?:the )?(?:city|county) of |^county | city$", "", full)  # "City of Edinburgh": Edinburgh
+            for key in dict.fromkeys((full, short)):
+                # A council and a health board may share a name (Fife): the council, unless "NHS" or "health board" says.
+                if key not in by_name or row["kind"] == "local_authority":
+                    by_name[key] = row["code"]
+                if row["kind"] == "health_board":
+                    by_name[f"{key} health board"] = by_name[f"nhs {key}"] = row["code"]
+    return {"by_code": by_code, "by_name": by_name}
+
+
+_ATTENDANCE = (  # how people take part, as cells say it
+    ("phone", r"\b(?:tele)?phone\b|\bhelp ?line\b|(?<!video )\bcall\b|\bby phone\b|\btext(?: message)?s?\b|\bsms\b|\bwhatsapp\b"),
+    ("online", r"\bonline\b|\bvideo\b|\bzoom\b|\bteams\b|\bvirtual\b|\bweb ?chat\b|\blive chat\b|\binternet\b|"
+               r"\bremote(?:ly)?\b|\bapp\b|\bwebsite\b|\be-?mail\b"),
+    ("home_visit", r"\bhome visits?\b|\bvisits? (?:you )?at home\b|\bin (?:your|the person's|their) (?:own )?home\b|"
+                   r"\bat home\b|\bhome-?based\b|\boutreach\b|\bhousebound\b"),
+    ("in_person", r"\bin[- ]person\b|\bface[- ]to[- ]face\b|\bvenue\b|\bdrop[- ]?in\b|\bgroup\b|\bsessions?\b|"
+                  r"\bcentre\b|\bclinic\b|\boffice\b"),
+)
+
+
+def read_attendance(text: str) -> list[str]:
+    """How people take part: "Phone only", "Online (Zoom)", "In person or by phone", "Home visits"."""
+    lower = _dashes(text.casefold())
+    found = [mode for mode, pattern in _ATTENDANCE if re.search(pattern, lower)]
+    if not found:
+        raise ValueError(f"Could not read how people take part from '{text.strip()}': write in person, phone, "
+                         "online or home visits.")
+    order = ("in_person", "phone", "online", "home_visit")
+    return sorted(found, key=order.index)
+
+
+_SEASON_NAMES = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+_TERM_TIME = re.compile(r"\bterm[- ]?time\b|\bduring term\b|\bschool terms?\b")
+_ALL_YEAR = re.compile(r"^(?:all|whole|every|throughout the)[- ]?year(?:[- ]round)?$|^year[- ]round$|^all year round$|"
+                       r"^ongoing$|^n/?a$|^always$|^open all year$|^12 months$")
+
+
+def read_seasons(text: str) -> list[dict]:
+    """Yearly windows a service runs in: "April-September", "Summer only", "Sept to July (term time)",
+    "Winter (Dec-Feb)", "August". All year gives none; the cell's words are kept as each season's description."""
+    lower = _dashes(text.strip().casefold())
+    if _ALL_YEAR.match(lower.strip(" .")):
+        return []
+    said = text.strip()[:200]
+    seasons = []
+    for match in re.finditer(rf"{_MONTH}\s*(?:-|to|until|till|through)\s*{_MONTH}", lower):
+        seasons.append(_season(_MONTHS[match[1].rstrip(".")], _MONTHS[match[2].rstrip(".")], said))
+    if not seasons:
+        for word, (start, end) in _SEASON_NAMES.items():
+            if re.search(rf"\b{word}s?\b", lower):
+                seasons.append(_season(start, end, said))
+    if not seasons and _TERM_TIME.search(lower):
+        seasons.append(_season(9, 7, said))  # the school year, September to July
+    if not seasons:
+        months = [_MONTHS[m.rstrip(".")] for m in re.findall(_MONTH, lower)]
+        seasons = [_season(month, month, said) for month in dict.fromkeys(months)]
+    if not seasons:
+        raise ValueError(f"Could not read the season '{text.strip()}': write months like April-September, or a "
+                         "season like summer.")
+    return seasons
+
+
+def _season(start: int, end: int, description: str) -> dict:
+    return {"start_month": start, "start_day": 1, "end_month": end, "end_day": calendar.monthrange(2024, end)[1],
+            "description": description}
+
+
 def read_yes_no(text: str) -> bool | None:
     """Yes/no in the usual spellings; blank is unknown."""
     lower = text.strip().lower()

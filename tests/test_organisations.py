@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from directory.models import ChangeRequest, Location, Membership, Organisation, Revision, Service
 
-from .test_manage import (  # noqa: F401  (fixtures are used by name)
-    app,
+from .worlds import (
     changed,
+    copied_app,
     database,
     errors_on,
     post,
     read_form,
     sent_mail,
     signed_in,
-    template,
     token,
-    world,
 )
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    """An app on a copy of the two-organisation world (tests/worlds.py)."""
+    yield from copied_app(template, tmp_path)
 
 
 def form(client, path: str) -> list[tuple[str, str]]:
@@ -132,6 +137,17 @@ def test_a_venue_postcode_is_checked_through_geography(app, session, world):
         response = submit(moderator, venue_path(world), postcode=postcode)
         assert response.status_code == 400 and message in errors_on(response.get_data(as_text=True))["postcode"], postcode
     assert database(session) == before
+
+
+def test_a_confidential_venue_keeps_only_its_postcode_district(app, session, world):
+    moderator = signed_in(app, session, world, "moderator")
+    response = submit(moderator, venue_path(world), address_1="1 Hidden Lane", postcode="G40 1AT", confidential="true")
+    assert response.status_code == 303
+    venue = fresh(session, Location, world.location_a)
+    assert (venue.confidential, venue.postcode, venue.address_1, venue.geocode_source) == (True, "G40", None, "district")
+    # A district alone is refused for a venue whose address is not confidential, with the way out named.
+    response = submit(moderator, venue_path(world), postcode="G40", confidential="false")
+    assert response.status_code == 400 and "mark the address confidential" in errors_on(response.get_data(as_text=True))["postcode"]
 
 
 def test_a_moderator_moves_a_venue_and_it_is_placed_again(app, session, world):

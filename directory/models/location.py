@@ -39,6 +39,8 @@ class Location(Record, Sourced, table=True):
     url: str | None = Field(default=None, max_length=500)
     travel_notes: str = Field(default="", sa_type=Text)
     accessibility: str = Field(default="", sa_type=Text)
+    # A refuge or safe house: only its postcode district is kept (no street, no exact point); see LocationInput.
+    confidential: bool = Field(default=False, nullable=False)
     wheelchair_accessible: bool | None = None
     # Raised on every published change: an edit based on an older version is refused.
     version: int = Field(default=1, nullable=False)

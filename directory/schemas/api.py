@@ -151,11 +151,13 @@ class LocationOut(Schema):
     address_2 = fields.String(allow_none=True)
     town = fields.String(allow_none=True)
     postcode = fields.String(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
+    # A confidential venue's point is only its district's middle: not given (its postcode is the district).
+    latitude = fields.Function(lambda venue: None if venue.confidential else venue.latitude, allow_none=True)
+    longitude = fields.Function(lambda venue: None if venue.confidential else venue.longitude, allow_none=True)
     travel_notes = fields.String()
     accessibility = fields.String()
     wheelchair_accessible = fields.Boolean(allow_none=True)
+    confidential = fields.Boolean()
 
 
 class ExplanationOut(Schema):

@@ -80,10 +80,12 @@ class EmailAddress(OptionalString):
 
 
 class PostcodeField(OptionalString):
-    """A full UK unit postcode, normalised ("g312er" -> "G31 2ER")."""
+    """A full UK unit postcode, normalised ("g312er" -> "G31 2ER"); with partial=True a district or sector
+    ("LS7", "LS7 3") is accepted too (the schema decides when that is enough)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, partial: bool = False, **kwargs):
         super().__init__(max_length=20, **kwargs)  # long enough for the parser to say what is wrong
+        self.partial = partial
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -93,6 +95,8 @@ class PostcodeField(OptionalString):
             parsed = geography.parse_postcode(text)
         except geography.PostcodeError as exc:
             raise ValidationError(str(exc)) from None
+        if parsed.kind in ("district", "sector") and self.partial:
+            return parsed.normalised
         if parsed.kind != "unit":
             raise ValidationError(
                 f"'{text}' is only part of a postcode: give the full postcode, like G31 2ER."

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from directory import geography
 from directory.models.common import (
     AREA_TYPES,
+    ATTENDANCE,
     FREQUENCIES,
     FUNDING_STATUSES,
-    ATTENDANCE,
     GROUPS_SERVED,
     LOCATION_TYPES,
     REFERRAL_STATUSES,
@@ -20,7 +21,6 @@ from directory.models.common import (
     VERIFICATION_METHODS,
     WEEKDAYS,
 )
-
 from directory.timetable import runs_overnight
 
 from .fields import CleanString, EmailAddress, OptionalString, PostcodeField, WebAddress, one_of
@@ -52,7 +52,7 @@ class InputSchema(Schema):
 
 
 class VerificationInput(InputSchema):
-    last_verified_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    last_verified_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     verified_by = OptionalString(200)
     verification_method = CleanString(
         load_default=None, allow_none=True, validate=one_of(VERIFICATION_METHODS)
@@ -77,22 +77,38 @@ class LocationInput(InputSchema):
     address_1 = OptionalString(200)
     address_2 = OptionalString(200)
     town = OptionalString(100)
-    postcode = PostcodeField()
+    postcode = PostcodeField(partial=True)
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     url = WebAddress()
     travel_notes = _text()
     accessibility = _text()
     wheelchair_accessible = fields.Boolean(load_default=None, allow_none=True)
+    confidential = fields.Boolean(load_default=False)
 
     @validates_schema
     def _where(self, data, **_):
+        postcode = data.get("postcode")
+        if postcode and not data.get("confidential") and geography.parse_postcode(postcode).kind != "unit":
+            raise ValidationError(f"'{postcode}' is only part of a postcode: give the full postcode, like G31 2ER "
+                                  "(or, for a refuge, mark the address confidential).", "postcode")
+        if data.get("confidential") and not postcode:
+            raise ValidationError("A confidential venue needs at least its postcode district, like LS7.", "postcode")
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError("Give both latitude and longitude, or neither.", "longitude")
         if data.get("location_type") == "physical" and not (
             data.get("postcode") or data.get("latitude") is not None
         ):
             raise ValidationError("A venue needs a postcode (or a latitude and longitude).", "postcode")
+
+
+    @post_load
+    def _conceal(self, data, **_):
+        """A confidential venue keeps only its postcode district: no street, no exact point, anywhere."""
+        if data.get("confidential") and data.get("postcode"):
+            data.update(postcode=geography.parse_postcode(data["postcode"]).district, address_1=None, address_2=None,
+                        latitude=None, longitude=None)
+        return data
 
 
 class AreaInput(InputSchema):

@@ -17,6 +17,7 @@ LOCATION_LABELS = {
     "name": "Venue name", "location_type": "Kind of venue", "description": "About the venue", "address_1": "Address line 1",
     "address_2": "Address line 2", "town": "Town or city", "postcode": "Postcode", "url": "Web address",
     "travel_notes": "Getting there", "accessibility": "Accessibility", "wheelchair_accessible": "Wheelchair access",
+    "confidential": "Address confidential",
 }
 COMMON_LABELS = {
     "base_version": "Listing", "archive_reason": "Reason", "archived_at": "Archived", "revision": "Version",

@@ -98,7 +98,9 @@ def venues_map_data(locations) -> dict | None:
 
 
 def _placed(locations) -> list:
-    return [v for v in locations if v.archived_at is None and v.latitude is not None and v.longitude is not None]
+    """Venues with a point to pin; a confidential venue's point is only its district's middle, so it has no pin."""
+    return [v for v in locations if v.archived_at is None and v.latitude is not None and v.longitude is not None
+            and not v.confidential]
 
 
 def _nearest_venue(locations, place):

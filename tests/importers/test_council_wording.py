@@ -8,7 +8,6 @@ from sqlmodel import select
 
 from directory.freshness import assess, listing_facts
 from directory.models import Service
-
 from importers.spreadsheet import open_spreadsheet
 
 from .conftest import import_file, spreadsheet

@@ -42,6 +42,12 @@ def read(kind: str, text: str):
         return values.read_referral(text)
     if kind == "languages":
         return values.read_languages(text)
+    if kind == "areas":
+        return values.read_areas(text)
+    if kind == "attendance":
+        return values.read_attendance(text)
+    if kind == "seasons":
+        return values.read_seasons(text)
     if kind == "categories":
         code, exact = CATEGORIES.read(text)
         return {"code": code, "exact": exact}
@@ -57,7 +63,7 @@ def test_the_table_covers_every_kind_of_column_with_at_least_300_wordings():
     rows = wordings()
     assert len(rows) >= 300
     assert {kind for kind, _, _ in rows} == {"days", "times", "cost", "ages", "eligibility", "referral", "languages",
-                                             "categories"}
+                                             "categories", "areas", "attendance", "seasons"}
 
 
 @pytest.mark.parametrize("kind, text, expected", wordings(), ids=lambda value: str(value)[:40])
