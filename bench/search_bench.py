@@ -29,6 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -58,7 +59,7 @@ from directory.permissions import SYSTEM
 from search import Near, SearchQuery, search_services
 from search.keywords import parse_keywords
 from search.maintenance import all_documents
-from search.whoosh_backend import _restrict_query, _text_query
+from search.whoosh_backend import WhooshBackend, _restrict_query, _text_query
 
 console = Console(stderr=True)
 KEYWORDS = [
@@ -129,7 +130,7 @@ def make_progress() -> Progress:
 
 def index_mb(backend) -> float:
     """The index's size on disk: Whoosh's folder, or the PostgreSQL search tables with their indexes."""
-    if hasattr(backend, "path"):
+    if isinstance(backend, WhooshBackend):
         folder = backend.path.resolve()
         return sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1e6
     from search.postgres_backend import SCHEMA
@@ -177,16 +178,16 @@ def run_raw(searcher, whoosh_query) -> list[str]:
 
 def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int, budget_s: float) -> Timings:
     """Median-ready latencies; stops early once `budget_s` is spent, so slow sizes stay bounded."""
-    searcher = backend.searcher() if hasattr(backend, "searcher") else None  # raw figures: Whoosh only
+    searcher = backend.searcher() if isinstance(backend, WhooshBackend) else None  # raw figures: Whoosh only
     raws = [raw_query(searcher, q) if searcher else None for q in queries]
-    for q, r in list(zip(queries, raws))[:warmup]:
+    for q, r in list(zip(queries, raws, strict=True))[:warmup]:
         with sessionmaker() as session:
             search_services(session, q, backend)
         if searcher:
             run_raw(searcher, r)
     timings = Timings()
     began = time.perf_counter()
-    for number, (q, r) in enumerate(zip(queries, raws)):
+    for number, (q, r) in enumerate(zip(queries, raws, strict=True)):
         if time.perf_counter() - began > budget_s:
             break
         # Interleaved, so that all three see the same machine noise; backend.query and the raw
@@ -197,9 +198,9 @@ def time_queries(sessionmaker, backend, queries: list[SearchQuery], warmup: int,
             page = search_services(session, q, backend)
             timings.signpost.append((time.perf_counter() - start) * 1000)
         timings.totals.append(page.total)
-        steps = [(timings.backend, lambda: backend.query(q))]
+        steps = [(timings.backend, partial(backend.query, q))]
         if searcher:
-            steps.append((timings.raw, lambda: run_raw(searcher, r)))
+            steps.append((timings.raw, partial(run_raw, searcher, r)))
         for times, step in steps if number % 2 == 0 else steps[::-1]:
             start = time.perf_counter()
             step()
@@ -422,9 +423,9 @@ def report(results: list[SizeResult], args) -> str:
         value = p95(r.edit_searchable_ms) / 1000
         lines.append(f"- {r.label}: edit searchable within {TARGET_EDIT_S:g} s: {'met' if value <= TARGET_EDIT_S else 'MISSED'} (p95 {value * 1000:.0f} ms)")
     for r in results:
-        for name, text in r.profiles.items():
+        for name, profile in r.profiles.items():
             heading = f"### cProfile of search_services at {r.label}: {name} ({QUERY_TYPES[name]}), {len(r.queries[name].signpost)} queries"
-            lines += ["", heading, "", "```", *_trim(text.splitlines()), "```"]
+            lines += ["", heading, "", "```", *_trim(profile.splitlines()), "```"]
     return "\n".join(lines)
 
 

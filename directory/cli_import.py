@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from directory.cli_checks import needs_database
 from directory.db import get_db
@@ -160,11 +161,11 @@ def import_mail(source: str, dry_run: bool) -> None:
     (password in SIGNPOST_IMAP_PASSWORD). Drafts wait in the moderation queue; nothing is published."""
     import os
 
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
     from directory.permissions import SYSTEM
     from importers.mail import import_mail as draft_from
     from importers.mail_read import MailError, read_mail
-
-    from rich.progress import Progress, SpinnerColumn, TextColumn
 
     def counted(messages, bar, task):
         for message in messages:
@@ -197,7 +198,9 @@ def export_hsds(out_dir: Path) -> None:
     """Write every current listing as Open Referral (HSDS 3.0): datapackage.json, one CSV per table, services.json."""
     from importers.export_hsds import export_hsds as write
 
-    with get_db().sessionmaker() as session:
+    # Links to pages point at SIGNPOST_BASE_URL, as in mail sent from the command line.
+    with current_app.test_request_context(base_url=current_app.config["SIGNPOST"].BASE_URL), \
+            get_db().sessionmaker() as session:
         counts = write(session, out_dir)
     click.echo(f"Wrote {counts['services']} services from {counts['organisations']} organisations at "
                f"{counts['locations']} venues to {out_dir} (datapackage.json, CSV files and services.json).")

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from directory import geography
 from directory.models.common import AREA_TYPES
+from directory.schemas.oruk import FACTS_TAXONOMY
 
 from .hsds_read import Graph
 from .hsds_values import amount, amounts_in, language_code, parse_byday, parse_phone, parse_time, readable, truncate
 
 SIGNPOST_TAXONOMY = "Signpost fields"
 SIGNPOST_PREFIX = "signpost:"
-CATEGORY_TAXONOMY = "Signpost social prescribing themes"
 # Service fields HSDS cannot hold exactly, with their defaults: a Signpost export writes each one that
 # differs (and always is_free), and reading such an export restores every one of them.
 SIGNPOST_SERVICE_FIELDS = {
@@ -29,7 +29,7 @@ SIGNPOST_SERVICE_FIELDS = {
     "cost_description": None, "cost_min": None, "cost_max": None, "last_verified_at": None, "verified_by": None,
     "verification_method": None, "attributes": {},
 }
-SIGNPOST_LOCATION_FIELDS = {"wheelchair_accessible": None}
+SIGNPOST_LOCATION_FIELDS = {"wheelchair_accessible": None, "confidential": False}
 # The service's own HSDS fields that have a Signpost column (everything else is kept in attributes).
 _MAPPED_SERVICE = {
     "id", "organization_id", "organization", "name", "description", "url", "email", "status", "alert", "minimum_age",
@@ -44,6 +44,12 @@ _IDENTIFIER_FIELDS = {"GB-CHC": "charity_number", "GB-SC": "charity_number", "GB
                       "GB-COH": "company_number"}
 _FREE = re.compile(r"\b(free of charge|free|no charge|no cost)\b(?! (parking|wifi|wi-fi|tea|refreshments))", re.IGNORECASE)
 _NOT_FREE = re.compile(r"\b(not|isn't|isn’t) free\b", re.IGNORECASE)
+# Fields a Signpost export words for people from other fields (its attributes carry those exactly).
+_WORDED = {"application_process", "contacts"}
+_ATTENDING = {"in_person": re.compile(r"\bin[ -]person\b|\bface[ -]to[ -]face\b"),
+              "phone": re.compile(r"\b(tele)?phone\b"),
+              "online": re.compile(r"\bonline\b|\bvideo\b|\bzoom\b|\bteams\b"),
+              "home_visit": re.compile(r"\bhome visits?\b")}
 # Services whose organisation is not in the data are listed under a stand-in organisation, one per
 # missing id (so a moderator who names it once fixes all its services), keyed by this and the id.
 PLACEHOLDER_KEY = "signpost:organisation-not-given"
@@ -92,9 +98,10 @@ def map_graph(graph: Graph, known_categories: set[str]) -> list[Listing]:
 
 def map_organisation(org: dict) -> dict:
     """OrganisationInput data for an HSDS organization."""
+    description = readable(org.get("description"))
     data = {
         "name": org.get("name") or "",
-        "description": readable(org.get("description")),
+        "description": "" if description == str(org.get("name") or "").strip() else description,  # ORUK asks for one
         "website": org.get("website") or org.get("url") or None,
         "email": org.get("email") or None,
         "phone": _first_phone(org.get("phones")),
@@ -154,7 +161,10 @@ def _uk_postcode(text: str) -> bool:
 
 def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: set[str]) -> dict:
     key = svc["id"]
-    kept = {k: v for k, v in svc.items() if k not in _MAPPED_SERVICE and v not in (None, "", [], {})}
+    exact = _signpost_fields(svc.get("attributes"))  # a Signpost export
+    # What a Signpost export words for people from fields it also gives exactly is not kept twice.
+    kept = {k: v for k, v in svc.items() if k not in _MAPPED_SERVICE and v not in (None, "", [], {})
+            and not (exact and k in _WORDED)}
     status = _STATUSES.get(str(svc.get("status") or "active").strip().lower().replace("-", " "))
     if status is None:
         graph.problem(key, "status", f"'{svc.get('status')}' is not active, inactive, defunct or temporarily closed; read as active")
@@ -201,7 +211,7 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
     for loc_key in dict.fromkeys(location_keys):
         listing.locations[loc_key] = map_location(graph, graph.locations[loc_key])
     data["location_keys"] = list(dict.fromkeys(location_keys))
-    data["schedules"] = _schedules(graph, key, schedules, set(listing.locations), kept)
+    data["schedules"] = _schedules(graph, key, schedules, set(listing.locations), kept, notes=not exact)
     categories, unknown = [], []
     # HSDS 3.0 files categories as attributes; some exports list the terms on the service itself.
     listed = [{"taxonomy_term": term} for term in svc.get("taxonomy_terms") or [] if isinstance(term, dict)]
@@ -209,8 +219,8 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
         term = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else None
         term = term or graph.terms.get(str(attribute.get("taxonomy_term_id")))  # a term read from its own file
         code = str((term or {}).get("code") or (term or {}).get("name") or attribute.get("taxonomy_term_id") or "")
-        if code.startswith(SIGNPOST_PREFIX):
-            continue
+        if code.startswith(SIGNPOST_PREFIX) or (term or {}).get("taxonomy") == FACTS_TAXONOMY:
+            continue  # Signpost's exact fields, or the facts its feed words from them
         known = [text for text in (code, (term or {}).get("name")) if text and str(text).casefold() in known_categories]
         if known:
             categories.append(known[0])
@@ -224,7 +234,6 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
     data["categories"] = list(dict.fromkeys(categories))
     if kept:
         data["attributes"] = {"hsds": _plain(kept)}
-    exact = _signpost_fields(svc.get("attributes"))
     if exact:  # a Signpost export: its own fields as they were, and anything read here that had no home
         data.update({**SIGNPOST_SERVICE_FIELDS, **exact})
         if kept:
@@ -303,7 +312,9 @@ def _areas(service_areas, kept: dict) -> list[dict]:
     for area in service_areas or []:
         text = " ".join(str(area.get(k) or "") for k in ("uri", "extent", "name", "service_area"))
         match = _GSS.search(text)
-        code = match[1] if match else "GB" if str(area.get("extent") or "").strip().upper() in ("GB", "UK") else None
+        # Great Britain: an extent of "GB" (Signpost's older exports), or a description ending "GB" (its feed).
+        whole = {str(area.get("extent") or "").strip().upper(), str(area.get("description") or "").split(" ")[-1].upper()}
+        code = match[1] if match else "GB" if whole & {"GB", "UK"} else None
         if code is None:
             other.append(area)
             continue
@@ -316,7 +327,7 @@ def _areas(service_areas, kept: dict) -> list[dict]:
     return areas
 
 
-def _schedules(graph: Graph, key: str, found: list, location_keys: set, kept: dict) -> list[dict]:
+def _schedules(graph: Graph, key: str, found: list, location_keys: set, kept: dict, notes: bool = True) -> list[dict]:
     chosen: dict[str, tuple[dict, str | None]] = {}
     for number, (schedule, loc_key) in enumerate(found):
         schedule_id = str(schedule.get("id") or f"#{number}")
@@ -326,7 +337,7 @@ def _schedules(graph: Graph, key: str, found: list, location_keys: set, kept: di
     rows, skipped = [], []
     for schedule_id, (schedule, loc_key) in chosen.items():
         try:
-            made = _schedule_rows(schedule, loc_key if loc_key in location_keys else None)
+            made = _schedule_rows(schedule, loc_key if loc_key in location_keys else None, notes)
             if not made:
                 graph.problem(key, f"schedules ({schedule_id})", "no day given (byday); kept as an attribute")
         except ValueError as exc:
@@ -340,7 +351,9 @@ def _schedules(graph: Graph, key: str, found: list, location_keys: set, kept: di
     return rows
 
 
-def _schedule_rows(schedule: dict, loc_key: str | None) -> list[dict]:
+def _schedule_rows(schedule: dict, loc_key: str | None, notes: bool = True) -> list[dict]:
+    """One row per day; notes: whether the schedule's notes are the source's own words (a Signpost
+    export writes them from the other fields)."""
     freq = str(schedule.get("freq") or "WEEKLY").strip().upper()
     byday = parse_byday(schedule.get("byday"))
     if not byday and freq == "DAILY":
@@ -350,7 +363,8 @@ def _schedule_rows(schedule: dict, loc_key: str | None) -> list[dict]:
     opens, closes = parse_time(schedule.get("opens_at")), parse_time(schedule.get("closes_at"))
     if opens and closes and opens >= closes:
         raise ValueError(f"opens at {opens:%H:%M} but closes at {closes:%H:%M}")
-    description = truncate(" ".join(filter(None, (schedule.get("description"), schedule.get("notes")))), 300)[0]
+    description = truncate(" ".join(filter(None, (schedule.get("description"), notes and schedule.get("notes")))), 300)[0]
+    attendance = _attending(schedule.get("attending_type"))
     rows = []
     for day, nth in byday:
         monthly = freq == "MONTHLY" or nth is not None
@@ -361,9 +375,17 @@ def _schedule_rows(schedule: dict, loc_key: str | None) -> list[dict]:
             "opens_at": opens.strftime("%H:%M") if opens else None, "closes_at": closes.strftime("%H:%M") if closes else None,
             "valid_from": str(schedule.get("valid_from") or "")[:10] or None,
             "valid_to": str(schedule.get("valid_to") or "")[:10] or None,
-            "description": description, "location_key": loc_key,
+            "description": description, "location_key": loc_key, "attendance": attendance,
         })
     return rows
+
+
+def _attending(words) -> str | None:
+    """A schedule's attending_type as how people take part, when it says one way other than in person
+    ("online", "by phone"); in person is what a session at a venue means already."""
+    text = str(words or "").casefold()
+    modes = [mode for mode, pattern in _ATTENDING.items() if pattern.search(text)]
+    return modes[0] if len(modes) == 1 and modes[0] != "in_person" else None
 
 
 def _signpost_fields(attributes) -> dict:

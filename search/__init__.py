@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 import uuid
-from functools import partial
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
-from typing import Callable, Iterable
 
 ORDERS = ("best", "nearest", "verified", "name")
 FLAGS = ("free", "wheelchair", "accepting", "self_referral")
@@ -68,11 +68,16 @@ class SearchQuery:
     in_season_on: date | None = None
     accepting: bool = False
     organisation_id: str | None = None
+    modified_since: datetime | None = None  # timezone-aware: only services last changed at or after it
     include_closed: bool = False  # temporarily closed services, labelled
     order: str = "best"
     offset: int = 0
     limit: int = 20
     stale_days: int = 365
+
+    def __post_init__(self):
+        if self.modified_since is not None and self.modified_since.utcoffset() is None:
+            raise ValueError("SearchQuery.modified_since must be timezone-aware.")
 
 
 @dataclass
@@ -127,7 +132,7 @@ class SearchBackend(ABC):
         """
         return self.rebuild(chain.from_iterable(part(progress) for part in parts()))
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> None:  # noqa: B027 (a hook: backends with nothing to warm keep it)
         """Get ready to serve (open readers, load tables) before the first search; nothing by default."""
 
     @abstractmethod
@@ -145,3 +150,7 @@ class SearchBackend(ABC):
     @abstractmethod
     def stamps(self) -> dict[str, str]:
         """Every indexed id with its document stamp (for `search check`)."""
+
+    @abstractmethod
+    def document_order(self) -> list[str]:
+        """Every indexed id, in the index's own order of its documents (two builds of the same listings agree)."""

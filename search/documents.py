@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
@@ -109,6 +110,7 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         "seasons": sorted([s.start_month, s.start_day, s.end_month, s.end_day] for s in service.seasons),
         "verified_at": _iso(service.last_verified_at),
         "freshness": sorted(flag.code for flag in service.flags),  # stored flags: dead_link, stale, ...
+        "updated_at": _utc(service.updated_at),  # the last change, for "modified since"
         "name_sort": service.name.casefold(),
     }
     doc["stamp"] = hashlib.sha1(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
@@ -137,6 +139,11 @@ def _areas(service: Service, points: list, modes: list[str]) -> list[str]:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _utc(moment: datetime) -> str:
+    # SQLite hands back the stored UTC time without its zone: the same moment gives the same text (and stamp).
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
 
 
 def _hhmm(value) -> str | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Callable, Iterator
 
 from sqlmodel import Session, func, select
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 from sqlalchemy import text
@@ -32,7 +32,7 @@ EXTENSIONS = ("cube", "earthdistance", "pg_trgm")
 WRITE_LOCK = 7_246_131  # advisory lock: edits share it, a rebuild holds it alone
 BATCH = 500
 RELOAD_AFTER = 2_000  # matches a search may count from PostgreSQL's rows before the facet table is reloaded
-LAYOUT = "signpost search layout 3"  # the tables' shape; older tables need `signpost search rebuild`
+LAYOUT = "signpost search layout 4"  # the tables' shape; older tables need `signpost search rebuild`
 
 
 def _tables(suffix: str) -> list[str]:
@@ -42,7 +42,7 @@ def _tables(suffix: str) -> list[str]:
         f"""CREATE TABLE {s}.document{suffix} (
             id uuid PRIMARY KEY, stamp text NOT NULL, name_sort text COLLATE "C" NOT NULL,
             tsv tsvector NOT NULL, plain tsvector NOT NULL, status text NOT NULL, keys text[] NOT NULL, min_age integer, max_age integer,
-            verified date, timing jsonb, facets text[] NOT NULL, demoted boolean NOT NULL,
+            verified date, updated timestamptz NOT NULL, timing jsonb, facets text[] NOT NULL, demoted boolean NOT NULL,
             docno bigint NOT NULL DEFAULT nextval('{s}.docno'))""",
         f"CREATE TABLE {s}.point{suffix} (doc_id uuid NOT NULL, latitude float8 NOT NULL, longitude float8 NOT NULL, earth earth NOT NULL)",
         f"CREATE TABLE {s}.word{suffix} (word text PRIMARY KEY)",
@@ -61,7 +61,7 @@ INDEXES = {  # name -> (table, definition)
 _ROWS = """jsonb_to_recordset(CAST(:docs AS jsonb)) AS r(
     id uuid, stamp text, name text, name_sort text, summary text, description text, organisation text, category_names text,
     eligibility text, head text, rest text, synonyms text, status text, keys jsonb, min_age integer, max_age integer, verified date,
-    timing jsonb, facets jsonb, points jsonb, demoted boolean)"""
+    updated timestamptz, timing jsonb, facets jsonb, points jsonb, demoted boolean)"""
 _TEXT_ARRAY = "ARRAY(SELECT jsonb_array_elements_text(r.{0}))"
 _UPSERT = f"""
 INSERT INTO {SCHEMA}.document{{suffix}} AS d
@@ -71,12 +71,12 @@ SELECT r.id, r.stamp, r.name_sort,
     || setweight(to_tsvector('english', r.summary), 'C')
     || setweight(to_tsvector('english', r.rest), 'D') || CAST(r.synonyms AS tsvector),
     to_tsvector('simple', r.name || ' ' || r.head || ' ' || r.summary || ' ' || r.rest),
-    r.status, {_TEXT_ARRAY.format('keys')}, r.min_age, r.max_age, r.verified, r.timing,
+    r.status, {_TEXT_ARRAY.format('keys')}, r.min_age, r.max_age, r.verified, r.updated, r.timing,
     {_TEXT_ARRAY.format('facets')}, r.demoted
 FROM {_ROWS}
 ON CONFLICT (id) DO UPDATE SET stamp = EXCLUDED.stamp, name_sort = EXCLUDED.name_sort, tsv = EXCLUDED.tsv, plain = EXCLUDED.plain,
     status = EXCLUDED.status, keys = EXCLUDED.keys, min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age,
-    verified = EXCLUDED.verified, timing = EXCLUDED.timing, facets = EXCLUDED.facets, demoted = EXCLUDED.demoted,
+    verified = EXCLUDED.verified, updated = EXCLUDED.updated, timing = EXCLUDED.timing, facets = EXCLUDED.facets, demoted = EXCLUDED.demoted,
     docno = nextval('{SCHEMA}.docno')"""
 _POINTS = f"""
 INSERT INTO {SCHEMA}.point{{suffix}} (doc_id, latitude, longitude, earth)
@@ -116,7 +116,7 @@ def row(doc: dict) -> dict:
         "eligibility": sections["eligibility"], "head": ranked_sections(doc)[1], "rest": ranked_sections(doc)[3],
         "synonyms": synonym_lexemes(doc), "status": doc["status"],
         "keys": document_keys(doc), "min_age": doc["min_age"], "max_age": doc["max_age"],
-        "verified": doc["verified_at"][:10] if doc["verified_at"] else None,
+        "verified": doc["verified_at"][:10] if doc["verified_at"] else None, "updated": doc["updated_at"],
         "timing": timing, "facets": facets, "points": doc["points"],
         "demoted": bool(DEMOTING_CODES & set(doc["freshness"])),  # a stored flag such as a dead link
     }
@@ -248,6 +248,12 @@ class PostgresBackend(SearchBackend):
             self._ensure(conn)
             return dict(conn.execute(text(f"SELECT id::text, stamp FROM {SCHEMA}.document")).all())
 
+    def document_order(self) -> list[str]:
+        """Every indexed id by docno (the order the documents were written)."""
+        with self.engine.connect() as conn:
+            self._ensure(conn)
+            return list(conn.execute(text(f"SELECT id::text FROM {SCHEMA}.document ORDER BY docno")).scalars())
+
     def word_counts(self, words) -> dict[str, int]:
         """Listings containing each word's stem."""
         with self.engine.connect() as conn:
@@ -330,7 +336,7 @@ class FacetTable:
         self.rows = rows if rows is not None else np.zeros((0, 0), dtype=np.uint8)
 
     @classmethod
-    def load(cls, conn: Connection, wait_s: float = 0.0) -> "FacetTable | None":
+    def load(cls, conn: Connection, wait_s: float = 0.0) -> FacetTable | None:
         """The live documents' tokens; None if the write lock (edits, a rebuild) stays taken for `wait_s`."""
         # Holding the write lock, no edit is half done: every docno up to the highest read is
         # either here or gone for good (a change still in flight could have a lower docno).
@@ -358,7 +364,7 @@ class FacetTable:
         counts = {}
         if len(known):
             sums = self.rows[known].sum(axis=0, dtype=np.int64).tolist()
-            counts = {name: n for name, n in zip(self.names, sums) if n}
+            counts = {name: n for name, n in zip(self.names, sums, strict=False) if n}
         for _, tokens in fresh:
             for token in tokens:
                 counts[token] = counts.get(token, 0) + 1

@@ -21,7 +21,18 @@ from sqlalchemy.engine import Connection
 from directory.models.common import HIDDEN_STATUSES
 
 from . import geo
-from .backend import COVERS_SHARE, FAR_FACTOR, FLAGS, RELATED, SECTION_WEIGHTS, STALE_FACTOR, SYNONYM, TOGETHER, TYPED, SearchQuery
+from .backend import (
+    COVERS_SHARE,
+    FAR_FACTOR,
+    FLAGS,
+    RELATED,
+    SECTION_WEIGHTS,
+    STALE_FACTOR,
+    SYNONYM,
+    TOGETHER,
+    TYPED,
+    SearchQuery,
+)
 from .keywords import Unit, typed_tokens
 from .timing import matches_timing, needs_session, wants_timing
 
@@ -101,10 +112,10 @@ def analyse(conn: Connection, units: list[Unit]) -> tuple[list[UnitSQL], str]:
     loose = [w for u in units if not u.is_phrase for w in u.words]
     either = any(u.either for u in units)
     together = phrase(loose) if len(units) > 1 and len(loose) > 1 and not either else None
-    found = dict(zip(params, conn.execute(text(f"SELECT {', '.join(parts)}"), params).one()))
+    found = dict(zip(params, conn.execute(text(f"SELECT {', '.join(parts)}"), params).one(), strict=False))
     result = []
     clause = -1
-    for unit, (words, related) in zip(units, asked):
+    for unit, (words, related) in zip(units, asked, strict=False):
         clause += 0 if unit.either and clause >= 0 else 1
         sql = UnitSQL(
             words=found[words], group=unit.group or "",
@@ -127,7 +138,7 @@ def word_counts(conn: Connection, words: list[str]) -> dict[str, int]:
     return dict(rows.all())
 
 
-def timing_ids(conn: Connection, statement: "Statement", q: SearchQuery) -> list[uuid.UUID]:
+def timing_ids(conn: Connection, statement: Statement, q: SearchQuery) -> list[uuid.UUID]:
     """Ids of matching services whose timetable passes the date filters (checked in Python)."""
     sql = f"WITH {statement.matched(timing=False, columns='d.timing')} SELECT id, timing FROM matched WHERE timing IS NOT NULL"
     rows = conn.execute(text(sql), statement.params)
@@ -209,6 +220,9 @@ class Statement:
         if q.age is not None:
             where.append("coalesce(d.min_age <= :age, true) AND coalesce(:age <= d.max_age, true)")
             params["age"] = q.age
+        if q.modified_since is not None:
+            where.append("d.updated >= :modified_since")
+            params["modified_since"] = q.modified_since
         if timing:
             # Without a timetable a service is in season, but runs on no particular day.
             where.append("(d.id = ANY(CAST(:timing_ids AS uuid[])) OR (d.timing IS NULL AND :untimed))")
@@ -258,10 +272,10 @@ class Statement:
         for i, unit in enumerate(self.units):
             ways = []
             if unit.words:
-                cases = [f"WHEN {has(f'w{i}{x}')} THEN {w}" for x, w in zip(SECTIONS[:3], SECTION_WEIGHTS)]
+                cases = [f"WHEN {has(f'w{i}{x}')} THEN {w}" for x, w in zip(SECTIONS[:3], SECTION_WEIGHTS, strict=False)]
                 ways.append(f"CASE {' '.join(cases)} WHEN {has(f'w{i}')} THEN {SECTION_WEIGHTS[3]} ELSE 0 END")
             if unit.group:
-                cases = [f"WHEN {has(f'g{i}{x}')} THEN {SYNONYM * w}" for x, w in zip(SECTIONS, SECTION_WEIGHTS)]
+                cases = [f"WHEN {has(f'g{i}{x}')} THEN {SYNONYM * w}" for x, w in zip(SECTIONS, SECTION_WEIGHTS, strict=False)]
                 ways.append(f"CASE {' '.join(cases)} ELSE 0 END")
             if unit.related or unit.categories:
                 first = f"WHEN {has(f'r{i}A')} THEN {RELATED * SECTION_WEIGHTS[0]} " if unit.related else ""

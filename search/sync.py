@@ -9,9 +9,9 @@ from __future__ import annotations
 import fcntl
 import logging
 import uuid
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
 
 from sqlalchemy import event
 from sqlmodel import Session, select

@@ -8,7 +8,6 @@ from directory.timetable import Window, in_season, next_session
 
 from .backend import SearchQuery
 
-
 # Parts of the day as people say them: [start, end) in UK wall-clock time.
 PARTS_OF_DAY = {"morning": (time(0), time(12)), "afternoon": (time(12), time(17)), "evening": (time(17), time.max)}
 

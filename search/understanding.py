@@ -79,7 +79,7 @@ def load_query_filters(path: Path = FILTERS_FILE) -> FilterWords:
         left, right = line.split("=", 1)
         filters = tuple(_spec(part, number) for part in left.split(";"))
         for wording in right.split(","):
-            key = tuple(NUMBER if w == "n" else s for w, s in zip(words(wording), stems(words(wording))))
+            key = tuple(NUMBER if w == "n" else s for w, s in zip(words(wording), stems(words(wording)), strict=False))
             if key:
                 wordings[key] = filters
     return FilterWords(wordings, max((len(k) for k in wordings), default=1))
@@ -122,7 +122,7 @@ def find_filters(text: str, plain: tuple[str, ...] = (), filter_words: FilterWor
     masked = _PHRASE.sub(lambda m: " " * len(m.group()), text)
     found = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(masked.replace("_", " "))]
     tokens = [t.casefold()[:40] for _, _, t in found]
-    keys = [NUMBER if _NUMBER.fullmatch(t) else s for t, s in zip(tokens, stems(tokens))]
+    keys = [NUMBER if _NUMBER.fullmatch(t) else s for t, s in zip(tokens, stems(tokens), strict=False)]
     stemmed = stems(tokens)
     plain_set = {" ".join(words(p)) for p in plain}
     longest_words = max(synonyms.longest, needs.longest)

@@ -3,52 +3,54 @@
 Geography uses geohash-prefix KEYWORD cells plus exact distances from a packed column; numeric
 filters read COLUMN values in Python; one long-lived searcher per process, refreshed on change.
 The index directory is a symlink to a generation folder so that a rebuild swaps atomically.
+Searching is in search/whoosh_query.py.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import multiprocessing
 import os
-import re
 import shutil
 import struct
 import threading
 import time
 import traceback
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Callable, Iterable
 
-import numpy as np
 from whoosh import columns, fields, index
-from whoosh import query as wq
 from whoosh.analysis import ShingleFilter, StandardAnalyzer, StemmingAnalyzer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from directory.freshness import DEMOTING_CODES
-from directory.geography import distance_km
-from directory.models.common import HIDDEN_STATUSES
 
 from . import geo
-from .backend import (COVERS_SHARE, FAR_FACTOR, FLAGS, RELATED, SECTION_WEIGHTS, STALE_FACTOR, SYNONYM, TOGETHER, TYPED, IndexBusy,
-                      SearchBackend, SearchHits, SearchQuery)
+from .backend import FLAGS, IndexBusy, SearchBackend, SearchHits, SearchQuery
 from .documents import ranked_sections
-from .keywords import Unit, clauses, load_synonyms, parse_keywords, typed_tokens
-from .timing import matches_timing, wants_timing
+from .keywords import load_synonyms
+from .whoosh_query import (
+    DEMOTED_BIT,
+    FLAG_BITS,
+    PAIRS,
+    SECTION_FIELDS,
+    SECTIONS,
+    View,
+    _restrict_query,
+    _text_query,
+    micros,
+    search,
+    word_counts,
+)
 
+# The two query builders stay importable from here: bench/search_bench.py compares them with Whoosh's own search.
+__all__ = ["WhooshBackend", "_restrict_query", "_text_query", "make_schema", "whoosh_fields"]
 log = logging.getLogger(__name__)
-FLAG_BITS = {flag: 1 << i for i, flag in enumerate(FLAGS)}
-DEMOTED_BIT = 1 << len(FLAGS)  # a stored freshness flag (stale, dead link, reported closed) ranks it lower
-SECTIONS = "abcd"  # letters for documents.ranked_sections, as PostgreSQL's weights A to D
-SECTION_FIELDS = ("name", "head", "summary", "text")  # `text` is everything: a match anywhere
-PAIRS = "_pairs"  # each section's adjacent stems as one term ("food bank"): a two-word phrase is one lookup
-WORD = re.compile(r"^[^\W\d_]{3,30}$")
 
 
 def make_schema() -> fields.Schema:
@@ -81,6 +83,7 @@ def make_schema() -> fields.Schema:
         min_age=fields.COLUMN(columns.NumericColumn("h", default=-1)),
         max_age=fields.COLUMN(columns.NumericColumn("h", default=-1)),
         verified=fields.COLUMN(columns.NumericColumn("i", default=-1)),
+        updated=fields.COLUMN(columns.NumericColumn("q", default=0)),  # whoosh_query.micros of the last change
         timing=fields.COLUMN(columns.VarBytesColumn()),
         name_sort=fields.COLUMN(columns.VarBytesColumn()),
         facets=fields.COLUMN(columns.VarBytesColumn()),
@@ -96,7 +99,7 @@ def whoosh_fields(doc: dict) -> dict:
     facet_tokens += [f"group:{g}" for g in doc["groups"]] + [f"route:{r}" for r in doc["routes"]]
     name, head, summary, _ = ranked_sections(doc)
     text = f"{doc['name']}\n{doc['text']}"
-    sections = dict(zip(SECTION_FIELDS, (name, head, summary, text)))
+    sections = dict(zip(SECTION_FIELDS, (name, head, summary, text), strict=True))
     synonyms = load_synonyms().best_sections(ranked_sections(doc))
     timing = json.dumps([doc["schedules"], doc["seasons"]]) if doc["schedules"] or doc["seasons"] else ""
     verified = date.fromisoformat(doc["verified_at"][:10]).toordinal() if doc["verified_at"] else -1
@@ -124,6 +127,7 @@ def whoosh_fields(doc: dict) -> dict:
         "min_age": -1 if doc["min_age"] is None else doc["min_age"],
         "max_age": -1 if doc["max_age"] is None else doc["max_age"],
         "verified": verified,
+        "updated": micros(datetime.fromisoformat(doc["updated_at"])),
         "timing": timing.encode(),
         "name_sort": doc["name_sort"].encode(),
         "facets": " ".join(facet_tokens).encode(),
@@ -140,7 +144,7 @@ class WhooshBackend(SearchBackend):
         self._ix = None
         self._opened: Path | None = None
         self._searcher: Searcher | None = None
-        self._view: _View | None = None
+        self._view: View | None = None
 
     # -- storage -------------------------------------------------------------------------------
 
@@ -184,7 +188,7 @@ class WhooshBackend(SearchBackend):
         """The process's shared searcher, refreshed only when the index changed."""
         return self.view().searcher
 
-    def view(self) -> "_View":
+    def view(self) -> View:
         """The shared searcher with its per-generation caches."""
         with self._lock:
             ix = self._open()
@@ -193,7 +197,7 @@ class WhooshBackend(SearchBackend):
                 # their new deletions (and re-adds merged-away segments), so an edited service
                 # would be found twice and by its old words. A new searcher reads the TOC afresh.
                 self._searcher = ix.searcher()
-                self._view = _View(self._searcher)
+                self._view = View(self._searcher)
             return self._view
 
     def _writer(self, ix):
@@ -292,14 +296,13 @@ class WhooshBackend(SearchBackend):
             return {}
         return {f["id"]: f["stamp"] for f in searcher.all_stored_fields()}
 
+    def document_order(self) -> list[str]:
+        """Every indexed id by document number."""
+        return [f["id"] for f in self.searcher().all_stored_fields()]
+
     def word_counts(self, words) -> dict[str, int]:
         """Listings containing each word's stem (deleted ones may count until segments merge)."""
-        searcher = self.searcher()
-        counts = {}
-        for word in words:
-            tokens = _analysed(searcher, "text", (word,))
-            counts[word] = searcher.doc_frequency("text", tokens[0]) if len(tokens) == 1 else 0
-        return counts
+        return word_counts(self.searcher(), words)
 
     def vocabulary(self) -> frozenset[str]:
         """The words of the live listings as written, once per searcher generation."""
@@ -312,105 +315,8 @@ class WhooshBackend(SearchBackend):
     # -- searching -----------------------------------------------------------------------------
 
     def query(self, q: SearchQuery) -> SearchHits:
-        """Run a search: term filters intersected inside Whoosh, column filters in Python, one ranking."""
-        view = self.view()
-        searcher = view.searcher
-        units = parse_keywords(q.keywords)
-        relevance = _relevance(searcher, units)
-        restrict = _restrict_query(q)
-        scores: dict[int, float] = {}
-        if relevance is not None:
-            matched = set(relevance)
-            if restrict is not None and matched:
-                matched &= set(searcher.docs_for_query(restrict))
-            if q.order == "best":
-                scores = relevance
-        elif restrict is not None:
-            matched = set(searcher.docs_for_query(restrict))
-        else:
-            matched = view.all_docs()
-        matched -= view.hidden(q.include_closed)
-
-        wanted_flags = sum(FLAG_BITS[f] for f in FLAGS if getattr(q, f))
-        if wanted_flags and matched:
-            flags = view.column("flags")
-            matched = {d for d in matched if flags[d] & wanted_flags == wanted_flags}
-        distances: dict[int, float] = {}
-        covered: set[int] = set()
-        if q.near is not None and matched:
-            matched = self._within(view, q, matched, distances, covered)
-        if q.age is not None and matched:
-            lows, highs = view.column("min_age"), view.column("max_age")
-            matched = {d for d in matched if lows[d] <= q.age and (highs[d] < 0 or q.age <= highs[d])}
-        if wants_timing(q) and matched:
-            matched = _timing_filter(view.column("timing"), matched, q)
-
-        hits = SearchHits(ids=[], total=len(matched))
-        if not matched:  # an empty filter set would mean "no filter" to Whoosh
-            return hits
-        hits.facets = view.facet_counts(matched)
-        page = self._rank(view, q, scores, matched, distances)
-        ids = {d: searcher.stored_fields(d)["id"] for d in page}
-        hits.ids = [ids[d] for d in page]
-        hits.distances = {ids[d]: distances[d] for d in page if d in distances}
-        hits.covers_area = {ids[d] for d in page if d in covered}
-        return hits
-
-    def _within(self, view: "_View", q: SearchQuery, matched: set, distances: dict, covered: set) -> set:
-        near = q.near
-        points = view.column("points")
-        in_area = view.docs_with_any("areas", near.area_codes)
-        keep = set()
-        for d in matched:
-            packed = points[d]
-            best = None
-            for i in range(0, len(packed), 16):
-                lat, lng = struct.unpack_from("<dd", packed, i)
-                dist = distance_km(near.latitude, near.longitude, lat, lng)
-                if best is None or dist < best:
-                    best = dist
-            if best is not None and best <= near.radius_km:
-                distances[d] = best
-                keep.add(d)
-            elif d in in_area:
-                covered.add(d)
-                keep.add(d)
-        return keep
-
-    def _rank(self, view: "_View", q: SearchQuery, scores: dict, matched: set, distances: dict) -> list[int]:
-        """The page's documents in order; `scores` holds text relevance when ranking by best match."""
-        wanted = q.offset + q.limit
-        verified = view.column("verified")
-        fresh_until = view.fresh_until(matched)
-        stale_before = q.today.toordinal() - q.stale_days
-
-        def demoted(d: int) -> bool:
-            return fresh_until[d] < stale_before
-
-        def factor(d: int) -> float:
-            weight = 1.0
-            if q.near is not None:
-                share = distances[d] / q.near.radius_km if d in distances else COVERS_SHARE
-                weight = 1.0 - (1.0 - FAR_FACTOR) * min(share, 1.0)
-            if demoted(d):
-                weight *= STALE_FACTOR
-            return weight
-
-        if scores:
-            return _top_blended(scores, matched, factor, wanted)[q.offset :]
-
-        names = view.column("name_sort")
-        if q.order == "nearest" and q.near is not None:
-            key = lambda d: (distances.get(d, q.near.radius_km + 1), names[d])  # noqa: E731
-        elif q.order == "verified":
-            key = lambda d: (-verified[d], names[d])  # noqa: E731
-        elif q.order == "best" and q.near is not None:
-            key = lambda d: (-factor(d), names[d])  # noqa: E731
-        elif q.order == "best":
-            key = lambda d: (demoted(d), names[d])  # noqa: E731
-        else:
-            key = lambda d: names[d]  # noqa: E731
-        return heapq.nsmallest(wanted, matched, key=key)[q.offset :]
+        """Run a search (search/whoosh_query.py)."""
+        return search(self.view(), q)
 
 
 REBUILD_MB = 256  # each rebuild writer's posting buffer before it sorts to disk
@@ -508,226 +414,3 @@ def _write_part(folder: str, indexname: str, part: Callable, channel) -> None:
         channel.send(("error", traceback.format_exc()))
     finally:
         channel.close()
-
-
-class _View:
-    """One searcher generation and what is worth computing once per generation, not per query."""
-
-    def __init__(self, searcher: Searcher):
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self._columns: dict = {}
-        self._hidden: dict = {}
-        self._read: set[int] = set()  # documents whose values below are filled in
-        self._fresh_until: dict[int, int] = {}
-        self._facet_names: dict[str, int] = {}  # facet token -> column of _facet_rows
-        self._facet_rows = np.zeros((searcher.doc_count_all(), 32), dtype=np.uint8)
-        self._all: frozenset | None = None
-        self._vocabulary: frozenset | None = None
-        self._lock = threading.Lock()
-
-    def vocabulary(self) -> frozenset[str]:
-        if self._vocabulary is None:
-            self._vocabulary = frozenset(w for w in self.reader.field_terms("exact") if WORD.match(w))
-        return self._vocabulary
-
-    def column(self, name: str):
-        if name not in self._columns:
-            self._columns[name] = self.reader.column_reader(name)
-        return self._columns[name]
-
-    def all_docs(self) -> set[int]:
-        if self._all is None:
-            self._all = frozenset(self.reader.all_doc_ids())
-        return set(self._all)
-
-    def hidden(self, include_closed: bool) -> frozenset:
-        """Defunct and inactive services, and temporarily closed ones unless asked for."""
-        if include_closed not in self._hidden:
-            statuses = HIDDEN_STATUSES + (() if include_closed else ("temporarily_closed",))
-            query = wq.Or([wq.Term("status", s) for s in statuses])
-            self._hidden[include_closed] = frozenset(self.searcher.docs_for_query(query))
-        return self._hidden[include_closed]
-
-    def docs_with_any(self, fieldname: str, values) -> set[int]:
-        if not values:
-            return set()
-        return set(self.searcher.docs_for_query(wq.Or([wq.Term(fieldname, v) for v in sorted(values)])))
-
-    def read(self, docs: set) -> None:
-        """Read these documents' values from the columns, once per generation: the verified day
-        (-1 when a stored flag demotes it whatever the day) and a row of facet tokens."""
-        if docs <= self._read:
-            return
-        facets, verified, flags = self.column("facets"), self.column("verified"), self.column("flags")
-        with self._lock:
-            for d in docs - self._read:
-                self._fresh_until[d] = -1 if flags[d] & DEMOTED_BIT else verified[d]
-                for token in facets[d].decode().split():
-                    column = self._facet_column(token)  # may widen the table
-                    self._facet_rows[d, column] = 1
-                self._read.add(d)
-
-    def _facet_column(self, token: str) -> int:
-        if token not in self._facet_names:
-            if len(self._facet_names) == self._facet_rows.shape[1]:
-                self._facet_rows = np.hstack([self._facet_rows, np.zeros_like(self._facet_rows)])
-            self._facet_names[token] = len(self._facet_names)
-        return self._facet_names[token]
-
-    def fresh_until(self, docs: set) -> dict[int, int]:
-        self.read(docs)
-        return self._fresh_until
-
-    def facet_counts(self, matched: set) -> dict[str, int]:
-        """How many matched services carry each facet token (category, flag, language, group, route)."""
-        self.read(matched)
-        with self._lock:
-            rows, names = self._facet_rows, list(self._facet_names)
-        sums = rows[np.fromiter(matched, dtype=np.intp, count=len(matched))].sum(axis=0).tolist()
-        return {name: n for name, n in zip(names, sums) if n}
-
-
-def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int) -> list[int]:
-    """The `wanted` best of `matched` by relevance x factor, highest first (ties: lower docnum).
-
-    Factors never exceed 1, so once relevance alone falls below the page's worst blended score no
-    later document can reach the page: most factors are never computed. `scores` is in docnum
-    order and the sort is stable, so equal relevance keeps the lower docnum first.
-    """
-    page: list[tuple[float, int]] = []  # min-heap of (blended, -docnum)
-    for d in sorted(scores, key=scores.__getitem__, reverse=True):
-        score = scores[d]
-        if len(page) == wanted and score < page[0][0]:
-            break
-        if d not in matched:
-            continue
-        item = (score * factor(d), -d)
-        if len(page) < wanted:
-            heapq.heappush(page, item)
-        elif item > page[0]:
-            heapq.heapreplace(page, item)
-    return [-d for _, d in sorted(page, reverse=True)]
-
-
-def _analysed(searcher, fieldname: str, words: tuple[str, ...]) -> list[str]:
-    field = searcher.schema[fieldname]
-    return [token for token in field.process_text(" ".join(words), mode="query")]
-
-
-def _words(searcher, fieldname: str, words: tuple[str, ...]):
-    """A word or (several words) a phrase in one field, as analysed; None for only stop words."""
-    tokens = _analysed(searcher, fieldname, words)
-    if not tokens:
-        return None
-    if len(tokens) == 1:
-        return wq.Term(fieldname, tokens[0])
-    if len(tokens) == 2 and fieldname in SECTION_FIELDS:  # the same listings as the phrase, several times faster
-        return wq.Term(f"{fieldname}{PAIRS}", " ".join(tokens))
-    return wq.Phrase(fieldname, tokens)
-
-
-def _unit_options(searcher, unit: Unit) -> list[tuple]:
-    """Every way a listing can match one unit, as (query, weight) (backend.py)."""
-    options = []
-    for fieldname, weight in zip(SECTION_FIELDS, SECTION_WEIGHTS):
-        found = _words(searcher, fieldname, unit.words)
-        if found is not None:
-            options.append((found, weight))
-    if unit.group:
-        options += [(wq.Term("syn", f"{unit.group}.{letter}"), SYNONYM * weight) for letter, weight in zip(SECTIONS, SECTION_WEIGHTS)]
-    if unit.related:
-        for term in unit.related.terms:
-            for fieldname, weight in zip(SECTION_FIELDS[:2], SECTION_WEIGHTS[:2]):
-                found = _words(searcher, fieldname, term)
-                if found is not None:
-                    options.append((found, RELATED * weight))
-        options += [(wq.Term("categories", code), RELATED * SECTION_WEIGHTS[1]) for code in unit.related.categories]
-    return options
-
-
-def _text_query(searcher, units: list[Unit]):
-    """The units as one plain Whoosh query (AND of each unit's ways to match), for comparing with
-    Whoosh's own search (bench/search_bench.py); searching uses _relevance."""
-    required = [wq.Or([query for query, _ in options]) for options in (_unit_options(searcher, u) for u in units) if options]
-    if not required:
-        return None
-    return required[0] if len(required) == 1 else wq.And(required)
-
-
-def _relevance(searcher, units: list[Unit]) -> dict[int, float] | None:
-    """Every listing matching all the clauses (units joined by OR are one clause), with its relevance:
-    each unit scores the best way the listing matches it, plus TYPED for its words exactly as typed;
-    a clause scores its best unit; the clauses add up, plus TOGETHER when the unquoted words are
-    found together. None when no unit can match anything (only stop words)."""
-    total: dict[int, float] | None = None
-    for clause in clauses(units):
-        best: dict[int, float] | None = None
-        for unit in clause:  # any of them will do: each listing scores the best
-            found = _unit_relevance(searcher, unit)
-            if found is not None:
-                best = found if best is None else {d: max(best.get(d, 0.0), found.get(d, 0.0)) for d in best.keys() | found.keys()}
-        if best is None:
-            continue
-        total = best if total is None else {d: total[d] + score for d, score in best.items() if d in total}
-        if not total:
-            return total
-    loose = [w for u in units if not u.is_phrase for w in u.words]
-    if total and len(units) > 1 and len(loose) > 1 and not any(u.either for u in units):
-        together = _words(searcher, "text", tuple(loose))
-        if isinstance(together, wq.Phrase) or (together is not None and together.fieldname == f"text{PAIRS}"):
-            for d in searcher.docs_for_query(together):
-                if d in total:
-                    total[d] += TOGETHER
-    return total
-
-
-def _unit_relevance(searcher, unit: Unit) -> dict[int, float] | None:
-    """Listings matching one unit, each with the best way it matches plus TYPED; None when it cannot match anything."""
-    options = _unit_options(searcher, unit)
-    if not options:
-        return None
-    best: dict[int, float] = {}
-    for query, weight in sorted(options, key=lambda o: o[1]):  # the higher weight is written last
-        best.update(dict.fromkeys(searcher.docs_for_query(query), weight))
-    typed = typed_tokens(unit)
-    if typed:
-        exact = wq.And([wq.Term("exact", t) for t in typed]) if len(typed) > 1 else wq.Term("exact", typed[0])
-        for d in searcher.docs_for_query(exact):
-            if d in best:
-                best[d] += TYPED
-    return best
-
-
-def _restrict_query(q: SearchQuery):
-    """Filters that are terms in the index, ANDed; None when there are none."""
-    parts = []
-    if q.near is not None:
-        cells = geo.covering_cells(q.near.latitude, q.near.longitude, q.near.radius_km)
-        terms = [wq.Term("cells", c) for c in cells] + [wq.Term("areas", c) for c in sorted(q.near.area_codes)]
-        parts.append(wq.Or(terms))
-    if q.categories:
-        parts.append(wq.Or([wq.Term("categories", c) for c in q.categories]))
-    if q.groups:
-        parts.append(wq.Or([wq.Term("groups", g) for g in q.groups]))
-    if q.modes:
-        parts.append(wq.Or([wq.Term("groups", f"mode:{m}") for m in q.modes]))
-    if q.for_person:
-        parts.append(wq.Or([wq.Term("groups", f"open:{g}") for g in ("all", *q.for_person)]))
-    if q.language:
-        parts.append(wq.Term("languages", q.language))
-    if q.organisation_id:
-        parts.append(wq.Term("organisation_id", q.organisation_id))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
-def _timing_filter(column, matched: set, q: SearchQuery) -> set:
-    keep = set()
-    for d in matched:
-        raw = column[d]
-        schedules, seasons = json.loads(raw) if raw else ([], [])
-        if matches_timing(schedules, seasons, q):
-            keep.add(d)
-    return keep

@@ -21,7 +21,7 @@ from importers.tables import write_rejects
 from search import get_search
 from tests import factories
 from tests.api.rest_world import bearer, token_for
-from tests.test_manage import changed, read_form
+from tests.worlds import changed, read_form
 
 PAYLOADS = {
     "bidi": "Volunteer With Us \u202eeerf\u202c",
@@ -147,7 +147,7 @@ def test_the_importer_cleans_or_refuses_each_payload_and_its_csv_files_hold_no_f
         assert_oruk_neutral(client, service.id)
     # The rejects file and the HSDS export: no cell starts a formula, and the rejects import as they were.
     write_rejects(tmp_path / "rejects.csv", sheet.headers, report.rejects)
-    with app.app_context():
+    with app.test_request_context():
         export_hsds(get_db(app).sessionmaker(), tmp_path / "export")
     for written in [tmp_path / "rejects.csv", *(tmp_path / "export").glob("*.csv")]:
         for row in csv.reader(io.StringIO(written.read_text(encoding="utf-8-sig"))):

@@ -17,10 +17,9 @@ from directory.db import get_session
 from directory.extensions import csrf, limiter
 from directory.limits import request_cost
 from directory.models import Organisation, Taxonomy, TaxonomyTerm
+from directory.operations import oruk_queries as queries
 from directory.schemas import oruk as shapes
 from search import Near
-
-from directory.operations import oruk_queries as queries
 
 bp = Blueprint("oruk", __name__)
 VERSION = "HSDS-UK-3.0"
@@ -92,17 +91,7 @@ def _args(schema: Schema) -> dict:
 
 
 def _shapes(terms=None) -> shapes.Shapes:
-    return shapes.Shapes(_link, queries.taxonomies(get_session()), terms)
-
-
-def _link(kind: str, value) -> str:
-    if kind == "service":
-        return url_for("public.service", raw_id=str(value), _external=True)
-    if kind == "organisation":
-        return url_for("public.organisation", raw_id=str(value), _external=True)
-    if kind == "category":
-        return url_for("search.search", category=value, _external=True)
-    return value if "://" in value else request.host_url.rstrip("/") + "/" + value.lstrip("/")
+    return shapes.Shapes(shapes.web_link, queries.taxonomies(get_session()), terms)
 
 
 def _not_found(kind: str, raw_id: str):

@@ -2,8 +2,8 @@
 
 The feed offers what Signpost offers: services that are not archived, defunct or inactive
 (temporarily closed ones included, labelled), at venues that are not archived. Keyword,
-category and organisation filters go through search.search_services, so `search=food bank`
-means here what it means on the search page; modified_after is applied to the ranked ids.
+category, organisation and modified_after filters go through search.search_services, so
+`search=food bank` means here what it means on the search page.
 """
 
 from __future__ import annotations
@@ -68,27 +68,10 @@ def search_query(session: Session, filters: ServiceFilters, today: date) -> Sear
         keywords=filters.search,
         categories=categories,
         organisation_id=str(filters.organization_id) if filters.organization_id else None,
+        modified_since=filters.modified_after,
         include_closed=True,
         order="best" if filters.search else "name",
     )
-
-
-class ModifiedSince:
-    """The live backend's ranking, keeping only services changed since a moment (for modified_after).
-
-    Read-only: search_services only asks a backend to query, so this answers that and nothing else.
-    """
-
-    def __init__(self, inner: SearchBackend, session: Session, since: datetime):
-        self.inner, self.session, self.since = inner, session, since
-
-    def query(self, query: SearchQuery) -> SearchHits:
-        changed = {str(i) for i in self.session.exec(select(Service.id).where(Service.updated_at >= self.since))}
-        hits = ranked(self.inner, query)
-        ids = [i for i in hits.ids if i in changed]
-        page = ids[query.offset : query.offset + query.limit]
-        return SearchHits(page, len(ids), distances={i: hits.distances[i] for i in page if i in hits.distances},
-                          covers_area={i for i in page if i in hits.covers_area})
 
 
 def ranked(backend: SearchBackend, query: SearchQuery) -> SearchHits:
@@ -99,19 +82,12 @@ def ranked(backend: SearchBackend, query: SearchQuery) -> SearchHits:
     return backend.query(replace(query, offset=0, limit=first.total))
 
 
-def _backend(session: Session, filters: ServiceFilters) -> SearchBackend | ModifiedSince:
-    backend = get_search().backend
-    if filters.modified_after is not None:
-        backend = ModifiedSince(backend, session, filters.modified_after)
-    return backend
-
-
 def find_services(session: Session, filters: ServiceFilters, page: int, per_page: int, today: date) -> Found:
     """One page of services matching every filter, each loaded with its relations (a fixed number of queries)."""
     query = search_query(session, filters, today)
     if query is None:
         return Found([], 0)
-    found = search_services(session, replace(query, offset=(page - 1) * per_page, limit=per_page), _backend(session, filters))
+    found = search_services(session, replace(query, offset=(page - 1) * per_page, limit=per_page))
     return Found([result.service for result in found.results], found.total)
 
 
@@ -120,7 +96,7 @@ def find_service_stamps(session: Session, filters: ServiceFilters, page: int, pe
     query = search_query(session, filters, today)
     if query is None:
         return Found([], 0)
-    hits = _backend(session, filters).query(replace(query, offset=(page - 1) * per_page, limit=per_page))
+    hits = get_search().backend.query(replace(query, offset=(page - 1) * per_page, limit=per_page))
     ids = [uuid.UUID(i) for i in hits.ids]
     rows = session.exec(select(Service.id, Service.name, Service.status, Service.updated_at).where(Service.id.in_(ids))).all()
     by_id = {row.id: row for row in rows}
@@ -133,7 +109,7 @@ def find_services_at_locations(session: Session, filters: ServiceFilters, page: 
     query = search_query(session, filters, today)
     if query is None:
         return Found([], 0)
-    hits = ranked(_backend(session, filters), replace(query, near=near))
+    hits = ranked(get_search().backend, replace(query, near=near))
     rank = {uuid.UUID(i): n for n, i in enumerate(hits.ids)}
     if not rank:
         return Found([], 0)

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
+from flask import request, url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from directory import geography, presenters
 from directory.config import MAX_RADIUS_KM
+from directory.models import Location, Organisation, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from directory.permissions import ANONYMOUS, route_contact_visible
 from directory.text import safe_web_address, shown
-from directory.models import Location, Organisation, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 
 from .fields import CleanString
 
@@ -57,7 +58,7 @@ class FlexibleDateTime(fields.Field):
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise ValidationError(f"'{str(value)[:40]}' is not a date-time: use ISO 8601, e.g. 2025-01-31T09:00:00Z.") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ListArgs(Schema):
@@ -147,14 +148,25 @@ def timestamp(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with milliseconds, as HSDS asks for last_modified."""
     if moment is None:
         return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def iso(day: date | datetime | None) -> str | None:
     if day is None:
         return None
     return (day.date() if isinstance(day, datetime) else day).isoformat()
+
+
+def web_link(kind: str, value) -> str:
+    """The absolute address of a Signpost page (needs a request context: the feed's, or one made for an export)."""
+    if kind == "service":
+        return url_for("public.service", raw_id=str(value), _external=True)
+    if kind == "organisation":
+        return url_for("public.organisation", raw_id=str(value), _external=True)
+    if kind == "category":
+        return url_for("search.search", category=value, _external=True)
+    return value if "://" in value else request.host_url.rstrip("/") + "/" + value.lstrip("/")
 
 
 class Shapes:
@@ -188,6 +200,8 @@ class Shapes:
             "website": safe_web_address(org.website),
             "logo": self.link("absolute", org.logo_url) if safe_web_address(org.logo_url) else None,
             "uri": self.link("organisation", org.id),
+            "phones": [{"id": stable_id(org.id, "phone"), "organization_id": str(org.id), "number": org.phone}]
+            if org.phone else [],
         })
 
     @staticmethod
@@ -278,8 +292,9 @@ class Shapes:
             "byday": f"{rule.week_of_month}{rule.weekday}" if monthly and rule.week_of_month else rule.weekday,
             "opens_at": rule.opens_at.strftime("%H:%M") if rule.opens_at else None,
             "closes_at": rule.closes_at.strftime("%H:%M") if rule.closes_at else None,
-            # ORUK schedules have no field for how people take part: the words say it ("..., online").
-            "description": rule.description or presenters.describe_session(rule, rule.service),
+            "description": rule.description,
+            "notes": presenters.describe_session(rule, rule.service),  # "Every Thursday, 7pm to 8pm, online"
+            "attending_type": presenters.SESSION_MODE_WORDS.get(presenters.session_attendance(rule, rule.service)),
         })
 
     def _application_process(self, service: Service) -> str:
@@ -385,8 +400,9 @@ class Shapes:
             "description": place.description,
             "url": safe_web_address(place.url),
             "transportation": place.travel_notes,
-            "latitude": place.latitude,
-            "longitude": place.longitude,
+            # A confidential venue (a refuge) gives only its postcode district: its point is that district's middle.
+            "latitude": None if place.confidential else place.latitude,
+            "longitude": None if place.confidential else place.longitude,
             "addresses": [address] if (address := self._address(place)) else [],
             "accessibility": [{"id": stable_id(place.id, "accessibility"), "location_id": str(place.id),
                                "description": place.accessibility}] if place.accessibility else [],
@@ -395,23 +411,22 @@ class Shapes:
 
     @staticmethod
     def _address(place: Location) -> dict | None:
-        # HSDS requires every part of an address, so a venue without street, town and postcode has none.
-        if not (place.address_1 and place.town and place.postcode):
+        # HSDS requires every part of an address: a part Signpost lacks is given as "" (a venue may have only a postcode).
+        if not (place.address_1 or place.town or place.postcode):
             return None
         try:
-            district = geography.resolve_postcode(place.postcode).district_code
+            district = geography.resolve_postcode(place.postcode or "").district_code
         except geography.PostcodeError:
             district = None
-        return compact({
-            "id": stable_id(place.id, "address"),
-            "location_id": str(place.id),
-            "address_1": ", ".join(line for line in (place.address_1, place.address_2) if line),
-            "city": place.town,
-            "state_province": (district and geography.area_name(district)) or place.town,
-            "postal_code": place.postcode,
+        return {
+            **compact({"id": stable_id(place.id, "address"), "location_id": str(place.id), "address_2": place.address_2}),
+            "address_1": shown(place.address_1 or ""),
+            "city": shown(place.town or ""),
+            "state_province": shown((district and geography.area_name(district)) or place.town or ""),
+            "postal_code": place.postcode or "",
             "country": "GB",
             "address_type": "physical",
-        })
+        }
 
     # categories
 

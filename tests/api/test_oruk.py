@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, update
@@ -16,11 +16,12 @@ from directory.geography import distance_km, resolve_postcode
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, TaxonomyTerm
 from directory.models.common import HIDDEN_STATUSES
 from search import SearchQuery, search_services
+from search.sync import mark_changed
 from tests import factories
 from tests.api.oruk_spec import errors
 from tests.conftest import keep_for_module, migrated_app
 
-NOW = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)  # the demo's clock: it is loaded and read on this day
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)  # the demo's clock: it is loaded and read on this day
 
 LISTS = {
     "/oruk/services": "service_list.json",
@@ -161,7 +162,7 @@ def rich_service(app, session):
     return service
 
 
-def test_an_online_session_is_held_at_no_venue_and_its_words_say_online(app, session):
+def test_an_online_session_is_held_at_no_venue_and_says_it_is_online(app, session):
     org = factories.organisation(session)
     venue = factories.location(session, org)
     service = factories.service(session, org, locations=[venue], schedules=[
@@ -170,9 +171,9 @@ def test_an_online_session_is_held_at_no_venue_and_its_words_say_online(app, ses
     session.commit()
     body = get(app.test_client(), f"/oruk/services/{service.id}")
     assert errors("service.json", body) == []
-    held = {x["byday"]: (x["description"], x.get("service_at_location_id")) for x in body["schedules"]}
-    assert held["TU"] == ("Every Tuesday, 10am to 12pm", body["service_at_locations"][0]["id"])
-    assert held["TH"] == ("Every Thursday, 7pm to 8pm, online", None)
+    held = {x["byday"]: (x["notes"], x["attending_type"], x.get("service_at_location_id")) for x in body["schedules"]}
+    assert held["TU"] == ("Every Tuesday, 10am to 12pm", "in person", body["service_at_locations"][0]["id"])
+    assert held["TH"] == ("Every Thursday, 7pm to 8pm, online", "online", None)
 
 
 def test_signposts_facts_use_hsds_fields_where_hsds_has_them(app, rich_service):
@@ -293,15 +294,27 @@ def test_organization_filter(api, db):
 
 
 def test_modified_after_keeps_services_changed_since(api, db):
-    later = datetime.now(timezone.utc) + timedelta(days=30)
+    later = NOW + timedelta(days=30)
     chosen = sorted(visible(db))[:3]
     db.exec(update(Service).where(Service.id.in_([uuid.UUID(i) for i in chosen])).values(updated_at=later))
+    mark_changed(db, [uuid.UUID(i) for i in chosen])  # written without the ORM: the index learns of it at commit
     db.commit()
     since = (later - timedelta(days=1)).isoformat().replace("+00:00", "Z")
     assert sorted(all_ids(api, f"/oruk/services?modified_after={since}")) == chosen
     assert sorted(all_ids(api, f"/oruk/services?modified_after={(later - timedelta(days=1)).date()}")) == chosen
     unencoded_plus = (later - timedelta(days=1)).isoformat()  # "+00:00" arrives as " 00:00"
     assert sorted(all_ids(api, f"/oruk/services?modified_after={unencoded_plus}")) == chosen
+
+
+def test_modified_after_filters_services_at_venues_near_a_postcode(api):
+    everything = get(api, "/oruk/service_at_locations?postcode=HX1")["total_items"]
+    assert everything and get(api, "/oruk/service_at_locations?postcode=HX1&modified_after=2020-01-01")["total_items"] == everything
+    assert get(api, f"/oruk/service_at_locations?postcode=HX1&modified_after={(NOW + timedelta(days=400)).date()}")["total_items"] == 0
+
+
+def test_modified_after_with_a_misspelt_search_finds_what_the_correction_finds(api):
+    corrected = all_ids(api, "/oruk/services?search=pantyr")
+    assert corrected and all_ids(api, "/oruk/services?search=pantyr&modified_after=2020-01-01") == corrected
 
 
 def test_filters_combine_with_and(api, db):
@@ -445,7 +458,7 @@ def test_defunct_services_are_not_listed_and_archived_ones_are_gone(api, db):
     db.commit()
     assert str(service.id) not in all_ids(api, "/oruk/services")
     assert get(api, f"/oruk/services/{service.id}")["status"] == "defunct"
-    service.archived_at = datetime.now(timezone.utc)
+    service.archived_at = datetime.now(UTC)
     db.commit()
     get(api, f"/oruk/services/{service.id}", status=404)
 
@@ -491,7 +504,7 @@ def test_the_feed_on_postgresql(postgres_url, tmp_path):
     client = app.test_client()
     body = get(client, "/oruk/services?full=true&per_page=100")
     assert errors("service_list.json", body) == [] and body["size"] == 100
-    assert get(client, f"/oruk/services?modified_after={datetime.now(timezone.utc).isoformat()}")["total_items"] == 0
+    assert get(client, f"/oruk/services?modified_after={datetime.now(UTC).isoformat()}")["total_items"] == 0
     near = get(client, "/oruk/service_at_locations?postcode=G31%202ER&proximity=1500&full=true")
     assert near["contents"] and errors("service_at_location_list.json", near) == []
     assert get(client, "/oruk/organizations?search=pantry")["contents"]

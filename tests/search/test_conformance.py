@@ -2,54 +2,31 @@
 
 from __future__ import annotations
 
-import math
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from directory.geography import distance_km
-from search import Near, SearchQuery, search_services
+from directory.geography import area_codes, distance_km, resolve_postcode
+from directory.operations import validate
+from directory.operations.listings import update_service
+from directory.permissions import SYSTEM
+from directory.schemas.listing import ServiceInput
+from search import Near, SearchQuery
 
 from .. import factories
-from .conftest import TODAY
-
-HALIFAX = (53.7248, -1.8625)
-CALDERDALE, WEST_YORKSHIRE_HB, ENGLAND = "E08000033", "E18000003", "E92000001"
-
-
-def ask(db, **kw):
-    return search_services(db, SearchQuery(today=TODAY, **kw))
-
-
-def names(page):
-    return [r.service.name for r in page.results]
-
-
-def near(lat=HALIFAX[0], lng=HALIFAX[1], radius=5.0, areas=()):
-    return Near(lat, lng, radius, frozenset(areas))
-
-
-def offset(km_north: float = 0.0, km_east: float = 0.0, origin=HALIFAX):
-    lat = origin[0] + km_north / 111.32
-    lng = origin[1] + km_east / (111.32 * math.cos(math.radians(origin[0])))
-    return lat, lng
-
-
-def recently(days: int = 10) -> str:
-    return (datetime(2026, 11, 24, tzinfo=timezone.utc) - timedelta(days=days)).isoformat()
-
-
-@pytest.fixture
-def org(db):
-    return factories.organisation(db, name="Calder Valley Community Trust")
-
-
-def place_service(db, org, name, km_north=0.0, km_east=0.0, **fields):
-    venue = factories.venue_at(db, org, *offset(km_north, km_east), name=f"{name} venue")
-    fields.setdefault("last_verified_at", recently())
-    return factories.service(db, org, locations=[venue], name=name, **fields)
-
+from ..conftest import stop_clock
+from .helpers import (
+    CALDERDALE,
+    ENGLAND,
+    HALIFAX,
+    TODAY,
+    ask,
+    names,
+    near,
+    place_service,
+    recently,
+)
 
 # -- keywords ---------------------------------------------------------------------------------
 
@@ -181,24 +158,6 @@ def test_a_point_service_also_covering_the_area_shows_its_distance(db, org):
 
 
 # -- filters --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def varied(db, org):
-    place_service(db, org, "Food pantry", categories=["food/food-pantry"], is_free=False, cost_description="£3", cost_min=3, languages=["en", "ur"])
-    place_service(db, org, "Walking group", categories=["physical-activity"], min_age=50, groups_served=["older_people"],
-                  referral_routes=[{"route_type": "self_referral", "method": "phone"}],
-                  schedules=[{"weekday": "TH", "opens_at": "10:00"}])
-    place_service(db, org, "Young carers", categories=["carers"], min_age=8, max_age=17, groups_served=["carers", "young_people"],
-                  referral_routes=[{"route_type": "professional", "status": "waiting_list"}])
-    place_service(db, org, "Garden club", categories=["nature"], seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
-                  schedules=[{"weekday": "SA"}], referral_routes=[{"route_type": "drop_in", "status": "accepting"}])
-    place_service(db, org, "Monthly cafe", schedules=[{"weekday": "TU", "frequency": "monthly", "week_of_month": 1}],
-                  referral_routes=[{"route_type": "gp", "status": "accepting"}])
-    place_service(db, org, "Closed for repairs", status="temporarily_closed", expected_reopening="2027-01-10")
-    place_service(db, org, "Gone for good", status="defunct")
-    place_service(db, org, "Paused", status="inactive")
-    db.commit()
 
 
 @pytest.mark.parametrize(
@@ -408,3 +367,58 @@ def test_the_cells_around_a_place_cover_a_venue_just_inside_the_circle_where_cel
     venue = (latitude + 4.999 / 111.195, -1.86)
     assert distance_km(latitude, -1.86, *venue) < radius and venue[0] > boundary
     assert geo.encode(*venue, precision) in geo.covering_cells(latitude, -1.86, radius)
+
+
+# -- modified since -------------------------------------------------------------------------
+
+MOMENT = datetime(2026, 11, 10, 12, tzinfo=UTC)
+
+
+def changed_at(search_app, db, moment: datetime, change):
+    """Make a change with the app's clock stopped at `moment`, and commit it (so it is indexed)."""
+    stop_clock(search_app, moment.isoformat())
+    found = change()
+    db.commit()
+    return found
+
+
+def test_modified_since_keeps_exactly_the_services_changed_at_or_after_the_moment(search_app, db, org):
+    early, late = MOMENT - timedelta(days=9), MOMENT + timedelta(days=10)
+    changed_at(search_app, db, early, lambda: place_service(db, org, "Walking group"))
+    venue = factories.venue_at(db, org, *HALIFAX, name="Hall")
+    edited = changed_at(search_app, db, early, lambda: factories.service(db, org, locations=[venue], name="Choir"))
+    changed_at(search_app, db, MOMENT - timedelta(microseconds=1), lambda: place_service(db, org, "Lunch club"))
+    changed_at(search_app, db, MOMENT, lambda: place_service(db, org, "Art group"))
+    changed_at(search_app, db, late, lambda: place_service(db, org, "Food bank"))
+    changed_at(search_app, db, late, lambda: update_service(db, SYSTEM, edited, validate(ServiceInput(), {
+        "name": "Community choir", "summary": "Singing for all", "description": "A choir.", "location_ids": [str(venue.id)]})))
+    assert len(ask(db, limit=50).results) == 5
+    assert sorted(names(ask(db, modified_since=MOMENT))) == ["Art group", "Community choir", "Food bank"]
+    assert names(ask(db, modified_since=late + timedelta(microseconds=1))) == []
+
+
+def test_modified_since_compares_moments_whatever_the_time_zone(search_app, db, org):
+    changed_at(search_app, db, MOMENT, lambda: place_service(db, org, "Art group"))
+    an_hour_ahead = timezone(timedelta(hours=1))
+    assert names(ask(db, modified_since=MOMENT.astimezone(an_hour_ahead))) == ["Art group"]
+    assert names(ask(db, modified_since=(MOMENT + timedelta(seconds=1)).astimezone(an_hour_ahead))) == []
+
+
+def test_modified_since_combines_with_keywords_and_a_postcode(search_app, db, org):
+    early, late = MOMENT - timedelta(days=30), MOMENT + timedelta(days=1)
+    changed_at(search_app, db, early, lambda: place_service(db, org, "Old food bank", description="Emergency food parcels."))
+    changed_at(search_app, db, early, lambda: place_service(db, org, "Old choir", summary="Singing for all", description="Singing."))
+    changed_at(search_app, db, late, lambda: place_service(db, org, "New food bank", description="Emergency food parcels."))
+    changed_at(search_app, db, late, lambda: place_service(db, org, "New choir", summary="Singing for all", description="Singing."))
+    changed_at(search_app, db, late, lambda: place_service(db, org, "Far food bank", km_north=40, description="Emergency food parcels."))
+    place = resolve_postcode("HX1 1AA")
+    near_postcode = Near(place.latitude, place.longitude, 5.0, frozenset(area_codes(place)))
+    assert sorted(names(ask(db, keywords="food", near=near_postcode))) == ["New food bank", "Old food bank"]
+    found = ask(db, keywords="food", near=near_postcode, modified_since=MOMENT)
+    assert names(found) == ["New food bank"] and found.total == 1
+    assert sorted(names(ask(db, keywords="food", modified_since=MOMENT))) == ["Far food bank", "New food bank"]
+
+
+def test_modified_since_must_say_its_time_zone():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        SearchQuery(today=TODAY, modified_since=datetime(2026, 11, 10, 12))

@@ -21,7 +21,7 @@ from search.sync import DEFER
 from search.whoosh_backend import WhooshBackend
 
 from .. import factories
-from .test_conformance import HALIFAX, ask, names, near, offset, org, varied  # noqa: F401 (fixtures)
+from .helpers import HALIFAX, TODAY, ask, names, near, offset
 
 
 @pytest.fixture
@@ -143,8 +143,7 @@ def test_a_rebuild_split_among_processes_matches_one_writer(db, listing, search_
     def state():
         pages = [(names(page), page.total, page.facets, page.suggestion)
                  for page in (ask(db, limit=50, **query) for query in queries)]
-        order = [f["id"] for f in sync.backend.searcher().all_stored_fields()] if hasattr(sync.backend, "searcher") else []
-        return pages, order
+        return pages, sync.backend.document_order()
 
     assert rebuild_index(sync, processes=1) == 30
     one_writer = state()
@@ -285,7 +284,6 @@ def test_postgres_search_tables_of_an_older_layout_are_refused_until_rebuilt(tmp
 
     from ..conftest import migrated_app
     from .conftest import empty_postgres
-    from .test_conformance import TODAY
 
     empty_postgres(postgres_url)
     app = migrated_app(tmp_path, SEARCH_BACKEND="postgres", DATABASE_URL=postgres_url)
@@ -314,8 +312,6 @@ def test_postgres_facet_counts_from_the_process_table_follow_edits_deletions_and
     """The loaded table counts what it holds; later changes come from PostgreSQL; a rebuild reloads it."""
     from search import SearchQuery, postgres_backend
     from search.postgres_backend import PostgresBackend
-
-    from .test_conformance import TODAY
 
     everything, free = SearchQuery(today=TODAY), SearchQuery(today=TODAY, free=True)
 

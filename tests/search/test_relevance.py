@@ -3,7 +3,7 @@ below it, typos corrected, filler words not required, the most words that find s
 
 from __future__ import annotations
 
-from .test_conformance import ask, names, near, place_service, org  # noqa: F401
+from .helpers import ask, names, near, place_service
 
 
 def test_a_service_about_the_topic_beats_one_that_mentions_it(db, org):

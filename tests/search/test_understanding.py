@@ -8,8 +8,7 @@ from search import SearchQuery, search_services
 from search.understanding import NOTHING_FOUND, find_filters
 
 from .. import factories
-from .conftest import TODAY
-from .test_conformance import names, place_service
+from .helpers import TODAY, names, place_service
 
 
 def ask(db, **kw):
