@@ -44,12 +44,19 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: browser accessibility tests will skip (apt-get install npm)"; \
 	fi
 
-# The suite on SQLite, its date-sensitive tests again as if today were awkward dates (year end, leap
-# day, both clock changes), then again on PostgreSQL when SIGNPOST_TEST_DATABASE_URL names a database
-# the tests may wipe. The PostgreSQL pass leaves out the browser tests (they drive the same pages
-# the PostgreSQL pass already requests) and the PostgreSQL-only tests (they ran in the first pass).
+# ruff first (a finding fails the run). Then the suite on SQLite, on two processes, a test file to
+# each (tests/conftest.py groups them), measuring coverage of directory, importers and search: below
+# the floor in pyproject.toml ([tool.coverage.report] fail_under) the run fails. Then its date-sensitive
+# tests again as if today were awkward dates (year end, leap day, both clock changes), then again on
+# PostgreSQL when SIGNPOST_TEST_DATABASE_URL names a database the tests may wipe. Those later passes
+# measure no coverage, and the PostgreSQL pass runs in one process (its tests share one database).
+# The PostgreSQL pass leaves out the browser tests (they drive the same pages the PostgreSQL pass
+# already requests) and the PostgreSQL-only tests (they ran in the first pass).
+FIRST_PASS := -n 2 --dist loadgroup --cov --cov-report=term
+
 test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(FIRST_PASS) $(PYTEST_ARGS)
 	$(BIN)/python scripts/test_at_dates.py $(PYTEST_ARGS)
 	@if [ -n "$$SIGNPOST_TEST_DATABASE_URL" ]; then \
 		echo "== The suite again on PostgreSQL (SIGNPOST_TEST_DB=postgres), without the browser tests =="; \
@@ -59,4 +66,4 @@ test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
 	fi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .coverage .coverage.*

@@ -46,10 +46,10 @@ from bench.synthetic import NEIGHBOURHOODS, ORG_KINDS, TOWNS, VOCAB  # noqa: E40
 from directory import create_app, migrate  # noqa: E402
 from directory.config import DATA_DIR  # noqa: E402
 from directory.db import get_db  # noqa: E402
+from directory.geography import unit_postcodes  # noqa: E402
 from directory.models import Location, Organisation, Service  # noqa: E402
 from directory.operations.taxonomy import seed_taxonomy  # noqa: E402
 from directory.permissions import SYSTEM  # noqa: E402
-from directory.geography import unit_postcodes  # noqa: E402
 from importers.hsds import import_hsds  # noqa: E402
 from importers.hsds_map import PLACEHOLDER_KEY  # noqa: E402
 
@@ -339,7 +339,7 @@ def table(rows: list[tuple], header: tuple) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
 
     def line(row: tuple) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
     return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths), *map(line, cells[1:])])
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlmodel import func, select  # noqa: E402
+
 from bench.synthetic import NEIGHBOURHOODS, ORG_KINDS, TOWNS, VOCAB  # noqa: E402
 from directory import create_app, migrate  # noqa: E402
 from directory.config import DATA_DIR  # noqa: E402
@@ -40,7 +42,6 @@ from directory.permissions import SYSTEM  # noqa: E402
 from importers.core import reindex, run_import  # noqa: E402
 from importers.spreadsheet import open_spreadsheet  # noqa: E402
 from search import get_search  # noqa: E402
-from sqlmodel import func, select  # noqa: E402
 
 HEADER = ["Organisation", "Service", "Description", "Venue", "Address", "Town", "Postcode", "Tel", "Email address",
           "Website", "Age from", "Age to", "Days", "Times", "Cost", "Referral", "Category", "Languages", "Notes"]

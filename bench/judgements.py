@@ -198,7 +198,7 @@ def summarise(scores: list[Score]) -> Summary:
 def by_kind(judged: list[Judged], scores: list[Score]) -> dict[str, Summary]:
     """Summaries per kind (in KINDS order), then "overall"."""
     groups: dict[str, list[Score]] = defaultdict(list)
-    for j, s in zip(judged, scores):
+    for j, s in zip(judged, scores, strict=True):
         groups[j.kind].append(s)
     out = {kind: summarise(groups[kind]) for kind in KINDS if groups[kind]}
     out["overall"] = summarise(scores)

@@ -71,7 +71,7 @@ def main() -> None:
             for _ in range(20):
                 assert client.get(path).status_code == 200, path
             timings = []
-            for i in range(args.repeat):
+            for _ in range(args.repeat):
                 start = time.perf_counter()
                 response = client.get(path)
                 timings.append((time.perf_counter() - start) * 1000)

@@ -41,7 +41,7 @@ from werkzeug.datastructures import MultiDict
 
 import search
 from bench.bm25_baseline import Bm25Baseline
-from bench.judgements import KINDS, TOP, Judged, JudgementError, ServiceKey, Score, by_kind, read_judgements, score
+from bench.judgements import KINDS, TOP, Judged, JudgementError, Score, ServiceKey, by_kind, read_judgements, score
 from directory import clock, create_app, geography, migrate
 from directory.cli import TAXONOMY_FILE
 from directory.db import get_db
@@ -50,8 +50,7 @@ from directory.models import Organisation, Service
 from directory.operations import InputError
 from directory.operations.taxonomy import seed_taxonomy
 from directory.permissions import SYSTEM
-from directory.schemas.search import SearchArgs
-from directory.schemas.search import search_query
+from directory.schemas.search import SearchArgs, search_query
 from search.maintenance import all_documents, count_services, rebuild_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -312,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(root, ignore_errors=True)
 
     order = [s for s in SYSTEM_NAMES if s in rankings]
-    results = {s: [score(j, r) for j, r in zip(judged, rankings[s])] for s in order}
+    results = {s: [score(j, r) for j, r in zip(judged, rankings[s], strict=True)] for s in order}
     kinds = sorted({j.kind for j in judged}, key=list(KINDS).index)
     lines = [
         f"### {args.directory.name}: {len(judged)} judged queries ({', '.join(kinds)}), {today.isoformat()}",

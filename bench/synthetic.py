@@ -345,7 +345,7 @@ class Generator:
         })
         for venue_id, _place in rng.sample(venues, rng.choice((1, 1, 1, 2)) if len(venues) > 1 else 1):
             rows["service_at_location"].append({**stamp, "id": self.uuid(), "service_id": service_id, "location_id": venue_id, "description": ""})
-        for code, term_id, _ in dict.fromkeys(terms):
+        for _code, term_id, _ in dict.fromkeys(terms):
             rows["service_taxonomy"].append({"service_id": service_id, "term_id": term_id})
         routes = [r for r, p in ROUTES if rng.random() < p] or ["self_referral"]
         for route in routes:

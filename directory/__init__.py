@@ -53,11 +53,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     search.init_app(app, database, config)
 
-    from .extensions import init_extensions
     from .api import register_api
-    from .views import register_views
-
     from .cli import register_commands
+    from .extensions import init_extensions
+    from .views import register_views
 
     init_extensions(app)
     register_views(app)

@@ -10,7 +10,7 @@ request's context: url_for and get_session() work, with a database session of it
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from flask import after_this_request, copy_current_request_context
 

@@ -6,12 +6,12 @@ import email
 import email.policy
 import hashlib
 import mailbox
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Iterator
 
 
 @dataclass(frozen=True)
@@ -78,5 +78,5 @@ def _date(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment

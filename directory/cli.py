@@ -11,13 +11,13 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from directory import clock, create_app, migrate
+from directory.cli_backup import commands as backup_commands
+from directory.cli_checks import needs_database
 from directory.cli_freshness import freshness
 from directory.cli_import import commands as import_commands
 from directory.cli_transfer import migrate_sqlite_to_postgres
 from directory.cli_users import users
 from directory.config import DATA_DIR, ConfigError
-from directory.cli_backup import commands as backup_commands
-from directory.cli_checks import needs_database
 from directory.db import get_db
 from directory.operations import InputError
 from directory.permissions import SYSTEM

@@ -6,7 +6,7 @@ import fcntl
 import mailbox
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -60,7 +60,7 @@ def run(dry_run: bool, on: datetime | None, no_links: bool) -> None:
     console = Console()
     config = current_app.config["SIGNPOST"]
     clock = utcnow()
-    now = datetime.combine(on.date() if on else clock.date(), clock.time(), tzinfo=timezone.utc)
+    now = datetime.combine(on.date() if on else clock.date(), clock.time(), tzinfo=UTC)
     with _only_one_run(Path(config.INSTANCE_DIR) / "freshness.lock"):
         totals: Counter = Counter()
         with get_db().unit_of_work() as session:

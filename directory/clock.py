@@ -8,7 +8,7 @@ only the edges (views, the API, commands) ask this module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -19,7 +19,7 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     """The machine's time, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def install(app, clock: Clock | None) -> None:
@@ -31,7 +31,7 @@ def now() -> datetime:
     """The current moment in UTC by the app's clock (the system clock outside an app)."""
     clock = current_app.extensions.get("clock", system_clock) if has_app_context() else system_clock
     moment = clock()
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def local_now() -> datetime:

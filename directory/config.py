@@ -64,7 +64,7 @@ class Config:
         return list(dict.fromkeys(a.strip().lower() for a in self.MODERATOR_EMAILS.split(",") if a.strip()))
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Config":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
         """Read SIGNPOST_<NAME> for each setting; unknown keys are ignored."""
         environ = os.environ if environ is None else environ
         config = cls()
@@ -92,7 +92,7 @@ class Config:
             setattr(config, f.name, value)
         return config
 
-    def apply(self, overrides: dict | None) -> "Config":
+    def apply(self, overrides: dict | None) -> Config:
         """Apply test or embedding overrides (keys as in this class)."""
         for key, value in (overrides or {}).items():
             if hasattr(self, key) and key != "extra":
@@ -101,7 +101,7 @@ class Config:
                 self.extra[key] = value
         return self
 
-    def finalise(self) -> "Config":
+    def finalise(self) -> Config:
         """Fill derived defaults and refuse unsafe production settings."""
         instance = Path(self.INSTANCE_DIR)
         if not self.DATABASE_URL:

@@ -4,8 +4,8 @@ importers, and after_commit(): the one channel for what must happen only once a 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from flask import Flask, Response, current_app, g
 from flask import session as flask_session

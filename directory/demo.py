@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -63,7 +63,7 @@ def _verification(raw: dict, today: date) -> dict:
     data = {k: v for k, v in raw.items() if k not in ("locations", "services", "key")}
     ago = data.pop("verified_days_ago", None)
     if ago is not None:
-        moment = datetime.combine(today - timedelta(days=ago), time(10, 0), tzinfo=timezone.utc)
+        moment = datetime.combine(today - timedelta(days=ago), time(10, 0), tzinfo=UTC)
         data["last_verified_at"] = moment.isoformat()
     return data
 

@@ -8,9 +8,9 @@ a listing: flags label it, rank it lower, and ask the people who know.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from directory.timetable import in_season, next_season_start, previous_season_start
 
@@ -121,7 +121,7 @@ def add_months(day: date, months: int) -> date:
 def as_date(moment: datetime | date | None) -> date | None:
     """A datetime's UTC date (dates pass through)."""
     if isinstance(moment, datetime):
-        return (moment.astimezone(timezone.utc) if moment.tzinfo else moment).date()
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
     return moment
 
 

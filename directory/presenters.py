@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from markupsafe import Markup, escape
@@ -194,7 +194,7 @@ def ago(moment: datetime | date | None, today: date | None = None) -> str:
     if moment is None:
         return "never"
     if isinstance(moment, datetime):
-        moment = moment.astimezone(timezone.utc).date()
+        moment = moment.astimezone(UTC).date()
     days = ((today or uk_today()) - moment).days
     if days <= 0:
         return "today"

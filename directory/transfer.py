@@ -13,11 +13,11 @@ import json
 import sqlite3
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Engine, make_url
@@ -154,8 +154,8 @@ def canonical(value) -> object:
         return value
     if isinstance(value, datetime):
         if value.tzinfo is None:  # SQLite hands back UTC without saying so
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).isoformat()
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, (date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):

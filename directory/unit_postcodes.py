@@ -71,7 +71,7 @@ class UnitPostcodes:
         self._scale = float(scale)
         self._sectors: dict[str, tuple[int, int]] = {}
         start = 0
-        for sector, count in zip(header["sectors"], header["counts"]):
+        for sector, count in zip(header["sectors"], header["counts"], strict=False):
             self._sectors[sector] = (start, start + count)
             start += count
         if start != n:

@@ -37,9 +37,9 @@ import itertools
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
@@ -374,7 +374,7 @@ class _Importer:
     def _service_data(self, item: Prepared, location_ids: list[uuid.UUID]) -> dict:
         data = dict(item.service, location_ids=location_ids)
         data["schedules"] = [dict(s, location_id=location_ids[i] if i is not None else None)
-                             for s, i in zip(item.service["schedules"], item.schedule_locations)]
+                             for s, i in zip(item.service["schedules"], item.schedule_locations, strict=False)]
         return data
 
     def _update(self, item: Prepared, service: Service) -> Outcome:

@@ -42,7 +42,7 @@ class Group:
         self.easting += row.easting
         self.northing += row.northing
         self.count += 1
-        for counter, code in zip(self.codes, (row.country_code, row.district_code, row.health_code)):
+        for counter, code in zip(self.codes, (row.country_code, row.district_code, row.health_code), strict=True):
             if code:
                 counter[code] += 1
 
@@ -79,7 +79,7 @@ def centre_rows(groups: dict[str, Group]) -> list[tuple]:
     latitudes, longitudes = grid_to_latlng(eastings, northings)
     return [
         (code, f"{lat:.5f}", f"{lng:.5f}", groups[code].count, *(most_common(c) for c in groups[code].codes))
-        for code, lat, lng in zip(codes, latitudes, longitudes)
+        for code, lat, lng in zip(codes, latitudes, longitudes, strict=True)
     ]
 
 

@@ -51,7 +51,7 @@ def collect(zip_path: Path) -> tuple[list[UnitRow], list[str]]:
             placed = [row for row in rows if row.quality < NO_POSITION]
             no_position.extend(row.postcode for row in rows if row.quality >= NO_POSITION)
             latitudes, longitudes = grid_to_latlng([r.easting for r in placed], [r.northing for r in placed])
-            for row, lat, lng in zip(placed, latitudes, longitudes):
+            for row, lat, lng in zip(placed, latitudes, longitudes, strict=True):
                 if math.isnan(lat):  # outside the OSTN15 area: a bad grid reference
                     no_position.append(row.postcode)
                     continue

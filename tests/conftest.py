@@ -35,12 +35,24 @@ def pytest_configure(config):
     scripts/test_at_dates.py runs the date-sensitive tests so at month and year ends, a leap day and
     both clock changes: a test that reads the real date instead of its own clock fails there.
     """
+    if POSTGRES is not None and os.environ.get("PYTEST_XDIST_WORKER"):
+        raise pytest.UsageError("With SIGNPOST_TEST_DB=postgres every test shares one database: run without -n.")
     start = os.environ.get("SIGNPOST_TEST_NOW")
     if start:
         import time_machine
 
         config._signpost_travel = time_machine.travel(datetime.fromisoformat(start), tick=True)
         config._signpost_travel.start()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Groups for `pytest -n 2 --dist loadgroup` (make test): a test file's tests run in one process, so
+    its module-scoped data is built once; the tests on SIGNPOST_TEST_DATABASE_URL all run in one process,
+    since each wipes that one database."""
+    for item in items:
+        on_postgres = item.get_closest_marker("postgres") or "postgres_url" in getattr(item, "fixturenames", ())
+        item.add_marker(pytest.mark.xdist_group("postgres" if on_postgres else item.nodeid.split("::")[0]))
 
 
 def pytest_unconfigure(config):
@@ -114,6 +126,20 @@ def session(app):
         s = get_db(app).sessionmaker()
         yield s
         s.close()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The two-organisation world of tests/worlds.py in a migrated database, built once per module to copy."""
+    from .worlds import make_template  # tests/worlds.py builds on make_app and migrated_app above
+
+    return make_template(tmp_path_factory)
+
+
+@pytest.fixture
+def world(template):
+    """The ids of the template's organisations, services, venues and accounts (a worlds.World)."""
+    return template[1]
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,7 @@ class PostgresSuite:
         for table in reversed(self.tables()):
             connection.execute(text(f"DELETE FROM public.{table}"))
 
-    def snapshot(self) -> "Snapshot":
+    def snapshot(self) -> Snapshot:
         """Copy every table's rows aside, to restore before each test that wants them."""
         schema = f"{SNAPSHOT_PREFIX}{uuid.uuid4().hex[:12]}"
         tables = self.tables()

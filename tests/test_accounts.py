@@ -19,26 +19,20 @@ from sqlmodel import select
 from directory.auth import actor_for, find_user
 from directory.db import get_db
 from directory.models import User, utcnow
-from directory.operations import InputError
+from directory.operations import InputError, api_tokens
 from directory.operations import accounts as ops
-from directory.operations import api_tokens
-from directory.permissions import ANONYMOUS, PermissionDenied, SYSTEM, can
+from directory.permissions import ANONYMOUS, SYSTEM, PermissionDenied, can
 from directory.views.accounts import safe_next
 
 from . import factories
 from .conftest import migrated_app
+from .worlds import PASSWORD, csrf
 
-PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "purple elephants dance at noon"
 SAME_ANSWER = "If an account exists for"
 
 
 # Helpers
-
-def csrf(client, path: str = "/account/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
 
 def take_mail(app) -> list[email.message.Message]:
     """The messages written since the last call, oldest first (the folder is emptied)."""

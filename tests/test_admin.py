@@ -7,15 +7,19 @@ from sqlmodel import select
 
 from directory.models import Revision, User
 
-from .test_manage import (  # noqa: F401  (fixtures are used by name)
-    app,
+from .worlds import (
+    copied_app,
     database,
     post,
     signed_in,
-    template,
     token,
-    world,
 )
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    """An app on a copy of the two-organisation world (tests/worlds.py)."""
+    yield from copied_app(template, tmp_path)
 
 
 def account(session, world, role) -> User:

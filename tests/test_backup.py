@@ -9,16 +9,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlmodel import select
 
 from directory import backup as backups
 from directory.db import get_db
 from directory.demo import load_demo
-from directory.operations.reports import report_problem
 from directory.models import Service
-from sqlmodel import select
+from directory.operations.reports import report_problem
 
 from .conftest import make_app, migrated_app
-
 
 SECRET = "secret-key-never-in-a-backup"
 

@@ -7,6 +7,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlmodel import select
 
 from directory.auth import actor_for
@@ -23,21 +24,22 @@ from directory.schemas.listing import LocationInput, OrganisationInput, ServiceI
 
 from . import factories
 from .api.rest_world import bearer, token_for
-from .test_manage import (  # noqa: F401  (fixtures are used by name)
-    app,
-    as_role,
+from .worlds import (
     changed,
     copied_app,
     edit_form,
-    make_template,
     post,
     post_edit,
     service,
     signed_in,
-    template,
     token,
-    world,
 )
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    """An app on a copy of the two-organisation world (tests/worlds.py)."""
+    yield from copied_app(template, tmp_path)
 
 NOW = datetime(2031, 5, 6, 9, 30, 15, tzinfo=UTC)
 LATER = datetime(2031, 5, 7, 11, 0, tzinfo=UTC)

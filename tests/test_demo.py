@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-
 from sqlmodel import func, select
 
 from directory.demo import load_demo

@@ -1,6 +1,6 @@
 """The freshness rules, each at its boundaries: the day before, the day of, the day after."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -21,11 +21,11 @@ from directory.freshness import (
 from directory.timetable import Window, previous_season_start
 
 TODAY = date(2026, 11, 24)
-NOW = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 
 
 def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 def days_ago(days: int) -> datetime:

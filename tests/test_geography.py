@@ -15,6 +15,7 @@ import pytest
 from geopy.distance import great_circle
 from geopy.geocoders import Nominatim
 from geopy.location import Location as GeopyLocation
+
 from directory import geography
 from directory.geography import (
     CodePointError,
@@ -315,7 +316,7 @@ def test_grid_to_latlng_is_within_5_m_of_the_os_reference_points():
     latitudes, longitudes = grid_to_latlng([float(p["easting"]) for p in points], [float(p["northing"]) for p in points])
     errors = [
         metres(lat, lng, float(p["latitude"]), float(p["longitude"]))
-        for p, lat, lng in zip(points, latitudes, longitudes)
+        for p, lat, lng in zip(points, latitudes, longitudes, strict=True)
     ]
     assert len(errors) == 8
     assert max(errors) <= 5

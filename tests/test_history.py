@@ -16,22 +16,23 @@ from directory.operations.history import list_history
 from directory.operations.moderation import service_snapshot, submit_service_change
 from directory.permissions import SYSTEM, PermissionDenied
 
-from .test_manage import (  # noqa: F401  (fixtures are used by name)
-    app,
-    signed_in,
-    template,
-    world,
-    as_role,
+from .worlds import (
     changed,
     copied_app,
     database,
     edit_form,
-    make_template,
     post,
     post_edit,
     service,
+    signed_in,
     token,
 )
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    """An app on a copy of the two-organisation world (tests/worlds.py)."""
+    yield from copied_app(template, tmp_path)
 
 
 def revisions(session) -> list[Revision]:

@@ -1,6 +1,6 @@
 """Operations that create, verify and archive listings."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -13,7 +13,7 @@ from directory.schemas.listing import ServiceInput
 
 from . import factories
 
-NOW = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
 
 def test_a_venue_is_placed_from_its_postcode(session):

@@ -22,7 +22,7 @@ from directory.mail import send_mail
 
 from . import factories
 from .conftest import migrated_app
-from .test_accounts import PASSWORD, csrf
+from .worlds import PASSWORD, csrf
 
 SMTP_USER, SMTP_SECRET = "signpost", "smtp-secret-never-logged"
 

@@ -21,24 +21,25 @@ from directory.operations.moderation import (
 from directory.operations.reports import report_problem
 from directory.permissions import SYSTEM
 
-from .test_manage import (  # noqa: F401  (fixtures are used by name)
-    app,
-    signed_in,
-    template,
-    world,
-    as_role,
+from .worlds import (
     changed,
     copied_app,
     database,
     edit_form,
-    make_template,
     post,
     post_edit,
     read_form,
     sent_mail,
     service,
+    signed_in,
     token,
 )
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    """An app on a copy of the two-organisation world (tests/worlds.py)."""
+    yield from copied_app(template, tmp_path)
 
 
 def queue_edit(app, session, world, role="editor", **values):

@@ -65,7 +65,7 @@ def test_must_not_services_in_the_top_ten_are_counted():
 def test_scores_are_summarised_per_kind_and_overall():
     queries = [judged({A: 2}, id="1"), judged({A: 2}, {X}, id="2"), judged({B: 2}, kind="misspelling", id="3")]
     rankings = [[A], [X, A], [C]]
-    summary = by_kind(queries, [score(q, r) for q, r in zip(queries, rankings)])
+    summary = by_kind(queries, [score(q, r) for q, r in zip(queries, rankings, strict=True)])
     assert list(summary) == ["keywords", "misspelling", "overall"]
     assert summary["keywords"].queries == 2
     assert summary["keywords"].success == 1.0

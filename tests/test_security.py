@@ -15,19 +15,23 @@ from directory.extensions import FRAMEABLE_BLUEPRINTS, allow_framing, frameable,
 from directory.models import ChangeRequest, Location, Organisation, Service
 
 from . import factories
-from .test_manage import (  # noqa: F401  (fixtures are used by name)
+from .worlds import (
     ROLES,
-    app,
     as_role,
     changed,
+    copied_app,
     database,
     post,
     read_form,
     signed_in,
-    template,
     token,
-    world,
 )
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    """An app on a copy of the two-organisation world (tests/worlds.py)."""
+    yield from copied_app(template, tmp_path)
 
 # Every POST route, and the test that puts it through a role x own/other organisation table.
 # A new write route fails test_every_write_route_is_in_a_permission_table until it is added here.

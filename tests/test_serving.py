@@ -28,7 +28,7 @@ from sqlmodel import select
 from directory.models import Revision, Service
 
 from . import factories
-from .test_manage import changed, read_form
+from .worlds import changed, read_form
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,11 +175,11 @@ def test_two_editors_saving_the_same_listing_at_once_lose_nothing(server, listin
                  for name, client in editors.items()}
         barrier, answers = threading.Barrier(2), {}
 
-        def submit(name):
+        def submit(name, barrier, answers, forms):
             barrier.wait()
             answers[name] = save(editors[name], server, listing, forms[name])
 
-        threads = [threading.Thread(target=submit, args=(name,)) for name in editors]
+        threads = [threading.Thread(target=submit, args=(name, barrier, answers, forms)) for name in editors]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -228,7 +228,7 @@ def sign_in_attempts_on_distinct_workers(server: Server, address: str, count: in
         connection.connect()
     time.sleep(0.5)  # every idle worker has accepted its connection
     statuses = []
-    for connection, (cookie, body) in zip(connections, forms):
+    for connection, (cookie, body) in zip(connections, forms, strict=True):
         connection.request("POST", "/account/login", body=body, headers={
             "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
         statuses.append(connection.getresponse().status)

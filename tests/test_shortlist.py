@@ -198,7 +198,7 @@ def test_next_keeps_the_search_and_drops_any_fragment(client, services):
     assert response.headers["Location"] == f"/search?q=food&postcode=G31#shortlist-{pantry.id}"
 
 
-@pytest.mark.parametrize("service_id", ["not-a-uuid", str(uuid.uuid4()), ""])
+@pytest.mark.parametrize("service_id", ["not-a-uuid", pytest.param(str(uuid.uuid4()), id="unknown-uuid"), ""])
 def test_unknown_services_are_refused_with_a_message(client, services, service_id):
     pantry, _ = services
     response = post(client, "/shortlist/add", token(client, pantry), service_id=service_id, next="/search?q=x")

@@ -1,6 +1,6 @@
 """When services run: sessions, months, seasons across the new year."""
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from types import SimpleNamespace
 
 import pytest
@@ -128,7 +128,7 @@ def test_clock_changes_do_not_move_sessions(moment, expected):
 
 def test_the_utc_instant_is_read_in_uk_time():
     # 10:30 UTC on 28 June is 11:30 in London: the 11:00-12:00 session is on.
-    moment = datetime(2027, 6, 28, 10, 30, tzinfo=timezone.utc).astimezone(LONDON)
+    moment = datetime(2027, 6, 28, 10, 30, tzinfo=UTC).astimezone(LONDON)
     assert upcoming([timed(weekday="MO", opens="11:00", closes="12:00")], [], moment).on_now
 
 

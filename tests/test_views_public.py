@@ -100,7 +100,8 @@ def test_organisation_page_lists_services_and_venues(client, listing):
     assert "Carers&#39; café" in page and "Shettleston Hall, G32 7AA" in page
 
 
-@pytest.mark.parametrize("path", ["/services/not-a-uuid", f"/services/{uuid.uuid4()}", f"/organisations/{uuid.uuid4()}", "/nowhere"])
+@pytest.mark.parametrize("path", ["/services/not-a-uuid", pytest.param(f"/services/{uuid.uuid4()}", id="/services/unknown-uuid"),
+                                  pytest.param(f"/organisations/{uuid.uuid4()}", id="/organisations/unknown-uuid"), "/nowhere"])
 def test_unknown_ids_give_a_404_page(client, path):
     response = client.get(path)
     assert response.status_code == 404

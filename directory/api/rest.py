@@ -14,7 +14,7 @@ from directory.extensions import csrf, limiter
 from directory.limits import request_cost
 from directory.schemas.api import ErrorOut
 
-from .tokens import CHALLENGE, rate_limit_key, current_token
+from .tokens import CHALLENGE, current_token, rate_limit_key
 
 PREFIX = "/api"
 READ_METHODS = ("GET", "HEAD", "OPTIONS")

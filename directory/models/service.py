@@ -5,7 +5,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, JSON, Numeric, Text
+from sqlalchemy import JSON, CheckConstraint, Numeric, Text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 

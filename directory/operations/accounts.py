@@ -9,9 +9,9 @@ a purpose and an age limit each; nothing about them is stored.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +22,9 @@ from directory.config import Config
 from directory.mail import mail_after_commit
 from directory.models import Membership, Organisation, User, utcnow
 from directory.models.account import ROLES
-from directory.permissions import Actor, require
 from directory.operations.api_tokens import revoke_api_tokens
 from directory.operations.sessions import end_sessions
+from directory.permissions import Actor, require
 from directory.schemas.accounts import (
     ChangeEmailInput,
     ChangePasswordInput,
@@ -176,7 +176,7 @@ def record_failed_sign_in(session: Session, email: str, now: datetime) -> list[M
 
 def _utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def request_password_reset(session: Session, email: str) -> list[Mail]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime, time, timedelta, timezone
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session, select, update
 
@@ -40,7 +40,7 @@ def create_api_token(db: Session, user: User, form: Mapping, now: datetime | Non
     if data["expires_on"] is not None:
         if data["expires_on"] <= now.date():
             raise InputError({"expires_on": ["Choose a day after today, or leave it blank for a token that does not expire."]})
-        expires_at = datetime.combine(data["expires_on"], time.min, tzinfo=timezone.utc)
+        expires_at = datetime.combine(data["expires_on"], time.min, tzinfo=UTC)
     if len([t for t in list_api_tokens(db, user) if is_active(t, now)]) >= MAX_ACTIVE_TOKENS:
         raise InputError({"name": [f"You have {MAX_ACTIVE_TOKENS} tokens already: revoke one you no longer use first."]})
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -117,7 +117,7 @@ def record_token_use(db: Session, token_id, now: datetime) -> None:
 
 def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def revoke_api_tokens(db: Session, user: User, now: datetime) -> int:

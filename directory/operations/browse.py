@@ -13,7 +13,6 @@ from directory.models import Location, Organisation, Schedule, Service, ServiceA
 from directory.models.common import HIDDEN_STATUSES, WEEKDAYS
 
 
-
 def live_services():
     """A query for services a link worker may be sent to (not archived, defunct or inactive)."""
     return (

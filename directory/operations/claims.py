@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -77,7 +77,7 @@ def organisation_domains(organisation: Organisation) -> set[str]:
 
 def _utc(moment: datetime) -> datetime:
     # SQLite hands datetimes back without a zone; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _user(db: Session, actor: Actor) -> User:

@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import insert
-
 from sqlmodel import Session, select
 
 from directory.models import (
@@ -264,7 +263,7 @@ def _add_proposed_listing(db: Session, proposal: dict, now: datetime) -> Service
         data = validate(LocationInput(), raw) | {"geocode_source": raw.get("geocode_source", "given")}
         location_ids.append(add_location(db, SYSTEM, new, organisation, data, source, None, now).id)
     data = validate(ServiceInput(), proposal["service"])
-    for schedule, index in zip(data["schedules"], proposal.get("schedule_locations", [])):
+    for schedule, index in zip(data["schedules"], proposal.get("schedule_locations", []), strict=False):
         schedule["location_id"] = location_ids[index] if index is not None else None
     data["location_ids"] = location_ids
     codes = data.get("categories", [])

@@ -9,8 +9,21 @@ from werkzeug.exceptions import HTTPException
 
 from directory.operations import InputError
 
-from . import accounts, admin, assets, claims, errors, freshness, imports, manage, organisations, public, search, shortlist, widget
-
+from . import (
+    accounts,
+    admin,
+    assets,
+    claims,
+    errors,
+    freshness,
+    imports,
+    manage,
+    organisations,
+    public,
+    search,
+    shortlist,
+    widget,
+)
 
 PAGES = (public, search, shortlist, assets, accounts, claims, manage, widget, freshness, organisations, admin, imports)
 for _module in PAGES:  # once, as the blueprints are: bad input on a page is answered by the view's on_bad_input

@@ -14,19 +14,18 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from directory.after_response import after_response
 from directory.auth import current_session_key, current_user, login_required, login_user, logout_user
 from directory.db import get_db, get_session
-from directory.models import User, utcnow
 from directory.extensions import limiter
-from directory.views.errors import on_bad_input
-from flask_limiter.util import get_remote_address
-from directory.operations import validate
+from directory.models import User, utcnow
 from directory.operations import accounts as ops
-from directory.operations import api_tokens
+from directory.operations import api_tokens, validate
 from directory.schemas.accounts import PASSWORD_MIN_LENGTH, EmailInput
+from directory.views.errors import on_bad_input
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 # The client shortlist lives in the session cookie and holds nothing about a person: signing in keeps it.

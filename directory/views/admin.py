@@ -10,12 +10,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
-from directory.views.errors import on_bad_input
 from directory.models import Organisation, User
 from directory.models.account import ROLES
 from directory.operations import admin as ops
 from directory.operations.accounts import edited_organisations, send
 from directory.schemas.organisations import AccessInput, ReasonInput, SearchInput, labeller, listing_errors
+from directory.views.errors import on_bad_input
 
 from .manage import _get_or_404
 

@@ -13,14 +13,14 @@ from werkzeug.exceptions import Forbidden
 
 from directory.auth import current_actor, current_user, login_required
 from directory.db import get_session
-from directory.views.errors import on_bad_input
 from directory.extensions import limiter
 from directory.models import Claim, Organisation, User, utcnow
-from directory.operations.accounts import send
 from directory.operations import InputError
 from directory.operations import claims as ops
+from directory.operations.accounts import send
 from directory.permissions import PermissionDenied, can
 from directory.schemas.claims import NOTE_MAX_LENGTH, ClaimInput, DecisionInput, InviteInput, RemoveInput
+from directory.views.errors import on_bad_input
 
 bp = Blueprint("claims", __name__)
 NO_STORE = {"Cache-Control": "no-store"}

@@ -12,7 +12,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
-from directory.views.errors import on_bad_input
 from directory.extensions import limiter
 from directory.freshness import CODES, LABELS
 from directory.models import Service, utcnow
@@ -28,6 +27,7 @@ from directory.operations.reminders import (
     read_review_link,
 )
 from directory.schemas.freshness import NOTE_MAX_LENGTH, ReviewAnswerInput
+from directory.views.errors import on_bad_input
 
 bp = Blueprint("freshness", __name__)
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

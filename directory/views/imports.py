@@ -16,13 +16,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from directory import spreadsheet
 from directory.auth import current_actor, login_required
 from directory.db import get_db, get_session
-from directory.views.errors import on_bad_input
 from directory.limits import accepts_body
 from directory.models import ChangeRequest, ImportRun, Organisation, Service
 from directory.operations import InputError
 from directory.operations import imports as ops
 from directory.operations.moderation import service_snapshot
 from directory.permissions import can, require
+from directory.views.errors import on_bad_input
 from importers.core import ImportFailed, run_import
 from importers.spreadsheet import default_source, open_spreadsheet
 from importers.tables import TableError, rejects_rows

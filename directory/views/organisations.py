@@ -10,12 +10,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from directory.auth import current_actor, login_required
 from directory.db import get_session
-from directory.views.errors import on_bad_input
 from directory.extensions import limiter
 from directory.mail import mail_after_commit
 from directory.models import Location, Organisation, Service
-from directory.operations.moderation import one_line, pending_changes
 from directory.operations.changes import working_snapshot
+from directory.operations.moderation import one_line, pending_changes
 from directory.operations.organisations import (
     FIELDS,
     archive_record,
@@ -34,6 +33,7 @@ from directory.schemas.organisations import (
     listing_values,
     read_listing_form,
 )
+from directory.views.errors import on_bad_input
 
 from .manage import HISTORY, _get_or_404
 

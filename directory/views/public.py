@@ -10,15 +10,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from directory import clock
 from directory.auth import current_actor
 from directory.db import get_session
-from directory.views.errors import on_bad_input
-from directory.models import Organisation, Service
 from directory.extensions import limiter
+from directory.models import Organisation, Service
 from directory.operations import browse
 from directory.operations.freshness import policy_for
 from directory.operations.moderation import editor_addresses
 from directory.operations.reports import KIND_LABELS, notify_report, report_problem
 from directory.permissions import route_contact_visible
 from directory.schemas.report import ProblemReportInput
+from directory.views.errors import on_bad_input
 from search.explain import explain
 
 bp = Blueprint("public", __name__)

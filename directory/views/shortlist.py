@@ -6,7 +6,6 @@ saves it. Every change is a plain POST form with a CSRF token, answered with a 3
 
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError
 

@@ -3,7 +3,7 @@ and every documented response conforms to its schema."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import schemathesis
@@ -16,13 +16,12 @@ from directory.demo import load_demo
 from tests.api.oruk_spec import openapi_bundled
 from tests.conftest import keep_for_module, migrated_app
 
-
 SCHEMA = schemathesis.openapi.from_dict(openapi_bundled("/oruk"))
 
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    now = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
     app = migrated_app(tmp_path_factory.mktemp("oruk-fuzz"), ORUK_RATE_LIMIT="100000 per minute", CLOCK=lambda: now)
     with app.app_context(), get_db(app).unit_of_work() as session:
         load_demo(session, now.date())

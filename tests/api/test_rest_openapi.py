@@ -17,7 +17,6 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.definitions import OPENAPI_30
 
 from directory.db import get_db
-
 from tests.conftest import keep_for_module
 
 from .rest_world import directory_app

@@ -10,7 +10,6 @@ from directory.db import get_db
 from directory.models import Service
 from directory.operations.moderation import archive_listing
 from directory.permissions import SYSTEM
-
 from tests.conftest import keep_for_module
 
 from .rest_world import api_ids, bearer, directory_app, page_ids, token_for

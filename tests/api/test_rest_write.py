@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from directory.models import ChangeRequest
+from directory.auth import actor_for
+from directory.models import ChangeRequest, User
 from directory.operations.api_tokens import revoke_api_token
 from directory.operations.moderation import decide_change
-from directory.auth import actor_for
-from directory.models import User
 
 from .. import factories
-from ..test_manage import copied_app, database, make_template, service as reload
+from ..worlds import copied_app, database
+from ..worlds import service as reload
 from .rest_world import bearer, token_for
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return make_template(tmp_path_factory)
-
-
-@pytest.fixture
-def world(template):
-    return template[1]
 
 
 @pytest.fixture
 def app(template, tmp_path):
+    """An app on a copy of the two-organisation world (tests/worlds.py)."""
     yield from copied_app(template, tmp_path)
 
 
@@ -96,7 +87,7 @@ def test_without_a_valid_token_nothing_is_written(app, client, session, world, c
         assert token.revoked_at is not None
         headers = bearer(secret)
     elif credentials == "expired":
-        last_week = datetime.now(timezone.utc) - timedelta(days=7)
+        last_week = datetime.now(UTC) - timedelta(days=7)
         headers = bearer(token_for(app, world.users["trusted"], now=last_week, expires_on=(last_week + timedelta(days=2)).date().isoformat()))
     elif credentials == "cookie":  # a signed-in browser session never counts for the API
         factories.sign_in(client, session.get(User, world.users["trusted"]))

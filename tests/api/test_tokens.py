@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -96,11 +96,11 @@ def test_someone_elses_token_cannot_be_revoked(app, client, session, editor):
 
 def test_a_token_stops_working_on_its_last_day(app, session, editor):
     account, _ = editor
-    created = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
+    created = datetime(2026, 3, 1, 9, tzinfo=UTC)
     token, secret = create_api_token(session, account, {"name": "Trial", "expires_on": "2026-03-08"}, now=created)
     session.commit()
-    assert authenticate(session, secret, now=datetime(2026, 3, 7, 23, 59, tzinfo=timezone.utc)) is not None
-    assert authenticate(session, secret, now=datetime(2026, 3, 8, 0, 0, tzinfo=timezone.utc)) is None
+    assert authenticate(session, secret, now=datetime(2026, 3, 7, 23, 59, tzinfo=UTC)) is not None
+    assert authenticate(session, secret, now=datetime(2026, 3, 8, 0, 0, tzinfo=UTC)) is None
 
 
 @pytest.mark.parametrize("secret", ["", "sp_wrong", "Bearer", "x" * 500, "sp_" + "A" * 43])
@@ -112,7 +112,7 @@ def test_a_wrong_token_is_a_401_even_for_reading(client, secret):
 def test_a_disabled_accounts_tokens_stop_working(app, session, editor):
     account, _ = editor
     _token, secret = create_api_token(session, account, {"name": "Feed"})
-    account.disabled_at = datetime.now(timezone.utc)
+    account.disabled_at = datetime.now(UTC)
     session.commit()
     assert authenticate(session, secret) is None
 

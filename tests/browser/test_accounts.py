@@ -15,29 +15,13 @@ from directory.models import Organisation
 
 from .. import factories
 from .conftest import SCREENSHOTS, axe_violations
-from .test_journeys import tab_to
-
-PASSWORD = "a walk along the canal"
+from .helpers import PASSWORD, make_account, sign_in_with_keyboard, tab_to
 
 
 def mail_to(live_server, address: str) -> list[email.message.Message]:
     folder = Path(live_server.app.instance_path) / "mail"
     messages = [email.message_from_bytes(p.read_bytes()) for p in folder.glob("*.eml")]
     return [m for m in messages if m["To"] == address]
-
-
-def make_account(live_server, address: str, **fields):
-    with get_db(live_server.app).unit_of_work() as session:
-        return factories.user(session, address, password=PASSWORD, **fields)
-
-
-def sign_in_with_keyboard(page, address: str) -> None:
-    tab_to(page, "#email")
-    page.keyboard.type(address)
-    tab_to(page, "#password")
-    page.keyboard.type(PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
 
 
 def test_register_confirm_sign_in_and_out_with_the_keyboard(page, live_server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
@@ -11,8 +12,7 @@ from directory.db import get_db
 from directory.models import Location, Organisation, User
 
 from .conftest import CONTEXT, SCREENSHOTS, axe_violations
-from .test_journeys import tab_to
-from .test_manage import a_service, account
+from .helpers import a_service, account, tab_to
 
 
 def _check(page, axe_source, name: str) -> None:
@@ -25,6 +25,7 @@ def _check(page, axe_source, name: str) -> None:
     assert not bad, f"{name}: {bad}"
 
 
+@pytest.mark.slow
 def test_admin_pages_and_listing_forms_are_accessible(browser, live_server, axe_source):
     _, organisation_id = a_service(live_server)
     with get_db(live_server.app).unit_of_work() as session:

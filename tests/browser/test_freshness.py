@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from .conftest import CONTEXT, SCREENSHOTS, axe_violations
-from .test_manage import account
+from .helpers import account
 
 
 def run_freshness(live_server) -> None:

@@ -9,7 +9,7 @@ from directory.db import get_db
 from directory.models import ChangeRequest, ImportRun, Service
 
 from .conftest import CONTEXT, SCREENSHOTS
-from .test_manage import account
+from .helpers import account
 
 SHEET = (
     "Org name,Service,Postcode,Tel,Email address,Age from,Days,Times,Cost,Referral,Category,Colour\r\n"
@@ -73,7 +73,7 @@ def test_the_upload_form_with_an_error_and_a_possible_duplicate_are_accessible(b
         page.get_by_role("button", name="Check the file").click()
     expect(page.locator(".error-summary")).to_contain_text("not a spreadsheet Signpost can read")
     page.screenshot(path=str(SCREENSHOTS / "imports-wrong-file.png"), full_page=True)
-    from .conftest import axe_violations, AXE
+    from .conftest import AXE, axe_violations
 
     assert not [v["id"] for v in axe_violations(page, AXE) if v["impact"] in ("serious", "critical")]
 

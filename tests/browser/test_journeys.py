@@ -8,18 +8,9 @@ from urllib.parse import quote_plus
 from playwright.sync_api import expect
 
 from .conftest import CONTEXT
+from .helpers import tab_to
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def tab_to(page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the element matching selector has the focus, as a keyboard user would."""
-    target = page.locator(selector)
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{selector} was not reached with the Tab key")
 
 
 def test_keyboard_search_filter_and_open_a_service(page):

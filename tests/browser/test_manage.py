@@ -5,39 +5,18 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from directory.auth import hash_password
 from directory.db import get_db
-from directory.models import ChangeRequest, Membership, Service, User, utcnow
-from directory.operations.sessions import start_session
+from directory.models import ChangeRequest, Service
 
 from .conftest import CONTEXT, axe_violations
-from .test_journeys import tab_to
+from .helpers import a_service, account, tab_to
 
 
-def account(live_server, *, roles=(), organisation_id=None, name="Sam Editor") -> dict:
-    """A confirmed account on the live server, and the session cookie that signs it in."""
-    app = live_server.app
-    with get_db(app).unit_of_work() as session:
-        user = User(email=f"{uuid.uuid4().hex[:10]}@example.org", password_hash=hash_password("x" * 12), name=name,
-                    roles=list(roles), email_verified_at=utcnow())
-        session.add(user)
-        session.flush()
-        if organisation_id:
-            session.add(Membership(user_id=user.id, organisation_id=organisation_id))
-        user_id, key = str(user.id), start_session(session, user, utcnow())
-    value = app.session_interface.get_signing_serializer(app).dumps({"user_id": user_id, "session_key": key})
-    return {"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": value, "url": live_server.url}
-
-
-def a_service(live_server) -> tuple[str, uuid.UUID]:
-    with get_db(live_server.app).unit_of_work() as session:
-        service = session.exec(select(Service).where(Service.archived_at.is_(None), Service.status == "active").order_by(Service.name)).first()
-        return str(service.id), service.organisation_id
-
-
+@pytest.mark.slow
 def test_an_editor_edits_by_keyboard_and_a_moderator_approves(browser, live_server, audit):
     service_id, organisation_id = a_service(live_server)
     edit_path = f"/manage/services/{service_id}/edit"

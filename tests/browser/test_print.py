@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from directory.models import Service
 
-from .test_accounts import make_account, sign_in_with_keyboard
+from .helpers import make_account, sign_in_with_keyboard
 
 FOOD_NEAR_G31 = "/search?q=food&postcode=G31+2ER"
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from directory.db import get_db
 from directory.models import ProblemReport, Service
 
-from .test_journeys import tab_to
+from .helpers import tab_to
 
 
 def test_report_a_problem_with_the_keyboard(page, live_server, audit):

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from .conftest import CONTEXT, PHONE, SCREENSHOTS, axe_violations
-from .test_journeys import tab_to
+from .helpers import tab_to
 
 FOOD_NEAR_G31 = "/search?q=food&postcode=G31+2ER"
 NOTE = "Ask at reception for the group leader"

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.browser.conftest import CONTEXT, SCREENSHOTS, axe_violations
+from .conftest import CONTEXT, SCREENSHOTS, axe_violations
 
 # The partner's own styles are loud on purpose: none of them may reach inside the widget.
 PARTNER_PAGE = """<!doctype html>

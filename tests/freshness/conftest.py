@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ def app(tmp_path):
 
 def on(day: str, hour: int = 12) -> datetime:
     """A moment on a day, in UTC."""
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc)
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
 def listing(session, name="Community pantry", *, verified: str | None = "2026-05-01", org=None, **fields):
@@ -60,3 +60,11 @@ def freshness_run(runner, day: str = TODAY, *extra: str):
     result = runner.invoke(args=["freshness", "run", "--date", day, "--no-links", *extra])
     assert result.exit_code == 0, result.output + repr(result.exception)
     return result
+
+
+def answer(client, path: str, **form):
+    """Open a review link, then press its button (as a person would, with the page's CSRF token)."""
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post(path, data={"csrf_token": token, **form})

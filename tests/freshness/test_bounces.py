@@ -10,8 +10,7 @@ from sqlmodel import select
 from directory.bounces import bounces_in, read_messages
 from directory.models.freshness import EmailBounce, ServiceFlag
 
-from .conftest import MODERATOR, freshness_run, inbox, listing, review_links
-from .test_reminders import answer
+from .conftest import MODERATOR, answer, freshness_run, inbox, listing, review_links
 
 
 def dsn(address: str, *, action: str = "failed", status: str = "5.1.1", message_id: str = "<dsn-1@mx.example>") -> bytes:

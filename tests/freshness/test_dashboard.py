@@ -7,8 +7,7 @@ import pytest
 from directory.operations.reports import report_problem
 
 from .. import factories
-from .conftest import freshness_run, inbox, listing, on, review_links
-from .test_reminders import answer
+from .conftest import answer, freshness_run, inbox, listing, on, review_links
 
 
 @pytest.fixture

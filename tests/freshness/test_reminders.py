@@ -13,15 +13,7 @@ from directory.models import ProblemReport, ReferralRoute, Revision, Service
 from directory.models.freshness import ReviewReminder, ServiceFlag
 
 from .. import factories
-from .conftest import MODERATOR, TODAY, freshness_run, inbox, listing, review_links
-
-
-def answer(client, path: str, **form):
-    """Open a review link, then press its button (as a person would, with the page's CSRF token)."""
-    page = client.get(path)
-    assert page.status_code == 200, page.get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    return client.post(path, data={"csrf_token": token, **form})
+from .conftest import MODERATOR, TODAY, answer, freshness_run, inbox, listing, review_links
 
 
 def reminders(session, service) -> list[ReviewReminder]:

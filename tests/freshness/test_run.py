@@ -143,8 +143,7 @@ def test_the_demo_directory_on_postgresql_runs_twice_and_answers_a_link(postgres
     from directory.db import get_db
 
     from ..conftest import make_app
-    from .conftest import review_links
-    from .test_reminders import answer
+    from .conftest import answer, review_links
 
     app = make_app(tmp_path, DATABASE_URL=postgres_url, BASE_URL="http://signpost.test", MODERATOR_EMAILS="mod@signpost.example")
     engine = get_db(app).engine

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -53,6 +54,7 @@ def services(app) -> int:
         return session.exec(select(func.count()).select_from(Service)).one()
 
 
+@pytest.mark.slow
 def test_a_killed_import_keeps_whole_batches_and_a_rerun_carries_on(tmp_path):
     database = f"sqlite:///{tmp_path / 'instance' / 'signpost.db'}"
     app = migrated_app(tmp_path, DATABASE_URL=database)

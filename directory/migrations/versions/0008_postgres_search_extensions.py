@@ -10,7 +10,6 @@ fills and rebuilds itself. Nothing to do on SQLite.
 
 from alembic import op
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

@@ -7,9 +7,8 @@ A queued change keeps the listing as the editor found it and the fields it sets,
 applies only those fields (a three-way merge). Changes queued before keep None in both.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'
