@@ -44,7 +44,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: browser accessibility tests will skip (apt-get install npm)"; \
 	fi
 
-# ruff first (a finding fails the run). Then the suite on SQLite, on two processes, a test file to
+# ruff first: its checks and its formatting (a finding, or a file `ruff format` would change, fails the run). Then the suite on SQLite, on two processes, a test file to
 # each (tests/conftest.py groups them), measuring coverage of directory, importers and search: below
 # the floor in pyproject.toml ([tool.coverage.report] fail_under) the run fails. Then its date-sensitive
 # tests again as if today were awkward dates (year end, leap day, both clock changes), then again on
@@ -56,6 +56,7 @@ FIRST_PASS := -n 2 --dist loadgroup --cov --cov-report=term
 
 test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(FIRST_PASS) $(PYTEST_ARGS)
 	$(BIN)/python scripts/test_at_dates.py $(PYTEST_ARGS)
 	@if [ -n "$$SIGNPOST_TEST_DATABASE_URL" ]; then \

@@ -48,8 +48,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         app, counts = demo_app(folder, API_RATE_LIMIT="1000000 per minute", API_TOKEN_RATE_LIMIT="1000000 per minute")
         with get_db(app).unit_of_work() as session:
-            user = User(email="bench@example.org", password_hash="-", name="Bench", roles=["link_worker"],
-                        email_verified_at=utcnow())
+            user = User(
+                email="bench@example.org",
+                password_hash="-",
+                name="Bench",
+                roles=["link_worker"],
+                email_verified_at=utcnow(),
+            )
             session.add(user)
             session.flush()
             _, secret = create_api_token(session, user, {"name": "Bench"})
@@ -61,18 +66,29 @@ def main() -> None:
             page, api = timed(client, [(f"/search?{query}", {}), (f"/api/search?{query}", {})], args.repeat)
             rows.append((f"search: {label}", page, api))
             print(f"  {label}: done", file=sys.stderr)
-        page, api, with_token = timed(client, [(f"/services/{service_id}", {}), (f"/api/services/{service_id}", {}),
-                                               (f"/api/services/{service_id}", token)], args.repeat)
+        page, api, with_token = timed(
+            client,
+            [
+                (f"/services/{service_id}", {}),
+                (f"/api/services/{service_id}", {}),
+                (f"/api/services/{service_id}", token),
+            ],
+            args.repeat,
+        )
         rows.append(("a service", page, api))
         rows.append(("a service, API with a token (vs without)", api, with_token))
-        print(f"\nDemo directory: {counts['services']} services; {args.repeat} requests per row and door, "
-              "interleaved, in-process WSGI (no network).\n")
+        print(
+            f"\nDemo directory: {counts['services']} services; {args.repeat} requests per row and door, "
+            "interleaved, in-process WSGI (no network).\n"
+        )
         print("| request | page median / p95 ms | API median / p95 ms | API ÷ page (medians) |")
         print("|---|---|---|---|")
         for label, first, second in rows:
             ratio = statistics.median(second) / statistics.median(first)
-            print(f"| {label} | {statistics.median(first):.1f} / {percentile(first, 0.95):.1f} | "
-                  f"{statistics.median(second):.1f} / {percentile(second, 0.95):.1f} | {ratio:.2f} |")
+            print(
+                f"| {label} | {statistics.median(first):.1f} / {percentile(first, 0.95):.1f} | "
+                f"{statistics.median(second):.1f} / {percentile(second, 0.95):.1f} | {ratio:.2f} |"
+            )
 
 
 if __name__ == "__main__":

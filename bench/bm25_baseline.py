@@ -53,17 +53,30 @@ class Bm25Baseline:
         sections = doc["sections"]
         self.db.execute(
             "INSERT INTO listing VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (n, doc["id"], doc["name"].casefold(), doc["status"], doc["free"], doc["self_referral"], doc["wheelchair"],
-             doc["accepting"], doc["min_age"], doc["max_age"]),
+            (
+                n,
+                doc["id"],
+                doc["name"].casefold(),
+                doc["status"],
+                doc["free"],
+                doc["self_referral"],
+                doc["wheelchair"],
+                doc["accepting"],
+                doc["min_age"],
+                doc["max_age"],
+            ),
         )
         self.db.execute(
             "INSERT INTO listing_text (rowid, name, organisation, description) VALUES (?,?,?,?)",
             (n, doc["name"], sections["organisation"], f"{sections['summary']}\n{sections['description']}"),
         )
         tags = (
-            [f"category:{c}" for c in doc["categories"]] + [f"group:{g}" for g in doc["groups"]]
-            + [f"open:{g}" for g in doc["open_to"]] + [f"mode:{m}" for m in doc["modes"]]
-            + [f"language:{lang}" for lang in doc["languages"]] + [f"area:{a}" for a in doc["areas"]]
+            [f"category:{c}" for c in doc["categories"]]
+            + [f"group:{g}" for g in doc["groups"]]
+            + [f"open:{g}" for g in doc["open_to"]]
+            + [f"mode:{m}" for m in doc["modes"]]
+            + [f"language:{lang}" for lang in doc["languages"]]
+            + [f"area:{a}" for a in doc["areas"]]
             + [f"day:{row[1]}" for row in doc["schedules"] if row[1]]
         )
         self.db.executemany("INSERT INTO tag VALUES (?,?)", [(n, t) for t in sorted(set(tags))])
@@ -74,7 +87,10 @@ class Bm25Baseline:
         for name in UNSUPPORTED:
             if getattr(q, name):
                 raise ValueError(f"The BM25 baseline has no {name} filter; leave it out of the judged query.")
-        where, params = ["l.status = 'active'" if not q.include_closed else "l.status IN ('active', 'temporarily_closed')"], []
+        where, params = (
+            ["l.status = 'active'" if not q.include_closed else "l.status IN ('active', 'temporarily_closed')"],
+            [],
+        )
 
         def any_tag(prefix: str, values) -> None:
             marks = ",".join("?" * len(values))
@@ -111,15 +127,19 @@ class Bm25Baseline:
         words = WORD.findall(q.keywords.casefold())
         if words:
             match = " OR ".join(f'"{w}"' for w in words)
-            sql = (f"SELECT l.id, {distance} AS d FROM listing_text JOIN listing l ON l.n = listing_text.rowid "
-                   f"WHERE listing_text MATCH ? AND {' AND '.join(where)} "
-                   "ORDER BY bm25(listing_text), d IS NULL, d, l.name LIMIT ?")
+            sql = (
+                f"SELECT l.id, {distance} AS d FROM listing_text JOIN listing l ON l.n = listing_text.rowid "
+                f"WHERE listing_text MATCH ? AND {' AND '.join(where)} "
+                "ORDER BY bm25(listing_text), d IS NULL, d, l.name LIMIT ?"
+            )
             if q.near is not None:
                 params.insert(2, match)
             else:
                 params.insert(0, match)
         else:
-            sql = (f"SELECT l.id, {distance} AS d FROM listing l WHERE {' AND '.join(where)} "
-                   "ORDER BY d IS NULL, d, l.name LIMIT ?")
+            sql = (
+                f"SELECT l.id, {distance} AS d FROM listing l WHERE {' AND '.join(where)} "
+                "ORDER BY d IS NULL, d, l.name LIMIT ?"
+            )
         rows = self.db.execute(sql, [*params, limit]).fetchall()
         return [self.keys[row[0]] for row in rows]

@@ -43,10 +43,42 @@ from importers.core import reindex, run_import  # noqa: E402
 from importers.spreadsheet import open_spreadsheet  # noqa: E402
 from search import get_search  # noqa: E402
 
-HEADER = ["Organisation", "Service", "Description", "Venue", "Address", "Town", "Postcode", "Tel", "Email address",
-          "Website", "Age from", "Age to", "Days", "Times", "Cost", "Referral", "Category", "Languages", "Notes"]
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Mon, Wed", "Tue & Thu", "Mon-Fri",
-        "1st Tuesday", "last Friday", "Wednesdays", ""]
+HEADER = [
+    "Organisation",
+    "Service",
+    "Description",
+    "Venue",
+    "Address",
+    "Town",
+    "Postcode",
+    "Tel",
+    "Email address",
+    "Website",
+    "Age from",
+    "Age to",
+    "Days",
+    "Times",
+    "Cost",
+    "Referral",
+    "Category",
+    "Languages",
+    "Notes",
+]
+DAYS = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Mon, Wed",
+    "Tue & Thu",
+    "Mon-Fri",
+    "1st Tuesday",
+    "last Friday",
+    "Wednesdays",
+    "",
+]
 TIMES = ["10am-12pm", "10:00-12:00", "1-3pm", "9.30am to 11.30am", "6pm-8pm", "14:00-16:00", ""]
 COSTS = ["Free", "Free", "Free", "£2", "£3 per session", "£1-£5", "Free, donations welcome", ""]
 ROUTES = ["Self-referral", "Drop in", "Self-referral or GP", "Professional referral", "GP", "Link worker", ""]
@@ -59,7 +91,9 @@ def unit_postcodes(rng: random.Random, per_town: int) -> dict[str, list[str]]:
     units = shipped_units()
     chosen = {}
     for name, district, _ in TOWNS:
-        postcodes = [p for sector in units.sectors() if sector.startswith(district + " ") for p in units.postcodes_in(sector)]
+        postcodes = [
+            p for sector in units.sectors() if sector.startswith(district + " ") for p in units.postcodes_in(sector)
+        ]
         chosen[name] = rng.sample(postcodes, min(per_town, len(postcodes)))
     return chosen
 
@@ -78,15 +112,38 @@ def write_rows(path: Path, rows: int, rng: random.Random, postcodes: dict, categ
                 break
             org = f"{hood} {kind}, {town}"
             domain = "".join(c for c in org.lower() if c.isalnum())[:40] + ".example.org"
-            venues = [(f"{hood} {rng.choice(['Centre', 'Hall', 'Hub', 'Church Hall', 'Library'])}",
-                       f"{rng.randint(1, 200)} {rng.choice(STREETS)}", rng.choice(postcodes[town])) for _ in range(rng.choice((1, 1, 2)))]
+            venues = [
+                (
+                    f"{hood} {rng.choice(['Centre', 'Hall', 'Hub', 'Church Hall', 'Library'])}",
+                    f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+                    rng.choice(postcodes[town]),
+                )
+                for _ in range(rng.choice((1, 1, 2)))
+            ]
             for key, stem in rng.sample(stems, min(rng.choice((2, 3, 4, 5, 6)), rows - written)):
                 venue = rng.choice(venues)
                 low = rng.choice((None, None, 16, 18, 50, 65))
-                row = [org, stem, " ".join(rng.sample(VOCAB[key][1], 2)), venue[0], venue[1], town, venue[2],
-                       f"0{rng.randint(1000000000, 1999999999)}", f"{stem.split()[0].lower()}@{domain}", f"www.{domain}",
-                       low or "", "", rng.choice(DAYS), rng.choice(TIMES), rng.choice(COSTS), rng.choice(ROUTES),
-                       categories[key], rng.choice(LANGUAGES), rng.choice(("", "", "Ring first", "Step-free access"))]
+                row = [
+                    org,
+                    stem,
+                    " ".join(rng.sample(VOCAB[key][1], 2)),
+                    venue[0],
+                    venue[1],
+                    town,
+                    venue[2],
+                    f"0{rng.randint(1000000000, 1999999999)}",
+                    f"{stem.split()[0].lower()}@{domain}",
+                    f"www.{domain}",
+                    low or "",
+                    "",
+                    rng.choice(DAYS),
+                    rng.choice(TIMES),
+                    rng.choice(COSTS),
+                    rng.choice(ROUTES),
+                    categories[key],
+                    rng.choice(LANGUAGES),
+                    rng.choice(("", "", "Ring first", "Step-free access")),
+                ]
                 if not row[12]:
                     row[13] = ""
                 if rng.random() < 0.01:
@@ -111,8 +168,12 @@ def prepare(folder: Path, rows: int, seed: int):
         load_demo(session, date.today())
     with database.unit_of_work() as session:
         categories = {t.code: t.name for t in session.exec(select(TaxonomyTerm)) if "/" not in t.code}
-        demo = [(s.name, s.organisation.name, link.location.postcode) for s in session.exec(select(Service))
-                for link in s.location_links[:1] if link.location.postcode]
+        demo = [
+            (s.name, s.organisation.name, link.location.postcode)
+            for s in session.exec(select(Service))
+            for link in s.location_links[:1]
+            if link.location.postcode
+        ]
     postcodes = unit_postcodes(rng, max(50, rows // 200))
     path = folder / "listings.csv"
     bad = write_rows(path, rows, rng, postcodes, {k: categories.get(k, k) for k in VOCAB}, demo)
@@ -132,8 +193,15 @@ def timed_import(app, path: Path, batch_size: int):
         started, cpu = time.perf_counter(), cpu_seconds()
         sheet = open_spreadsheet(path, "bench-council")
         opened = time.perf_counter() - started
-        report = run_import(get_db(app), sheet.records(), source="bench-council", file_name=path.name,
-                            columns=sheet.headers, unmapped=sheet.unmapped, batch_size=batch_size)
+        report = run_import(
+            get_db(app),
+            sheet.records(),
+            source="bench-council",
+            file_name=path.name,
+            columns=sheet.headers,
+            unmapped=sheet.unmapped,
+            batch_size=batch_size,
+        )
         imported = time.perf_counter() - started
         import_cpu = cpu_seconds() - cpu
         indexed = reindex(get_search(app))
@@ -153,26 +221,47 @@ def main(argv=None) -> int:
         folder = Path(tmp)
         started = time.perf_counter()
         app, path, bad, units = prepare(folder, args.rows, args.seed)
-        print(f"Set up in {time.perf_counter() - started:.0f} s: {path.stat().st_size / 1e6:.1f} MB CSV, "
-              f"{units:,} unit postcodes used, {bad:,} deliberately bad rows.", file=sys.stderr)
+        print(
+            f"Set up in {time.perf_counter() - started:.0f} s: {path.stat().st_size / 1e6:.1f} MB CSV, "
+            f"{units:,} unit postcodes used, {bad:,} deliberately bad rows.",
+            file=sys.stderr,
+        )
         runs = [("first import", *timed_import(app, path, args.batch_size))]
         if args.again:
             runs.append(("same file again", *timed_import(app, path, args.batch_size)))
         with get_db(app).unit_of_work() as session:
-            venues = session.exec(select(func.count()).select_from(Location).where(Location.geocode_source == "unit")).one()
+            venues = session.exec(
+                select(func.count()).select_from(Location).where(Location.geocode_source == "unit")
+            ).one()
             links = session.exec(select(func.count()).select_from(ServiceAtLocation)).one()
-        phases = ["open file", "read", "validate", "geocode", "match and write", "flush", "commit", "index",
-                  "import cpu", "index cpu"]
-        print(f"\n| run | rows | rows/s | total s | {' | '.join(phases)} | created | updated | unchanged | possible duplicates | rejected | indexed |")
+        phases = [
+            "open file",
+            "read",
+            "validate",
+            "geocode",
+            "match and write",
+            "flush",
+            "commit",
+            "index",
+            "import cpu",
+            "index cpu",
+        ]
+        print(
+            f"\n| run | rows | rows/s | total s | {' | '.join(phases)} | created | updated | unchanged | possible duplicates | rejected | indexed |"
+        )
         print("|---" * (len(phases) + 10) + "|")
         for name, report, seconds, total, indexed in runs:
             rows = sum(report.counts.values())
             c = report.counts
-            print(f"| {name} | {rows:,} | {rows / total:,.0f} | {total:.1f} | "
-                  + " | ".join(f"{seconds.get(p, 0):.1f}" for p in phases)
-                  + f" | {c['created']:,} | {c['updated']:,} | {c['unchanged']:,} | {c['proposed_merge']:,} | {c['rejected']:,} | {indexed:,} |")
-        print("\nSeconds of wall-clock time per phase; the last two columns are CPU seconds of this process and "
-              "the index-building processes it started (on a shared machine, the steadier measure).")
+            print(
+                f"| {name} | {rows:,} | {rows / total:,.0f} | {total:.1f} | "
+                + " | ".join(f"{seconds.get(p, 0):.1f}" for p in phases)
+                + f" | {c['created']:,} | {c['updated']:,} | {c['unchanged']:,} | {c['proposed_merge']:,} | {c['rejected']:,} | {indexed:,} |"
+            )
+        print(
+            "\nSeconds of wall-clock time per phase; the last two columns are CPU seconds of this process and "
+            "the index-building processes it started (on a shared machine, the steadier measure)."
+        )
         print(f"Venues placed at their unit postcode: {venues:,}; service-venue links: {links:,}.")
         get_db(app).engine.dispose()
     return 0

@@ -131,7 +131,16 @@ def _judged(raw: dict, names: ServiceNames, where: str) -> Judged:
     if must_not & set(grades):
         both = sorted(f"{k[1]} @ {k[0]}" for k in must_not & set(grades))
         raise JudgementError(f"{where}: {both} are both relevant and must-not")
-    return Judged(raw["id"], raw["kind"], raw.get("q", ""), raw.get("postcode", ""), filters, grades, must_not, raw.get("note", ""))
+    return Judged(
+        raw["id"],
+        raw["kind"],
+        raw.get("q", ""),
+        raw.get("postcode", ""),
+        filters,
+        grades,
+        must_not,
+        raw.get("note", ""),
+    )
 
 
 # -- scoring ------------------------------------------------------------------------------------

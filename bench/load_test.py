@@ -58,8 +58,13 @@ console = Console(stderr=True)
 
 # One request in this many of each kind, drawn at random: searches of the four benchmark shapes
 # and service pages, as a link worker's morning goes (search, open a few results, search again).
-MIX = {"Q1 keywords": 15, "Q2 keywords + 5 km, nearest": 15, "Q3 category + 2 km": 10,
-       "Q4 keywords + 25 km + filters": 10, "service page": 50}
+MIX = {
+    "Q1 keywords": 15,
+    "Q2 keywords + 5 km, nearest": 15,
+    "Q3 category + 2 km": 10,
+    "Q4 keywords + 25 km + filters": 10,
+    "service page": 50,
+}
 
 LUA = r"""
 -- Each wrk thread reads the request paths once and sends them in random order.
@@ -89,7 +94,9 @@ ACCESS = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) \S+ (\d+)ms worker=<(\d+)>')
 
 
 def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 def ensure_database(url: str) -> None:
@@ -97,15 +104,22 @@ def ensure_database(url: str) -> None:
     parsed = make_url(url)
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).first()
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        ).first()
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     admin.dispose()
 
 
 def settings(args, workdir: Path) -> dict:
-    return {"ENV": "production", "SECRET_KEY": "load-test-" + "x" * 40, "INSTANCE_DIR": str(workdir),
-            "DATABASE_URL": args.database_url, "SEARCH_BACKEND": args.search_backend}
+    return {
+        "ENV": "production",
+        "SECRET_KEY": "load-test-" + "x" * 40,
+        "INSTANCE_DIR": str(workdir),
+        "DATABASE_URL": args.database_url,
+        "SEARCH_BACKEND": args.search_backend,
+    }
 
 
 def build(args, workdir: Path) -> None:
@@ -125,7 +139,9 @@ def build(args, workdir: Path) -> None:
             categories = seed_categories(session)
         with progress_bar() as bar:
             task = bar.add_task(f"Generating {args.services:,} services", total=args.services)
-            Generator(SEED, date.today()).write(database.engine, args.services, categories, lambda n: bar.advance(task, n))
+            Generator(SEED, date.today()).write(
+                database.engine, args.services, categories, lambda n: bar.advance(task, n)
+            )
         with database.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     indexed = len(sync.backend.stamps())
@@ -144,9 +160,12 @@ def request_paths(args, count: int = 4000) -> list[str]:
     gen = Generator(SEED, date.today())
     engine = create_engine(args.database_url)
     with engine.connect() as connection:
-        ids = [str(i) for i in connection.execute(
-            select(Service.id).where(Service.status == "active").order_by(func.random()).limit(3000)
-        ).scalars()]
+        ids = [
+            str(i)
+            for i in connection.execute(
+                select(Service.id).where(Service.status == "active").order_by(func.random()).limit(3000)
+            ).scalars()
+        ]
         codes = [c for c in connection.execute(text("SELECT code FROM taxonomy_term ORDER BY code")).scalars()]
     engine.dispose()
 
@@ -158,12 +177,22 @@ def request_paths(args, count: int = 4000) -> list[str]:
         if kind.startswith("Q1"):
             return "/search?" + urlencode({"q": rng.choice(KEYWORDS)})
         if kind.startswith("Q2"):
-            return "/search?" + urlencode({"q": rng.choice(KEYWORDS), "postcode": district(), "radius": 5, "order": "nearest"})
+            return "/search?" + urlencode(
+                {"q": rng.choice(KEYWORDS), "postcode": district(), "radius": 5, "order": "nearest"}
+            )
         if kind.startswith("Q3"):
             return "/search?" + urlencode({"category": rng.choice(codes), "postcode": district(), "radius": 2})
         if kind.startswith("Q4"):
-            return "/search?" + urlencode({"q": rng.choice(KEYWORDS), "postcode": district(), "radius": 25,
-                                           "free": 1, "age": 70, "self_referral": 1})
+            return "/search?" + urlencode(
+                {
+                    "q": rng.choice(KEYWORDS),
+                    "postcode": district(),
+                    "radius": 25,
+                    "free": 1,
+                    "age": 70,
+                    "self_referral": 1,
+                }
+            )
         return f"/services/{rng.choice(ids)}"
 
     kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=count)
@@ -190,10 +219,28 @@ def free_port() -> int:
 
 def start_server(args, workdir: Path, port: int, access_log: Path) -> subprocess.Popen:
     env = os.environ | {f"SIGNPOST_{k}": str(v) for k, v in settings(args, workdir).items()} | {"PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-c", "from directory.cli import main; main()", "serve", "--port", str(port),
-               "--workers", str(args.workers), "--threads", str(args.threads), "--access-log", str(access_log)]
-    server = subprocess.Popen(command, env=env, cwd=workdir, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=open(workdir / "server.log", "w"))
+    command = [
+        sys.executable,
+        "-c",
+        "from directory.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-log",
+        str(access_log),
+    ]
+    server = subprocess.Popen(
+        command,
+        env=env,
+        cwd=workdir,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "server.log", "w"),
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -218,8 +265,20 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def run_wrk(url: str, paths_file: Path, lua: Path, clients: int, seconds: int, threads: int) -> dict:
-    command = [WRK, f"-t{min(threads, clients)}", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", str(lua), url,
-               "--", str(paths_file), str(random.randrange(1 << 30))]
+    command = [
+        WRK,
+        f"-t{min(threads, clients)}",
+        f"-c{clients}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(lua),
+        url,
+        "--",
+        str(paths_file),
+        str(random.randrange(1 << 30)),
+    ]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     match = re.search(r"^RESULT (\{.*\})$", output, re.M)
     if not match:
@@ -236,8 +295,15 @@ def server_view(access_log: Path, skip: int) -> dict[str, dict]:
             kind = kind_of(match.group(1))
             times[kind].append(int(match.group(3)))
             bad[kind] += not match.group(2).startswith("2")
-    return {kind: {"count": len(values), "bad": bad[kind], "median": statistics.median(values), "p95": percentile(values, 0.95)}
-            for kind, values in sorted(times.items())}
+    return {
+        kind: {
+            "count": len(values),
+            "bad": bad[kind],
+            "median": statistics.median(values),
+            "p95": percentile(values, 0.95),
+        }
+        for kind, values in sorted(times.items())
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -266,16 +332,23 @@ def report(args, result: dict, per_kind: dict) -> str:
     ]
     total = sum(row["count"] for row in per_kind.values()) or 1
     for kind, row in per_kind.items():
-        lines.append(f"| {kind} | {row['count'] / total:.0%} | {row['count']:,} | {row['bad']} | {row['median']:.0f} | {row['p95']:.0f} |")
+        lines.append(
+            f"| {kind} | {row['count'] / total:.0%} | {row['count']:,} | {row['bad']} | {row['median']:.0f} | {row['p95']:.0f} |"
+        )
     verdict = "met" if errors == 0 and result["p95"] / 1000 < TARGET_P95_MS else "MISSED"
-    lines += ["", f"Target (zero errors, p95 under {TARGET_P95_MS:.0f} ms): **{verdict}** "
-              f"({errors} errors, p95 {ms(result['p95'])} ms)."]
+    lines += [
+        "",
+        f"Target (zero errors, p95 under {TARGET_P95_MS:.0f} ms): **{verdict}** "
+        f"({errors} errors, p95 {ms(result['p95'])} ms).",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True, help="a PostgreSQL database this test may fill (created if missing)")
+    parser.add_argument(
+        "--database-url", required=True, help="a PostgreSQL database this test may fill (created if missing)"
+    )
     parser.add_argument("--services", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (1: sync workers)")
@@ -283,10 +356,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of load before the measured run")
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--search-backend", default="whoosh", help="SIGNPOST_SEARCH_BACKEND for the server (whoosh or postgres)")
+    parser.add_argument(
+        "--search-backend", default="whoosh", help="SIGNPOST_SEARCH_BACKEND for the server (whoosh or postgres)"
+    )
     parser.add_argument("--build-only", action="store_true", help="build (or check) the directory and index, then stop")
-    parser.add_argument("--skip-build", action="store_true", help="use the database and index as they are (built by an earlier run)")
-    parser.add_argument("--workdir", help="instance folder for the index and logs (default: one per database under the temp folder, kept)")
+    parser.add_argument(
+        "--skip-build", action="store_true", help="use the database and index as they are (built by an earlier run)"
+    )
+    parser.add_argument(
+        "--workdir",
+        help="instance folder for the index and logs (default: one per database under the temp folder, kept)",
+    )
     args = parser.parse_args(argv)
     if make_url(args.database_url).get_backend_name() != "postgresql":
         raise SystemExit("--database-url must be a PostgreSQL URL (postgresql+psycopg://user@host/db).")

@@ -85,14 +85,21 @@ def run(session, now: datetime = NOW) -> tuple[dict[str, Tally], list[str]]:
     for path in messages():
         [mail] = read_mail(str(path))
         expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["drafts"]
-        produced = [{"name": d.proposed["name"], "listing": list(names[d.target_id]) if d.target_id else None,
-                     "change": (d.proposed.get("change") or {}).get("kind")}
-                    for d in sorted(drafts.get(mail.message_id, []), key=lambda d: d.proposed["source_email"]["item"])]
+        produced = [
+            {
+                "name": d.proposed["name"],
+                "listing": list(names[d.target_id]) if d.target_id else None,
+                "change": (d.proposed.get("change") or {}).get("kind"),
+            }
+            for d in sorted(drafts.get(mail.message_id, []), key=lambda d: d.proposed["source_email"]["item"])
+        ]
         score_message(path.name, expected, produced, tallies, misses)
     return tallies, misses
 
 
-def score_message(file: str, expected: list[dict], produced: list[dict], tallies: dict[str, Tally], misses: list[str]) -> None:
+def score_message(
+    file: str, expected: list[dict], produced: list[dict], tallies: dict[str, Tally], misses: list[str]
+) -> None:
     """Pair expected and produced drafts by name, then count each measure."""
     pairs, unpaired = [], list(produced)
     for want in expected:
@@ -105,7 +112,9 @@ def score_message(file: str, expected: list[dict], produced: list[dict], tallies
             misses.append(f"{file}: not drafted: {want['name']}")
     for got in unpaired:
         misses.append(f"{file}: extra draft: {got['name']}")
-    found, links, new, changes = (tallies[k] for k in ("drafts found", "links to a listing", "correctly new", "change notices"))
+    found, links, new, changes = (
+        tallies[k] for k in ("drafts found", "links to a listing", "correctly new", "change notices")
+    )
     found.expected += len(expected)
     found.produced += len(produced)
     paired = [(want, got) for want, got in pairs if got is not None]
@@ -144,7 +153,9 @@ def table(tallies: dict[str, Tally]) -> list[str]:
     """The Markdown table of precision and recall."""
     lines = ["| measure | precision | recall | right / produced | right / expected |", "|---|---|---|---|---|"]
     for name, t in tallies.items():
-        lines.append(f"| {name} | {t.precision:.2f} | {t.recall:.2f} | {t.right_produced} / {t.produced} | {t.right_expected} / {t.expected} |")
+        lines.append(
+            f"| {name} | {t.precision:.2f} | {t.recall:.2f} | {t.right_produced} / {t.produced} | {t.right_expected} / {t.expected} |"
+        )
     return lines
 
 

@@ -65,8 +65,11 @@ def main() -> None:
             counts = load_demo(session, date.today())
         client = app.test_client()
         first = client.get("/oruk/services?per_page=1").get_json()["contents"][0]
-        values = {"service": first["id"], "organisation": first["organization_id"],
-                  "yesterday": (date.today() - timedelta(days=1)).isoformat()}
+        values = {
+            "service": first["id"],
+            "organisation": first["organization_id"],
+            "yesterday": (date.today() - timedelta(days=1)).isoformat(),
+        }
         statements: list[str] = []
         event.listen(database.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         rows = []
@@ -86,10 +89,19 @@ def main() -> None:
                     timings.append((time.perf_counter() - start) * 1000)
                     assert response.status_code == 200
                     progress.advance(task)
-                rows.append((label, statistics.median(timings), percentile(timings, 0.95), queries,
-                             len(response.get_json().get("contents", [None]))))
-        print(f"\nDemo directory: {counts['services']} services, {counts['organisations']} organisations; "
-              f"{args.repeat} requests per row, in-process WSGI (no network).\n")
+                rows.append(
+                    (
+                        label,
+                        statistics.median(timings),
+                        percentile(timings, 0.95),
+                        queries,
+                        len(response.get_json().get("contents", [None])),
+                    )
+                )
+        print(
+            f"\nDemo directory: {counts['services']} services, {counts['organisations']} organisations; "
+            f"{args.repeat} requests per row, in-process WSGI (no network).\n"
+        )
         print("| request | records | median ms | p95 ms | SQL statements |")
         print("|---|---|---|---|---|")
         for label, median, p95, queries, size in rows:

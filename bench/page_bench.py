@@ -78,8 +78,10 @@ def main() -> None:
                 assert response.status_code == 200
             rows.append((label, statistics.median(timings), percentile(timings, 0.95)))
             print(f"  {label}: done", file=sys.stderr)
-        print(f"\nDemo directory: {counts['services']} services, {counts['organisations']} organisations; "
-              f"{args.repeat} requests per page, in-process WSGI (no network).\n")
+        print(
+            f"\nDemo directory: {counts['services']} services, {counts['organisations']} organisations; "
+            f"{args.repeat} requests per page, in-process WSGI (no network).\n"
+        )
         print("| page | median ms | p95 ms |")
         print("|---|---|---|")
         for label, median, p95 in rows:

@@ -76,11 +76,19 @@ def time_setup(runs: int) -> list[float]:
     timings = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as folder:
-            env = os.environ | {"SIGNPOST_INSTANCE_DIR": folder, "SIGNPOST_DATABASE_URL": f"sqlite:///{folder}/signpost.db",
-                                "SIGNPOST_INDEX_DIR": f"{folder}/index"}
+            env = os.environ | {
+                "SIGNPOST_INSTANCE_DIR": folder,
+                "SIGNPOST_DATABASE_URL": f"sqlite:///{folder}/signpost.db",
+                "SIGNPOST_INDEX_DIR": f"{folder}/index",
+            }
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "from directory.cli import main; main()", "setup"],
-                           env=env, cwd=ROOT, check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-c", "from directory.cli import main; main()", "setup"],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
             timings.append(time.perf_counter() - started)
     return timings
 
@@ -92,8 +100,12 @@ def main() -> None:
     parser.add_argument("--setup", type=int, default=0, help="fresh `signpost setup` runs to time")
     args = parser.parse_args()
 
-    loads = [json.loads(subprocess.run([sys.executable, "-c", _LOAD], cwd=ROOT, check=True,
-                                       capture_output=True, text=True).stdout) for _ in range(args.loads)]
+    loads = [
+        json.loads(
+            subprocess.run([sys.executable, "-c", _LOAD], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        )
+        for _ in range(args.loads)
+    ]
     path = geography.POSTCODE_DIR / geography.UNITS_FILE
     print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB, {loads[0]['units']:,} units\n")
     print("| reading the file once per process | median | max |")
@@ -118,8 +130,10 @@ def main() -> None:
     for label, (texts, call) in cases.items():
         time_calls(texts[:10], call)  # the first call of a kind reads the centres it falls back to
         timings = time_calls(texts, call)
-        print(f"| {label} | {statistics.median(timings):.1f} | {percentile(timings, 0.95):.1f} | "
-              f"{percentile(timings, 0.99):.1f} | {max(timings):.1f} |")
+        print(
+            f"| {label} | {statistics.median(timings):.1f} | {percentile(timings, 0.95):.1f} | "
+            f"{percentile(timings, 0.99):.1f} | {max(timings):.1f} |"
+        )
     if args.setup:
         timings = time_setup(args.setup)
         print(f"\n| `signpost setup`, fresh instance ({args.setup} runs) | median s | max s |")

@@ -60,7 +60,9 @@ console = Console(stderr=True)
 
 
 def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 # -- the directory ------------------------------------------------------------------------------
@@ -68,7 +70,12 @@ def progress_bar() -> Progress:
 
 def make_app(backend: str, folder: Path, database_url: str | None = None):
     """A fresh app on its own SQLite database (or the PostgreSQL one given), with this search backend."""
-    settings = {"ENV": "testing", "INSTANCE_DIR": str(folder / backend), "SECRET_KEY": "relevance", "SEARCH_BACKEND": backend}
+    settings = {
+        "ENV": "testing",
+        "INSTANCE_DIR": str(folder / backend),
+        "SECRET_KEY": "relevance",
+        "SEARCH_BACKEND": backend,
+    }
     if database_url:
         settings["DATABASE_URL"] = database_url
     return create_app(settings)
@@ -185,10 +192,17 @@ def run_bm25(app, prepared: list[Prepared]) -> list[list[ServiceKey]]:
 
 
 def table(name: str, judged: list[Judged], scores: list[Score]) -> list[str]:
-    lines = [f"#### {name}", "", "| kind | queries | nDCG@10 | success@3 | must-not in top 10 (queries) |", "|---|---|---|---|---|"]
+    lines = [
+        f"#### {name}",
+        "",
+        "| kind | queries | nDCG@10 | success@3 | must-not in top 10 (queries) |",
+        "|---|---|---|---|---|",
+    ]
     for kind, s in by_kind(judged, scores).items():
         label = "**overall**" if kind == "overall" else KINDS[kind]
-        lines.append(f"| {label} | {s.queries} | {s.ndcg:.3f} | {s.success:.0%} | {s.violations} ({s.violating_queries}) |")
+        lines.append(
+            f"| {label} | {s.queries} | {s.ndcg:.3f} | {s.success:.0%} | {s.violations} ({s.violating_queries}) |"
+        )
     return lines + [""]
 
 
@@ -204,14 +218,25 @@ def comparison(judged: list[Judged], results: dict[str, list[Score]]) -> list[st
     return lines + [""]
 
 
-def details(judged: list[Judged], rankings: dict[str, list[list[ServiceKey]]], results: dict[str, list[Score]]) -> list[str]:
-    lines = ["| query | kind | " + " | ".join(f"{s} nDCG" for s in results) + " | first three (" + next(iter(results)) + ") |",
-             "|---|---|" + "---|" * len(results) + "---|"]
+def details(
+    judged: list[Judged], rankings: dict[str, list[list[ServiceKey]]], results: dict[str, list[Score]]
+) -> list[str]:
+    lines = [
+        "| query | kind | "
+        + " | ".join(f"{s} nDCG" for s in results)
+        + " | first three ("
+        + next(iter(results))
+        + ") |",
+        "|---|---|" + "---|" * len(results) + "---|",
+    ]
     first = next(iter(rankings))
     for i, j in enumerate(judged):
-        top3 = "; ".join(f"{name} ({org})" + (f" [{j.grades[(org, name)]}]" if (org, name) in j.grades else "")
-                         + (" [MUST NOT]" if (org, name) in j.must_not else "")
-                         for org, name in rankings[first][i][:3])
+        top3 = "; ".join(
+            f"{name} ({org})"
+            + (f" [{j.grades[(org, name)]}]" if (org, name) in j.grades else "")
+            + (" [MUST NOT]" if (org, name) in j.must_not else "")
+            for org, name in rankings[first][i][:3]
+        )
         cells = " | ".join(f"{results[s][i].ndcg:.2f}" for s in results)
         lines.append(f"| {j.id} `{j.q}` {j.postcode} {j.filters} | {j.kind} | {cells} | {top3} |")
     return lines + [""]
@@ -227,7 +252,10 @@ def list_near(app, postcode: str, radius: float | None) -> None:
         keys = service_keys(app)
         rows = []
         for doc in all_documents(session):
-            best = min((geography.distance_km(near.latitude, near.longitude, lat, lng) for lat, lng in doc["points"]), default=None)
+            best = min(
+                (geography.distance_km(near.latitude, near.longitude, lat, lng) for lat, lng in doc["points"]),
+                default=None,
+            )
             covered = bool(set(doc["areas"]) & near.area_codes)
             if (best is not None and best <= radius) or covered:
                 rows.append((best if best is not None else -1.0, keys[doc["id"]], doc["status"], doc["categories"]))
@@ -249,17 +277,24 @@ def judged_directory(judgements: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judgements", type=Path, help="judgement file (default: bench/judgements/demo.json)")
-    parser.add_argument("--directory", type=Path, help="directory JSON in the demo's format (default: the one the judgement file names)")
+    parser.add_argument(
+        "--directory", type=Path, help="directory JSON in the demo's format (default: the one the judgement file names)"
+    )
     parser.add_argument("--systems", default="whoosh,postgres,bm25", help="comma-separated: whoosh, postgres, bm25")
     parser.add_argument(
-        "--postgres", default=os.environ.get("SIGNPOST_RELEVANCE_DATABASE_URL"),
+        "--postgres",
+        default=os.environ.get("SIGNPOST_RELEVANCE_DATABASE_URL"),
         help="PostgreSQL database for the postgres backend; dropped and re-created "
         "(default: $SIGNPOST_RELEVANCE_DATABASE_URL; without it, PostgreSQL is skipped)",
     )
-    parser.add_argument("--details", action="store_true", help="also print each query's figures and first three results")
+    parser.add_argument(
+        "--details", action="store_true", help="also print each query's figures and first three results"
+    )
     parser.add_argument("--list-near", metavar="POSTCODE", help="list the directory's listings near POSTCODE and stop")
     parser.add_argument("--radius", type=float, help="with --list-near: km (default: the search page's default)")
-    parser.add_argument("--workdir", type=Path, help="keep the SQLite database and Whoosh index here (default: a temporary folder)")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the SQLite database and Whoosh index here (default: a temporary folder)"
+    )
     args = parser.parse_args(argv)
 
     judgements = args.judgements or (DEMO_JUDGEMENTS if args.directory is None else None)

@@ -63,10 +63,38 @@ from search.whoosh_backend import WhooshBackend, _restrict_query, _text_query
 
 console = Console(stderr=True)
 KEYWORDS = [
-    "food bank", "debt advice", "walking group", "esol", "bereavement", "carers", "men's shed", "lunch club",
-    "counselling", "befriending", "gardening", "dementia", "choir", "digital skills", "baby bank", "domestic abuse",
-    "recovery cafe", "warm space", "job search", "tai chi", "art group", "youth club", "benefits", "housing advice",
-    "anxiety", "loneliness", "coffee morning", "volunteering", "cooking", "hearing loss", "pantry", "stay and play",
+    "food bank",
+    "debt advice",
+    "walking group",
+    "esol",
+    "bereavement",
+    "carers",
+    "men's shed",
+    "lunch club",
+    "counselling",
+    "befriending",
+    "gardening",
+    "dementia",
+    "choir",
+    "digital skills",
+    "baby bank",
+    "domestic abuse",
+    "recovery cafe",
+    "warm space",
+    "job search",
+    "tai chi",
+    "art group",
+    "youth club",
+    "benefits",
+    "housing advice",
+    "anxiety",
+    "loneliness",
+    "coffee morning",
+    "volunteering",
+    "cooking",
+    "hearing loss",
+    "pantry",
+    "stay and play",
 ]
 QUERY_TYPES = {
     "Q1": "keywords only",
@@ -125,7 +153,9 @@ def median(values: list[float]) -> float:
 
 
 def make_progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 def index_mb(backend) -> float:
@@ -136,16 +166,26 @@ def index_mb(backend) -> float:
     from search.postgres_backend import SCHEMA
 
     with backend.engine.connect() as conn:
-        return float(conn.execute(text(
-            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = :schema AND c.relkind = 'r'"
-        ), {"schema": SCHEMA}).scalar()) / 1e6
+        return (
+            float(
+                conn.execute(
+                    text(
+                        "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = :schema AND c.relkind = 'r'"
+                    ),
+                    {"schema": SCHEMA},
+                ).scalar()
+            )
+            / 1e6
+        )
 
 
 # -- queries ------------------------------------------------------------------------------------
 
 
-def make_queries(gen: Generator, count: int, today: date, categories: dict, rng: random.Random) -> dict[str, list[SearchQuery]]:
+def make_queries(
+    gen: Generator, count: int, today: date, categories: dict, rng: random.Random
+) -> dict[str, list[SearchQuery]]:
     """`count` queries of each type, centred on postcode districts of towns that have services."""
     codes = sorted(categories) + sorted(code for items in categories.values() for code, _, _ in items)
 
@@ -160,7 +200,11 @@ def make_queries(gen: Generator, count: int, today: date, categories: dict, rng:
         out["Q1"].append(SearchQuery(today=today, keywords=rng.choice(KEYWORDS)))
         out["Q2"].append(SearchQuery(today=today, keywords=rng.choice(KEYWORDS), near=near(5), order="nearest"))
         out["Q3"].append(SearchQuery(today=today, near=near(2), categories=(rng.choice(codes),)))
-        out["Q4"].append(SearchQuery(today=today, keywords=rng.choice(KEYWORDS), near=near(25), free=True, age=70, self_referral=True))
+        out["Q4"].append(
+            SearchQuery(
+                today=today, keywords=rng.choice(KEYWORDS), near=near(25), free=True, age=70, self_referral=True
+            )
+        )
     return out
 
 
@@ -238,7 +282,9 @@ def time_edits(sessionmaker, backend, count: int, today: date, rng: random.Rando
         token = "benchedit" + "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
         with sessionmaker() as session:
             service = session.exec(
-                select(Service).where(Service.id == service_id).options(selectinload(Service.terms), selectinload(Service.location_links))
+                select(Service)
+                .where(Service.id == service_id)
+                .options(selectinload(Service.terms), selectinload(Service.location_links))
             ).one()
             new_name = f"{service.name.split(' benchedit')[0]} {token}"
             data = {
@@ -271,7 +317,12 @@ def time_edits(sessionmaker, backend, count: int, today: date, rng: random.Rando
 
 def bench_app(backend_name: str, size: int, folder: Path, args):
     """A fresh app for one backend and size: SQLite for Whoosh, a new PostgreSQL database otherwise."""
-    settings = {"ENV": "testing", "INSTANCE_DIR": str(folder / backend_name), "SECRET_KEY": "x", "SEARCH_BACKEND": backend_name}
+    settings = {
+        "ENV": "testing",
+        "INSTANCE_DIR": str(folder / backend_name),
+        "SECRET_KEY": "x",
+        "SEARCH_BACKEND": backend_name,
+    }
     if backend_name == "postgres":
         if not args.postgres:
             raise SystemExit("--backends postgres needs --postgres postgresql+psycopg://user@host/name")
@@ -336,7 +387,9 @@ def run_size(size: int, folder: Path, args, backend_name: str, today: date) -> S
         build_s = time.perf_counter() - start
     sync.drain()
     size_mb = index_mb(backend)
-    console.print(f"{size:,} {backend_name}: {indexed:,} documents in {build_s:.0f} s ({documents_s:.0f} s loading), {size_mb:.1f} MB")
+    console.print(
+        f"{size:,} {backend_name}: {indexed:,} documents in {build_s:.0f} s ({documents_s:.0f} s loading), {size_mb:.1f} MB"
+    )
 
     queries = make_queries(gen, args.queries, today, categories, rng)  # the same queries for every backend
     if not args.cold:
@@ -361,7 +414,21 @@ def run_size(size: int, folder: Path, args, backend_name: str, today: date) -> S
 
     edit_commit, edit_searchable, polls = time_edits(database.sessionmaker, backend, args.edits, today, rng)
     database.engine.dispose()
-    return SizeResult(backend_name, size, rows, generate_s, documents_s, build_s - documents_s, indexed, size_mb, results, edit_commit, edit_searchable, polls, profiles)
+    return SizeResult(
+        backend_name,
+        size,
+        rows,
+        generate_s,
+        documents_s,
+        build_s - documents_s,
+        indexed,
+        size_mb,
+        results,
+        edit_commit,
+        edit_searchable,
+        polls,
+        profiles,
+    )
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -377,12 +444,22 @@ def report(results: list[SizeResult], args) -> str:
         f"{date.today().isoformat()}; {os.cpu_count()} cores ({_cpu()}); Python {platform.python_version()}; "
         f"SQLite {sqlite3.sqlite_version}; {_whoosh()}; {_postgres(args)}up to {args.queries} queries per type after 20 warm-up (at most {args.budget:g} s each); {args.edits} edits; seed {args.seed}."
     )
-    lines += ["", "Median / p95 in ms; build rate is documents per second for the whole rebuild (database load + index build).", ""]
-    lines.append("| services, backend | build docs/s | index MB | Q1 keywords | Q2 keywords + 5 km, nearest | Q3 category + 2 km | Q4 keywords + 25 km + free + age + self-ref | edit commit → searchable |")
+    lines += [
+        "",
+        "Median / p95 in ms; build rate is documents per second for the whole rebuild (database load + index build).",
+        "",
+    ]
+    lines.append(
+        "| services, backend | build docs/s | index MB | Q1 keywords | Q2 keywords + 5 km, nearest | Q3 category + 2 km | Q4 keywords + 25 km + free + age + self-ref | edit commit → searchable |"
+    )
     lines.append("|---|---|---|---|---|---|---|---|")
     for r in results:
         cells = [ms(r.queries[k].signpost) for k in QUERY_TYPES]
-        lines.append(f"| {r.label} | {r.build_rate:,.0f} | {r.index_mb:.1f} | " + " | ".join(cells) + f" | {ms(r.edit_searchable_ms)} |")
+        lines.append(
+            f"| {r.label} | {r.build_rate:,.0f} | {r.index_mb:.1f} | "
+            + " | ".join(cells)
+            + f" | {ms(r.edit_searchable_ms)} |"
+        )
     lines += [
         "",
         "Signpost's overhead over the raw Whoosh query (same index terms, `searcher.search(..., limit=20)`). "
@@ -391,16 +468,27 @@ def report(results: list[SizeResult], args) -> str:
         "Ratios are median / median (Whoosh only).",
         "",
     ]
-    lines.append("| services, backend | query | queries | mean matches | search_services | backend.query | raw Whoosh | search ratio | end-to-end ratio |")
+    lines.append(
+        "| services, backend | query | queries | mean matches | search_services | backend.query | raw Whoosh | search ratio | end-to-end ratio |"
+    )
     lines.append("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         for k, t in r.queries.items():
-            raw = [ms(t.raw), f"{median(t.backend) / median(t.raw):.1f}", f"{median(t.signpost) / median(t.raw):.1f}"] if t.raw else ["—"] * 3
+            raw = (
+                [ms(t.raw), f"{median(t.backend) / median(t.raw):.1f}", f"{median(t.signpost) / median(t.raw):.1f}"]
+                if t.raw
+                else ["—"] * 3
+            )
             lines.append(
                 f"| {r.label} | {k} | {len(t.signpost)} | {statistics.fmean(t.totals):,.0f} | {ms(t.signpost)} | {ms(t.backend)} | "
-                + " | ".join(raw) + " |"
+                + " | ".join(raw)
+                + " |"
             )
-    lines += ["", "| services, backend | generate + insert s | rebuild: load + documents s | rebuild: index s (docs/s) | edit: commit incl. index write, ms | searches until found |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| services, backend | generate + insert s | rebuild: load + documents s | rebuild: index s (docs/s) | edit: commit incl. index write, ms | searches until found |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         lines.append(
             f"| {r.label} | {r.generate_s:.0f} | {r.documents_s:.0f} | {r.whoosh_s:.0f} ({r.indexed / r.whoosh_s:,.0f}) | "
@@ -412,16 +500,22 @@ def report(results: list[SizeResult], args) -> str:
         if limit is not None:
             worst = max(r.queries, key=lambda k: p95(r.queries[k].signpost))
             value = p95(r.queries[worst].signpost)
-            lines.append(f"- {r.label}: every p95 ≤ {limit:g} ms: {'met' if value <= limit else 'MISSED'} (worst {worst} {value:.1f} ms)")
+            lines.append(
+                f"- {r.label}: every p95 ≤ {limit:g} ms: {'met' if value <= limit else 'MISSED'} (worst {worst} {value:.1f} ms)"
+            )
         ratio_limit = TARGET_RATIO.get((r.backend_name, r.size))
         if ratio_limit is not None:
             for label, pick in (("search", lambda t: t.backend), ("end-to-end", lambda t: t.signpost)):
                 ratios = {k: median(pick(t)) / median(t.raw) for k, t in r.queries.items()}
                 worst = max(ratios, key=ratios.get)
                 ok = ratios[worst] <= ratio_limit
-                lines.append(f"- {r.label}: {label} overhead ratio ≤ {ratio_limit:g}: {'met' if ok else 'MISSED'} (worst {worst} {ratios[worst]:.1f})")
+                lines.append(
+                    f"- {r.label}: {label} overhead ratio ≤ {ratio_limit:g}: {'met' if ok else 'MISSED'} (worst {worst} {ratios[worst]:.1f})"
+                )
         value = p95(r.edit_searchable_ms) / 1000
-        lines.append(f"- {r.label}: edit searchable within {TARGET_EDIT_S:g} s: {'met' if value <= TARGET_EDIT_S else 'MISSED'} (p95 {value * 1000:.0f} ms)")
+        lines.append(
+            f"- {r.label}: edit searchable within {TARGET_EDIT_S:g} s: {'met' if value <= TARGET_EDIT_S else 'MISSED'} (p95 {value * 1000:.0f} ms)"
+        )
     for r in results:
         for name, profile in r.profiles.items():
             heading = f"### cProfile of search_services at {r.label}: {name} ({QUERY_TYPES[name]}), {len(r.queries[name].signpost)} queries"
@@ -473,14 +567,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--cold", action="store_true", help="skip the serving warm-up (search.warm_up) before timing")
     parser.add_argument("--workdir", help="keep databases and indexes here (default: a temporary folder, removed)")
-    parser.add_argument("--backends", default="whoosh,postgres", help="comma-separated search backends to run (whoosh, postgres)")
     parser.add_argument(
-        "--postgres", default=os.environ.get("SIGNPOST_BENCH_DATABASE_URL"),
+        "--backends", default="whoosh,postgres", help="comma-separated search backends to run (whoosh, postgres)"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("SIGNPOST_BENCH_DATABASE_URL"),
         help="PostgreSQL server and database-name prefix for the postgres backend; <name>_<size> is dropped and re-created "
         "(default: $SIGNPOST_BENCH_DATABASE_URL; without it, only Whoosh runs)",
     )
     parser.add_argument(
-        "--profile", nargs="?", const="slowest", metavar="Q1,Q2,...",
+        "--profile",
+        nargs="?",
+        const="slowest",
+        metavar="Q1,Q2,...",
         help="after timing, cProfile search_services for these query types (default: the slowest by p95)",
     )
     args = parser.parse_args(argv)

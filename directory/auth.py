@@ -73,12 +73,20 @@ def actor_for(db: Session, user: User | None) -> Actor:
     """The Actor that operations check permissions against."""
     if user is None:
         return ANONYMOUS
-    memberships = db.exec(select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)).all()
+    memberships = db.exec(
+        select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)
+    ).all()
     organisations = frozenset(org for org, _role in memberships)
     owned = frozenset(org for org, role in memberships if role == "owner")
     return Actor(
-        "user", user.name, frozenset(user.roles), organisations, owned, user_id=user.id,
-        trusted=user.trusted, verified=user.email_verified_at is not None,
+        "user",
+        user.name,
+        frozenset(user.roles),
+        organisations,
+        owned,
+        user_id=user.id,
+        trusted=user.trusted,
+        verified=user.email_verified_at is not None,
     )
 
 

@@ -99,8 +99,15 @@ def write_backup(engine: Engine, out: Path, now: datetime, settings: dict, step:
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)  # never leave half a backup that looks whole
         raise
-    manifest = Manifest(database, tables.pop("alembic_version", {}).get("revision", ""), target.name,
-                        file_sha256(target), tables, now.isoformat(), settings)
+    manifest = Manifest(
+        database,
+        tables.pop("alembic_version", {}).get("revision", ""),
+        target.name,
+        file_sha256(target),
+        tables,
+        now.isoformat(),
+        settings,
+    )
     (out / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 
@@ -148,10 +155,17 @@ def _postgres_tool(name: str, url: URL, *args: str) -> None:
     """Run pg_dump or pg_restore on the database at url; the password goes in the environment, never the command."""
     program = shutil.which(name)
     if program is None:
-        raise BackupError(f"{name} is not installed: install the PostgreSQL client tools of your server's version "
-                          "(on Debian or Ubuntu: apt install postgresql-client), then run the command again.")
-    environ = {**os.environ, "PGHOST": url.host or "", "PGPORT": str(url.port or 5432), "PGUSER": url.username or "",
-               "PGDATABASE": url.database or ""}
+        raise BackupError(
+            f"{name} is not installed: install the PostgreSQL client tools of your server's version "
+            "(on Debian or Ubuntu: apt install postgresql-client), then run the command again."
+        )
+    environ = {
+        **os.environ,
+        "PGHOST": url.host or "",
+        "PGPORT": str(url.port or 5432),
+        "PGUSER": url.username or "",
+        "PGDATABASE": url.database or "",
+    }
     if url.password:
         environ["PGPASSWORD"] = str(url.password)
     done = subprocess.run([program, *args], env=environ, capture_output=True, text=True)
@@ -189,15 +203,21 @@ def restore_backup(engine: Engine, folder: Path, force: bool = False, step: Step
     manifest = read_manifest(folder)
     database = kind(engine)
     if manifest.database != database:
-        raise BackupError(f"This backup is of a {manifest.database} database, but this installation uses {database}: "
-                          f"restore it into a {manifest.database} installation (SIGNPOST_DATABASE_URL).")
+        raise BackupError(
+            f"This backup is of a {manifest.database} database, but this installation uses {database}: "
+            f"restore it into a {manifest.database} installation (SIGNPOST_DATABASE_URL)."
+        )
     if manifest.revision not in migrate.revisions():
-        raise BackupError(f"The backup is at migration {manifest.revision}, which this version of Signpost does not "
-                          "know: restore it with the Signpost version that made it, or a newer one.")
+        raise BackupError(
+            f"The backup is at migration {manifest.revision}, which this version of Signpost does not "
+            "know: restore it with the Signpost version that made it, or a newer one."
+        )
     held = services_held(engine)
     if held and not force:
-        raise BackupError(f"This installation already holds {held:,} listings. Restore into an empty installation, "
-                          "or add --force to replace everything it holds with the backup.")
+        raise BackupError(
+            f"This installation already holds {held:,} listings. Restore into an empty installation, "
+            "or add --force to replace everything it holds with the backup."
+        )
     if step:
         step("Restoring the database", 0, 1)
     if database == "sqlite":
@@ -207,10 +227,14 @@ def restore_backup(engine: Engine, folder: Path, force: bool = False, step: Step
     with engine.connect() as connection:
         found = table_checks(connection, step)
     found.pop("alembic_version", None)
-    differ = sorted(name for name in manifest.tables.keys() | found.keys() if manifest.tables.get(name) != found.get(name))
+    differ = sorted(
+        name for name in manifest.tables.keys() | found.keys() if manifest.tables.get(name) != found.get(name)
+    )
     if differ:
-        raise BackupError(f"The restored database does not match the backup's manifest in: {', '.join(differ)}. "
-                          "Restore from another backup.")
+        raise BackupError(
+            f"The restored database does not match the backup's manifest in: {', '.join(differ)}. "
+            "Restore from another backup."
+        )
     migrate.upgrade(engine)
     return manifest
 
@@ -228,5 +252,12 @@ def _restore_postgres(engine: Engine, source: Path) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    _postgres_tool("pg_restore", engine.url, "--no-owner", "--no-privileges", "--exit-on-error",
-                   f"--dbname={engine.url.database}", str(source))
+    _postgres_tool(
+        "pg_restore",
+        engine.url,
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        f"--dbname={engine.url.database}",
+        str(source),
+    )

@@ -41,8 +41,7 @@ def main() -> None:
 
 def register_commands(app) -> None:
     """Attach Signpost's commands to app.cli (the `signpost` command finds them there)."""
-    for command in (db, taxonomy, demo, setup, search_group, serve, users, *import_commands,
-                    *backup_commands):
+    for command in (db, taxonomy, demo, setup, search_group, serve, users, *import_commands, *backup_commands):
         app.cli.add_command(command)
     app.cli.add_command(freshness)
 
@@ -200,8 +199,12 @@ def search_check(fix: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", type=click.IntRange(1, 64), help="Serve with gunicorn and this many processes (production).")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 32), help="Threads per gunicorn worker.")
-@click.option("--access-log", help="With --workers: write each request (with its time in ms) to this file, or - for stdout.")
+@click.option(
+    "--threads", default=1, show_default=True, type=click.IntRange(1, 32), help="Threads per gunicorn worker."
+)
+@click.option(
+    "--access-log", help="With --workers: write each request (with its time in ms) to this file, or - for stdout."
+)
 @needs_database
 def serve(host: str, port: int, workers: int | None, threads: int, access_log: str | None) -> None:
     """Serve Signpost on HOST:PORT (the development server, or gunicorn with --workers)."""
@@ -214,7 +217,9 @@ def serve(host: str, port: int, workers: int | None, threads: int, access_log: s
         from directory.serving import serve_with_workers
 
         if workers > 1 and not app.config["SIGNPOST"].REDIS_URL:
-            click.echo("Note: each worker counts rate limits on its own; set SIGNPOST_REDIS_URL to share them.", err=True)
+            click.echo(
+                "Note: each worker counts rate limits on its own; set SIGNPOST_REDIS_URL to share them.", err=True
+            )
         click.echo(f"Signpost is running on http://{host}:{port}/ with {workers} workers (Ctrl-C to stop)")
         serve_with_workers(app, host, port, workers, threads, access_log)
         return

@@ -18,8 +18,9 @@ def _progress():
     """A rich progress bar and a step(what, done, total) callback that moves it."""
     from rich.progress import BarColumn, Progress, TextColumn
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), transient=True
+    )
     task = bar.add_task("Starting", total=None)
 
     def step(what: str, done: int, total: int) -> None:
@@ -35,7 +36,10 @@ def backup(out: Path) -> None:
     """Write a consistent copy of the database and its manifest into the new folder OUT (safe while serving)."""
     config = current_app.config["SIGNPOST"]
     engine = get_db().engine
-    settings = {"database_url": engine.url.render_as_string(hide_password=True), "search_backend": config.SEARCH_BACKEND}
+    settings = {
+        "database_url": engine.url.render_as_string(hide_password=True),
+        "search_backend": config.SEARCH_BACKEND,
+    }
     bar, step = _progress()
     try:
         with bar:
@@ -43,8 +47,10 @@ def backup(out: Path) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     rows = sum(table["rows"] for table in manifest.tables.values())
-    click.echo(f"Backed up {manifest.services:,} services ({rows:,} rows in {len(manifest.tables)} tables, "
-               f"{manifest.database}, migration {manifest.revision}) to {out}. Restore with: signpost restore {out}")
+    click.echo(
+        f"Backed up {manifest.services:,} services ({rows:,} rows in {len(manifest.tables)} tables, "
+        f"{manifest.database}, migration {manifest.revision}) to {out}. Restore with: signpost restore {out}"
+    )
 
 
 @click.command("restore")
@@ -61,8 +67,10 @@ def restore(folder: Path, force: bool) -> None:
             manifest = restore_backup(get_db().engine, folder, force=force, step=step)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Restored {manifest.services:,} services from the backup of {manifest.created_at}; "
-               "every table matches its manifest.")
+    click.echo(
+        f"Restored {manifest.services:,} services from the backup of {manifest.created_at}; "
+        "every table matches its manifest."
+    )
     _rebuild_index()
 
 

@@ -79,7 +79,9 @@ def _only_one_run(path: Path):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise click.ClickException("Another `signpost freshness run` is still going; this one did nothing.") from None
+            raise click.ClickException(
+                "Another `signpost freshness run` is still going; this one did nothing."
+            ) from None
         try:
             yield
         finally:

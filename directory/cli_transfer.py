@@ -12,7 +12,9 @@ from directory.transfer import TransferError, transfer
 
 @click.command("migrate-sqlite-to-postgres")
 @click.option("--from", "source", help="The SQLite database URL (default: SIGNPOST_DATABASE_URL when it is SQLite).")
-@click.option("--to", "target", required=True, help="The PostgreSQL URL, e.g. postgresql+psycopg://signpost@db/signpost.")
+@click.option(
+    "--to", "target", required=True, help="The PostgreSQL URL, e.g. postgresql+psycopg://signpost@db/signpost."
+)
 @click.option("--replace", is_flag=True, help="Delete whatever the PostgreSQL database holds before copying.")
 @with_appcontext
 def migrate_sqlite_to_postgres(source: str | None, target: str, replace: bool) -> None:
@@ -38,8 +40,12 @@ def migrate_sqlite_to_postgres(source: str | None, target: str, replace: bool) -
 
     report = Table("table", "rows in SQLite", "rows in PostgreSQL", "checksum")
     for check in checks:
-        report.add_row(check.name, f"{check.source_rows:,}", f"{check.target_rows:,}",
-                       "matches" if check.source_checksum == check.target_checksum else "DIFFERS")
+        report.add_row(
+            check.name,
+            f"{check.source_rows:,}",
+            f"{check.target_rows:,}",
+            "matches" if check.source_checksum == check.target_checksum else "DIFFERS",
+        )
     Console().print(report)
     click.echo(f"Copied and verified {sum(c.target_rows for c in checks):,} rows in {len(checks)} tables.")
     _rebuild_index(target)

@@ -64,8 +64,12 @@ def list_users() -> None:
     """Every account: email, name, roles, and whether it is confirmed or disabled."""
     with get_db().unit_of_work() as session:
         rows = [
-            (u.email, u.name, ", ".join(u.roles) or "-",
-             "disabled" if u.disabled_at else ("confirmed" if u.email_verified_at else "unconfirmed"))
+            (
+                u.email,
+                u.name,
+                ", ".join(u.roles) or "-",
+                "disabled" if u.disabled_at else ("confirmed" if u.email_verified_at else "unconfirmed"),
+            )
             for u in ops.all_users(session)
         ]
     if not rows:

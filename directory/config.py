@@ -109,9 +109,7 @@ class Config:
         if not self.INDEX_DIR:
             self.INDEX_DIR = str(instance / "index")
         if self.ENV not in {"development", "production", "testing"}:
-            raise ConfigError(
-                f"SIGNPOST_ENV={self.ENV!r}: use development, production or testing."
-            )
+            raise ConfigError(f"SIGNPOST_ENV={self.ENV!r}: use development, production or testing.")
         if self.ENV == "production" and self.SECRET_KEY in ("", DEFAULT_SECRET_KEY):
             raise ConfigError(
                 "Refusing to start in production with the default secret key: set "
@@ -120,8 +118,7 @@ class Config:
             )
         if not 0 < self.DEFAULT_RADIUS_KM <= MAX_RADIUS_KM:
             raise ConfigError(
-                f"SIGNPOST_DEFAULT_RADIUS_KM={self.DEFAULT_RADIUS_KM} must be between 0 and "
-                f"{MAX_RADIUS_KM:g} km."
+                f"SIGNPOST_DEFAULT_RADIUS_KM={self.DEFAULT_RADIUS_KM} must be between 0 and {MAX_RADIUS_KM:g} km."
             )
         if self.MAX_REQUEST_KB < 64:
             raise ConfigError(

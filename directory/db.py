@@ -17,6 +17,7 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger(__name__)
 AFTER_COMMIT = "signpost.after_commit"
 
+
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (embedded default) or PostgreSQL, configured for several processes."""
     parsed = make_url(url)

@@ -30,9 +30,7 @@ def load_demo(session: Session, today: date, path: Path = DEMO_FILE, progress=No
     document = json.loads(path.read_text(encoding="utf-8"))
     counts = {"organisations": 0, "locations": 0, "services": 0}
     for raw in document["organisations"]:
-        organisation = create_organisation(
-            session, SYSTEM, validate(OrganisationInput(), _verification(raw, today))
-        )
+        organisation = create_organisation(session, SYSTEM, validate(OrganisationInput(), _verification(raw, today)))
         organisation.source, organisation.source_id = SOURCE, raw["key"]
         record_created(session, SYSTEM, organisation, SOURCE)
         keys = {}

@@ -105,7 +105,8 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if _framing_allowed():
         response.headers["Content-Security-Policy"] = response.headers["Content-Security-Policy"].replace(
-            "frame-ancestors 'none'", "frame-ancestors *")
+            "frame-ancestors 'none'", "frame-ancestors *"
+        )
     elif request.endpoint != "static":
         response.headers.setdefault("X-Frame-Options", "DENY")
     return response

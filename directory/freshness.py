@@ -73,8 +73,18 @@ class Listing:
 
 # Most serious first; the order flags are shown in.
 CODES = (
-    "defunct", "reported_closed", "temporarily_closed", "reopening_passed", "funding_ended",
-    "dead_link", "contact_bouncing", "stale", "needs_review", "details_to_check", "referral_unknown", "funding_ending",
+    "defunct",
+    "reported_closed",
+    "temporarily_closed",
+    "reopening_passed",
+    "funding_ended",
+    "dead_link",
+    "contact_bouncing",
+    "stale",
+    "needs_review",
+    "details_to_check",
+    "referral_unknown",
+    "funding_ending",
     "out_of_season",
 )
 LABELS = {
@@ -93,7 +103,9 @@ LABELS = {
     "out_of_season": "Out of season",
 }
 # Flags the organisation is asked about by email (the others are facts, or for moderators).
-REVIEW_CODES = frozenset({"needs_review", "details_to_check", "stale", "funding_ended", "reopening_passed", "referral_unknown", "dead_link"})
+REVIEW_CODES = frozenset(
+    {"needs_review", "details_to_check", "stale", "funding_ended", "reopening_passed", "referral_unknown", "dead_link"}
+)
 # Flags that come from evidence rather than the listing's own dates: stored, not recomputed on display.
 EVIDENCE_CODES = frozenset({"reported_closed", "dead_link", "contact_bouncing"})
 # Facts that need nobody to act: a listing with only these is not on the dashboard's main list.
@@ -163,8 +175,11 @@ def verification_flag(listing: Listing, today: date, policy: Policy) -> Flag | N
     if age >= policy.stale_days:
         return Flag("stale", f"Not confirmed for {age // 30} months", verified + timedelta(days=policy.stale_days))
     if age >= policy.review_days:
-        return Flag("needs_review", f"Due for a check: last confirmed {age // 30} months ago",
-                    verified + timedelta(days=policy.review_days))
+        return Flag(
+            "needs_review",
+            f"Due for a check: last confirmed {age // 30} months ago",
+            verified + timedelta(days=policy.review_days),
+        )
     return None
 
 
@@ -193,8 +208,11 @@ def referral_flag(listing: Listing, today: date, policy: Policy) -> Flag | None:
             oldest = confirmed
     if oldest is None or today < add_months(oldest, policy.referral_months):
         return None
-    return Flag("referral_unknown", f"Referral status unknown: “accepting referrals” not confirmed since {words(oldest)}",
-                add_months(oldest, policy.referral_months))
+    return Flag(
+        "referral_unknown",
+        f"Referral status unknown: “accepting referrals” not confirmed since {words(oldest)}",
+        add_months(oldest, policy.referral_months),
+    )
 
 
 def closure_flags(listing: Listing, today: date, policy: Policy) -> list[Flag]:
@@ -206,18 +224,35 @@ def closure_flags(listing: Listing, today: date, policy: Policy) -> list[Flag]:
     evidence = listing.evidence
     days = sorted(set(evidence.closure_reports))
     if evidence.closed_by_owner:
-        flags.append(Flag("reported_closed", f"The organisation said it has closed on {words(evidence.closed_by_owner)}; "
-                          "review urgently", evidence.closed_by_owner, urgent=True))
+        flags.append(
+            Flag(
+                "reported_closed",
+                f"The organisation said it has closed on {words(evidence.closed_by_owner)}; review urgently",
+                evidence.closed_by_owner,
+                urgent=True,
+            )
+        )
     elif len(days) >= policy.closure_reports:
-        flags.append(Flag("reported_closed", f"Reported closed by {len(days)} people (latest {words(days[-1])}); "
-                          "review urgently", days[policy.closure_reports - 1], urgent=True))
+        flags.append(
+            Flag(
+                "reported_closed",
+                f"Reported closed by {len(days)} people (latest {words(days[-1])}); review urgently",
+                days[policy.closure_reports - 1],
+                urgent=True,
+            )
+        )
     if listing.status == "temporarily_closed":
         reopens = listing.expected_reopening
         text = f"Temporarily closed, expected to reopen on {words(reopens)}" if reopens else "Temporarily closed"
         flags.append(Flag("temporarily_closed", text))
         if reopens and today > reopens:
-            flags.append(Flag("reopening_passed", f"Was expected to reopen on {words(reopens)}; check it has",
-                              reopens + timedelta(days=1)))
+            flags.append(
+                Flag(
+                    "reopening_passed",
+                    f"Was expected to reopen on {words(reopens)}; check it has",
+                    reopens + timedelta(days=1),
+                )
+            )
     return flags
 
 
@@ -227,7 +262,9 @@ def evidence_flags(evidence: Evidence, policy: Policy) -> list[Flag]:
     if evidence.link_failures >= policy.dead_link_failures:
         since = evidence.link_failing_since
         detail = f" ({evidence.link_error})" if evidence.link_error else ""
-        text = f"The website has failed {evidence.link_failures} checks in a row" + (f" since {words(since)}" if since else "")
+        text = f"The website has failed {evidence.link_failures} checks in a row" + (
+            f" since {words(since)}" if since else ""
+        )
         flags.append(Flag("dead_link", text + detail, since))
     if evidence.bouncing:
         addresses = ", ".join(address for address, _ in evidence.bouncing)
@@ -260,9 +297,14 @@ def listing_facts(service, evidence: Evidence = Evidence()) -> Listing:
     details = (getattr(service, "attributes", None) or {}).get(DETAILS_TO_CHECK) or {}
     since = details.get("since")
     return Listing(
-        status=service.status, last_verified=service.last_verified_at, expected_reopening=service.expected_reopening,
-        funding=tuple(service.funding), seasons=tuple(service.seasons), routes=tuple(service.referral_routes),
-        evidence=evidence, details_to_check=tuple((details.get("cells") or {}).items()),
+        status=service.status,
+        last_verified=service.last_verified_at,
+        expected_reopening=service.expected_reopening,
+        funding=tuple(service.funding),
+        seasons=tuple(service.seasons),
+        routes=tuple(service.referral_routes),
+        evidence=evidence,
+        details_to_check=tuple((details.get("cells") or {}).items()),
         details_since=date.fromisoformat(since) if since else None,
     )
 
@@ -270,13 +312,15 @@ def listing_facts(service, evidence: Evidence = Evidence()) -> Listing:
 def due_flags(flags: Iterable[Flag], answered_on: date | None) -> list[Flag]:
     """Flags worth asking about: raised after the organisation last confirmed or answered."""
     return [
-        f for f in flags
+        f
+        for f in flags
         if f.code in REVIEW_CODES and (answered_on is None or (f.since is not None and f.since > answered_on))
     ]
 
 
-def reminder_stage(flags: Iterable[Flag], answered_on: date | None, sent: Sequence[datetime], now: datetime,
-                   policy: Policy = Policy()) -> int | None:
+def reminder_stage(
+    flags: Iterable[Flag], answered_on: date | None, sent: Sequence[datetime], now: datetime, policy: Policy = Policy()
+) -> int | None:
     """The reminder due now: 1 and 2 to the organisation, 3 to the moderators; None when nothing is.
 
     `sent` holds when this round's reminders went (those after `answered_on`), oldest first.

@@ -137,12 +137,21 @@ def resolve_postcode(text: str) -> Place:
         unit = unit_postcodes().find(parsed.normalised)
         if unit is not None:
             return Place(
-                parsed.normalised, "unit", unit.latitude, unit.longitude, "unit",
-                unit.country_code, unit.district_code, unit.health_code, label=parsed.normalised,
+                parsed.normalised,
+                "unit",
+                unit.latitude,
+                unit.longitude,
+                "unit",
+                unit.country_code,
+                unit.district_code,
+                unit.health_code,
+                label=parsed.normalised,
             )
         if unit_postcodes().has_no_position(parsed.normalised):
-            note = ("Code-Point Open gives no exact position for {query}, "
-                    "so distances are measured from the centre of {code}.")
+            note = (
+                "Code-Point Open gives no exact position for {query}, "
+                "so distances are measured from the centre of {code}."
+            )
     # A unit newer than the data still gets a point from its sector; an unknown district does not,
     # because the area centre can be tens of kilometres away.
     candidates = {
@@ -155,13 +164,23 @@ def resolve_postcode(text: str) -> Place:
         centre = _centroids(level).get(code)
         if centre is not None:
             if level != parsed.kind:
-                note = (note or "{query} is not in our list of postcodes (check it is right, or it may be "
-                        "newer than the list), so distances are measured from the centre of {code}.")
+                note = (
+                    note
+                    or "{query} is not in our list of postcodes (check it is right, or it may be "
+                    "newer than the list), so distances are measured from the centre of {code}."
+                )
                 note = note.format(query=parsed.normalised, code=code)
             return Place(
-                parsed.normalised, parsed.kind, centre.latitude, centre.longitude, level,
-                centre.country_code, centre.district_code, centre.health_code,
-                label=f"{code} ({level} centre)", note=note,
+                parsed.normalised,
+                parsed.kind,
+                centre.latitude,
+                centre.longitude,
+                level,
+                centre.country_code,
+                centre.district_code,
+                centre.health_code,
+                label=f"{code} ({level} centre)",
+                note=note,
             )
     raise PostcodeNotFound(_not_found_message(parsed))
 
@@ -205,7 +224,7 @@ def unit_postcodes() -> UnitPostcodes:
 def _centroids(level: str) -> dict[str, _Centroid]:
     name = {"sector": "sectors.csv.gz", "district": "districts.csv.gz", "area": "areas.csv"}[level]
     path = POSTCODE_DIR / name
-    with (gzip.open(path, "rt", newline="") if name.endswith(".gz") else path.open(newline="")) as handle:
+    with gzip.open(path, "rt", newline="") if name.endswith(".gz") else path.open(newline="") as handle:
         rows = csv.reader(handle)
         next(rows)
         return {
@@ -272,9 +291,11 @@ def read_codepoint(zip_path: str | Path) -> Iterator[tuple[str, int, list[CodePo
         for info in members:
             with archive.open(info) as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-                yield info.filename, info.file_size, [
-                    _codepoint_row(info.filename, number, row) for number, row in enumerate(csv.reader(text), 1)
-                ]
+                yield (
+                    info.filename,
+                    info.file_size,
+                    [_codepoint_row(info.filename, number, row) for number, row in enumerate(csv.reader(text), 1)],
+                )
 
 
 def _is_codepoint_csv(filename: str) -> bool:

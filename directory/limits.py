@@ -37,8 +37,10 @@ def accepts_body(max_bytes: int):
 
 def too_large_message(limit: int) -> str:
     """What a 413 says: the limit, and what to do instead."""
-    return (f"This request is larger than Signpost accepts ({limit // 1024:,} KB). Shorten the longest text, "
-            "or send fewer records at a time.")
+    return (
+        f"This request is larger than Signpost accepts ({limit // 1024:,} KB). Shorten the longest text, "
+        "or send fewer records at a time."
+    )
 
 
 def _limit_body():

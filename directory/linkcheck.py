@@ -72,8 +72,14 @@ def check_url(session: requests.Session, url: str, timeout: float) -> LinkResult
 
 
 def check_links(
-    urls: Iterable[str], *, contact: str, timeout: float = 10.0, per_host: int = 1, host_delay: float = 1.0,
-    workers: int = 4, progress: Callable[[LinkResult], None] | None = None,
+    urls: Iterable[str],
+    *,
+    contact: str,
+    timeout: float = 10.0,
+    per_host: int = 1,
+    host_delay: float = 1.0,
+    workers: int = 4,
+    progress: Callable[[LinkResult], None] | None = None,
 ) -> dict[str, LinkResult]:
     """Check each address once; different hosts in parallel, each host politely."""
     pacer = HostPacer(per_host, host_delay)

@@ -13,8 +13,13 @@ from directory.clock import today as uk_today
 from directory.models import ReferralRoute, Schedule, Season, Service
 
 DAY_NAMES = {
-    "MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday",
-    "FR": "Friday", "SA": "Saturday", "SU": "Sunday",
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
 }
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 STATUS_LABELS = {
@@ -50,18 +55,46 @@ VERIFICATION_LABELS = {
 }
 ATTENDANCE_LABELS = {"in_person": "In person", "phone": "By phone", "online": "Online", "home_visit": "Home visits"}
 GROUP_LABELS = {
-    "women": "Women", "men": "Men", "carers": "Carers", "young_people": "Young people",
-    "older_people": "Older people", "lgbtq": "LGBTQ+ people",
-    "refugees_asylum_seekers": "Refugees and asylum seekers", "veterans": "Veterans",
-    "disabled_people": "Disabled people", "families": "Families",
-    "people_in_recovery": "People in recovery", "minority_ethnic": "Minority ethnic communities",
+    "women": "Women",
+    "men": "Men",
+    "carers": "Carers",
+    "young_people": "Young people",
+    "older_people": "Older people",
+    "lgbtq": "LGBTQ+ people",
+    "refugees_asylum_seekers": "Refugees and asylum seekers",
+    "veterans": "Veterans",
+    "disabled_people": "Disabled people",
+    "families": "Families",
+    "people_in_recovery": "People in recovery",
+    "minority_ethnic": "Minority ethnic communities",
 }
 LANGUAGE_NAMES = {
-    "en": "English", "ur": "Urdu", "bn": "Bengali", "syl": "Sylheti", "pl": "Polish", "ar": "Arabic",
-    "so": "Somali", "pa": "Punjabi", "ro": "Romanian", "gd": "Gaelic", "cy": "Welsh", "fa": "Farsi",
-    "ku": "Kurdish", "ti": "Tigrinya", "uk": "Ukrainian", "ru": "Russian", "zh": "Chinese",
-    "es": "Spanish", "pt": "Portuguese", "tr": "Turkish", "gu": "Gujarati", "hi": "Hindi",
-    "bsl": "British Sign Language", "ps": "Pashto", "sq": "Albanian", "fr": "French",
+    "en": "English",
+    "ur": "Urdu",
+    "bn": "Bengali",
+    "syl": "Sylheti",
+    "pl": "Polish",
+    "ar": "Arabic",
+    "so": "Somali",
+    "pa": "Punjabi",
+    "ro": "Romanian",
+    "gd": "Gaelic",
+    "cy": "Welsh",
+    "fa": "Farsi",
+    "ku": "Kurdish",
+    "ti": "Tigrinya",
+    "uk": "Ukrainian",
+    "ru": "Russian",
+    "zh": "Chinese",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "tr": "Turkish",
+    "gu": "Gujarati",
+    "hi": "Hindi",
+    "bsl": "British Sign Language",
+    "ps": "Pashto",
+    "sq": "Albanian",
+    "fr": "French",
 }
 
 
@@ -115,7 +148,11 @@ def attendance(service: Service) -> list[str]:
     person; a web address: online)."""
     if service.attendance:
         return [mode for mode in ATTENDANCE_LABELS if mode in service.attendance]
-    kinds = {link.location.location_type for link in service.location_links if link.location and link.location.archived_at is None}
+    kinds = {
+        link.location.location_type
+        for link in service.location_links
+        if link.location and link.location.archived_at is None
+    }
     return [mode for mode, kind in (("in_person", "physical"), ("online", "virtual")) if kind in kinds]
 
 
@@ -132,7 +169,9 @@ def session_attendance(schedule: Schedule, service: Service) -> str | None:
     if schedule.attendance:
         return schedule.attendance
     if schedule.location_id is not None:
-        venue = next((link.location for link in service.location_links if link.location_id == schedule.location_id), None)
+        venue = next(
+            (link.location for link in service.location_links if link.location_id == schedule.location_id), None
+        )
         return "online" if venue is not None and venue.location_type == "virtual" else "in_person"
     ways = attendance(service)
     remote = [mode for mode in ways if mode in REMOTE_SESSION_MODES]
@@ -201,10 +240,13 @@ def ago(moment: datetime | date | None, today: date | None = None) -> str:
     if days == 1:
         return "yesterday"
     count, unit = (
-        (days, "day") if days < 14 else
-        (days // 7, "week") if days < 60 else
-        (days // 30, "month") if days < 730 else
-        (days // 365, "year")
+        (days, "day")
+        if days < 14
+        else (days // 7, "week")
+        if days < 60
+        else (days // 30, "month")
+        if days < 730
+        else (days // 365, "year")
     )
     return f"{count} {unit}s ago"
 
@@ -227,11 +269,18 @@ def km(distance: float | None) -> str:
 
 SOURCE_DETAIL_LIMIT = 500  # characters of one imported detail shown on a page
 # What an Open Referral source says that has no field of its own, shown publicly.
-_SOURCE_LABELS = {"alternate_name": "Also known as", "application_process": "How to apply",
-                  "interpretation_services": "Interpreting", "taxonomy_terms": "Other categories",
-                  "locations_not_imported": "Venues not on the map", "wait_time": "Waiting time",
-                  "accreditations": "Accreditations", "required_documents": "Documents to bring",
-                  "payments_accepted": "Payments accepted", "program": "Programme"}
+_SOURCE_LABELS = {
+    "alternate_name": "Also known as",
+    "application_process": "How to apply",
+    "interpretation_services": "Interpreting",
+    "taxonomy_terms": "Other categories",
+    "locations_not_imported": "Venues not on the map",
+    "wait_time": "Waiting time",
+    "accreditations": "Accreditations",
+    "required_documents": "Documents to bring",
+    "payments_accepted": "Payments accepted",
+    "program": "Programme",
+}
 
 
 def source_contacts(service: Service) -> list[dict]:
@@ -239,8 +288,11 @@ def source_contacts(service: Service) -> list[dict]:
     addresses and phone numbers are not published (the service's own contact details are)."""
     attributes = service.attributes or {}
     found = [*(attributes.get("contacts") or []), *((attributes.get("hsds") or {}).get("contacts") or [])]
-    return [{"name": " ".join(str(c["name"]).split())[:200], "title": " ".join(str(c.get("title") or "").split())[:200]}
-            for c in found if isinstance(c, dict) and c.get("name")]
+    return [
+        {"name": " ".join(str(c["name"]).split())[:200], "title": " ".join(str(c.get("title") or "").split())[:200]}
+        for c in found
+        if isinstance(c, dict) and c.get("name")
+    ]
 
 
 def source_details(service: Service) -> list[tuple[str, str]]:

@@ -42,7 +42,9 @@ class _Server(BaseApplication):
         return app
 
 
-def serve_with_workers(app: Flask, host: str, port: int, workers: int, threads: int = 1, access_log: str | None = None) -> None:
+def serve_with_workers(
+    app: Flask, host: str, port: int, workers: int, threads: int = 1, access_log: str | None = None
+) -> None:
     """Run gunicorn on host:port with `workers` processes of `threads` threads each, until stopped."""
     options = {
         "bind": f"{host}:{port}",

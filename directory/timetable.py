@@ -113,8 +113,12 @@ class Occurrence(NamedTuple):
 
 
 def upcoming(
-    rules: Iterable[SessionRule], seasons: Iterable[SeasonWindow], now: datetime, *,
-    not_before: date | None = None, horizon_days: int = 62,
+    rules: Iterable[SessionRule],
+    seasons: Iterable[SeasonWindow],
+    now: datetime,
+    *,
+    not_before: date | None = None,
+    horizon_days: int = 62,
 ) -> Occurrence | None:
     """The first session in season that has not ended by `now` (UK wall-clock time), from not_before.
 

@@ -59,9 +59,13 @@ def tables() -> list[Table]:
 def check_urls(source_url: str, target_url: str) -> None:
     """Refuse anything but SQLite to PostgreSQL, with a message saying what was expected."""
     if make_url(source_url).get_backend_name() != "sqlite":
-        raise TransferError(f"--from must be a SQLite database URL (sqlite:///path/to/signpost.db), not {_safe(source_url)}.")
+        raise TransferError(
+            f"--from must be a SQLite database URL (sqlite:///path/to/signpost.db), not {_safe(source_url)}."
+        )
     if make_url(target_url).get_backend_name() != "postgresql":
-        raise TransferError(f"--to must be a PostgreSQL URL (postgresql+psycopg://user@host/db), not {_safe(target_url)}.")
+        raise TransferError(
+            f"--to must be a PostgreSQL URL (postgresql+psycopg://user@host/db), not {_safe(target_url)}."
+        )
     database = make_url(source_url).database
     if not database or not Path(database).is_file():
         raise TransferError(f"There is no SQLite database at {database!r}.")
@@ -88,7 +92,9 @@ def row_counts(engine: Engine) -> dict[str, int]:
 def prepare_target(source: Engine, target: Engine, replace: bool) -> None:
     """Both schemas at the newest migration; the target empty, or emptied when replace is asked for."""
     if migrate.pending(source):
-        raise TransferError("The SQLite database is not at the newest migration: run `signpost db upgrade` on it first.")
+        raise TransferError(
+            "The SQLite database is not at the newest migration: run `signpost db upgrade` on it first."
+        )
     migrate.upgrade(target)
     filled = {name: n for name, n in row_counts(target).items() if n}
     if filled and not replace:
@@ -203,12 +209,19 @@ def export(engine: Engine) -> dict[str, list[list]]:
     with engine.connect() as connection:
         for table in tables():
             positions = [list(table.columns).index(c) for c in table.primary_key.columns]
-            out[table.name] = sorted(canonical_rows(connection, table), key=lambda row: [str(row[i]) for i in positions])
+            out[table.name] = sorted(
+                canonical_rows(connection, table), key=lambda row: [str(row[i]) for i in positions]
+            )
     return out
 
 
-def transfer(source_url: str, target_url: str, replace: bool = False, progress: Progress | None = None,
-             totals: Callable[[dict[str, int]], None] | None = None) -> list[TableCheck]:
+def transfer(
+    source_url: str,
+    target_url: str,
+    replace: bool = False,
+    progress: Progress | None = None,
+    totals: Callable[[dict[str, int]], None] | None = None,
+) -> list[TableCheck]:
     """Copy a SQLite database to PostgreSQL and verify it before committing; every table's check.
 
     Nothing is committed unless every table's count and checksum match: a failed move leaves

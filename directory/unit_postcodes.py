@@ -66,7 +66,7 @@ class UnitPostcodes:
         if not data.startswith(MAGIC):
             raise UnitFileError("not a Signpost units file (the first line is wrong)")
         end = data.index(b"\n", len(MAGIC))
-        header = json.loads(data[len(MAGIC):end])
+        header = json.loads(data[len(MAGIC) : end])
         n, self.release, scale = header["units"], header["release"], header["scale"]
         self._scale = float(scale)
         self._sectors: dict[str, tuple[int, int]] = {}
@@ -78,13 +78,13 @@ class UnitPostcodes:
             raise UnitFileError(f"the sector counts add up to {start}, not {n} units")
         self._areas = [tuple(code or None for code in triple) for triple in header["areas"]]
         self._no_position = frozenset(header["no_position"])
-        body = memoryview(data)[end + 1:]
+        body = memoryview(data)[end + 1 :]
         if len(body) != n * 12:
             raise UnitFileError(f"expected {n * 12} bytes of units, found {len(body)}")
-        self._endings = bytes(body[:2 * n])
-        self._latitudes = _numbers("i", body[2 * n:6 * n])
-        self._longitudes = _numbers("i", body[6 * n:10 * n])
-        self._area_index = _numbers("H", body[10 * n:])
+        self._endings = bytes(body[: 2 * n])
+        self._latitudes = _numbers("i", body[2 * n : 6 * n])
+        self._longitudes = _numbers("i", body[6 * n : 10 * n])
+        self._area_index = _numbers("H", body[10 * n :])
 
     def __len__(self) -> int:
         return len(self._latitudes)
@@ -100,7 +100,7 @@ class UnitPostcodes:
     def postcodes_in(self, sector: str) -> list[str]:
         """The unit postcodes with a position in a sector ("G31 2" -> ["G31 2AA", ...]), sorted."""
         start, end = self._sectors.get(sector, (0, 0))
-        return [f"{sector}{self._endings[2 * i:2 * i + 2].decode('ascii')}" for i in range(start, end)]
+        return [f"{sector}{self._endings[2 * i : 2 * i + 2].decode('ascii')}" for i in range(start, end)]
 
     def has_no_position(self, postcode: str) -> bool:
         """True for a unit Code-Point lists without coordinates (positional quality 90)."""
@@ -116,7 +116,7 @@ class UnitPostcodes:
         low, high = bounds
         while low < high:
             middle = (low + high) // 2
-            ending = endings[2 * middle:2 * middle + 2]
+            ending = endings[2 * middle : 2 * middle + 2]
             if ending < wanted:
                 low = middle + 1
             elif ending > wanted:
@@ -124,8 +124,11 @@ class UnitPostcodes:
             else:
                 country, district, health = self._areas[self._area_index[middle]]
                 return UnitPosition(
-                    self._latitudes[middle] / self._scale, self._longitudes[middle] / self._scale,
-                    country, district, health,
+                    self._latitudes[middle] / self._scale,
+                    self._longitudes[middle] / self._scale,
+                    country,
+                    district,
+                    health,
                 )
         return None
 
@@ -172,16 +175,28 @@ def encode_units(rows: Iterable[UnitRow], no_position: Iterable[str], release: s
     if len(areas) > 65535:
         raise ValueError(f"{len(areas)} distinct area code triples do not fit the file's 16-bit index")
     header = {
-        "release": release, "scale": SCALE, "units": len(units), "sectors": sectors, "counts": counts,
-        "areas": [list(triple) for triple in areas], "no_position": sorted(set(no_position)),
+        "release": release,
+        "scale": SCALE,
+        "units": len(units),
+        "sectors": sectors,
+        "counts": counts,
+        "areas": [list(triple) for triple in areas],
+        "no_position": sorted(set(no_position)),
     }
     if not _LITTLE:
         for numbers in (latitudes, longitudes, area_index):
             numbers.byteswap()
-    return b"".join((
-        MAGIC, json.dumps(header, separators=(",", ":")).encode("utf-8"), b"\n", bytes(endings),
-        latitudes.tobytes(), longitudes.tobytes(), area_index.tobytes(),
-    ))
+    return b"".join(
+        (
+            MAGIC,
+            json.dumps(header, separators=(",", ":")).encode("utf-8"),
+            b"\n",
+            bytes(endings),
+            latitudes.tobytes(),
+            longitudes.tobytes(),
+            area_index.tobytes(),
+        )
+    )
 
 
 def write_units(path: Path, rows: Iterable[UnitRow], no_position: Iterable[str], release: str) -> int:

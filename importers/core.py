@@ -101,8 +101,15 @@ class ImportReport:
     def reject(self, record: ImportRecord, problems: list[Problem]) -> None:
         self.counts["rejected"] += 1
         for problem in problems:
-            self.rejects.append({"row": problem.row, "column": problem.column, "problem": problem.problem,
-                                 "values": record.values, "level": "rejected"})
+            self.rejects.append(
+                {
+                    "row": problem.row,
+                    "column": problem.column,
+                    "problem": problem.problem,
+                    "values": record.values,
+                    "level": "rejected",
+                }
+            )
         self.outcomes.append(Outcome(record.row, "rejected", _name(record), detail=problems[0].problem))
 
     def warn(self, record: ImportRecord) -> None:
@@ -110,8 +117,15 @@ class ImportReport:
         if record.warnings:
             self.counts["warned"] += 1
         for problem in record.warnings:
-            self.rejects.append({"row": problem.row, "column": problem.column, "problem": problem.problem,
-                                 "values": record.values, "level": "warning"})
+            self.rejects.append(
+                {
+                    "row": problem.row,
+                    "column": problem.column,
+                    "problem": problem.problem,
+                    "values": record.values,
+                    "level": "warning",
+                }
+            )
         for column in dict.fromkeys(problem.column for problem in record.warnings):
             self.column_warnings[column] += 1
         for column, wording, read_as in record.readings:
@@ -124,24 +138,49 @@ class ImportReport:
 
     def read_as(self) -> list[str]:
         """One line per wording read as another category name: "'Legal and advocacy' read as …"."""
-        return [f"{column}: ‘{wording}’ read as {read_as} ({rows} row{'s' if rows != 1 else ''})"
-                for (column, wording), (read_as, rows) in self.readings.items()]
+        return [
+            f"{column}: ‘{wording}’ read as {read_as} ({rows} row{'s' if rows != 1 else ''})"
+            for (column, wording), (read_as, rows) in self.readings.items()
+        ]
 
 
-def run_import(database, records: Iterable[ImportRecord], *, source: str, actor: Actor = SYSTEM,
-               file_name: str = "", kind: str = "csv", dry_run: bool = False, batch_size: int = 500,
-               progress: Callable[[int], None] | None = None, now: datetime | None = None, index=None,
-               columns: Iterable[str] = (), unmapped: Iterable[str] = (), settings: dict | None = None,
-               stored_file: str | None = None,
-               index_progress: Callable[[int, int], None] | None = None,
-               advice: Callable[[ImportReport], list[str]] | None = None) -> ImportReport:
+def run_import(
+    database,
+    records: Iterable[ImportRecord],
+    *,
+    source: str,
+    actor: Actor = SYSTEM,
+    file_name: str = "",
+    kind: str = "csv",
+    dry_run: bool = False,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+    index=None,
+    columns: Iterable[str] = (),
+    unmapped: Iterable[str] = (),
+    settings: dict | None = None,
+    stored_file: str | None = None,
+    index_progress: Callable[[int, int], None] | None = None,
+    advice: Callable[[ImportReport], list[str]] | None = None,
+) -> ImportReport:
     """Import records in batches; returns the report (see the module docstring)."""
     now = now or utcnow()
     report = ImportReport(source, dry_run, unmapped=list(unmapped))
     with database.unit_of_work() as db:
-        run = ops.start_run(db, actor, source=source, file_name=file_name, kind=kind, dry_run=dry_run, now=now,
-                            columns=list(columns), unmapped=report.unmapped, settings=settings or {},
-                            stored_file=stored_file)
+        run = ops.start_run(
+            db,
+            actor,
+            source=source,
+            file_name=file_name,
+            kind=kind,
+            dry_run=dry_run,
+            now=now,
+            columns=list(columns),
+            unmapped=report.unmapped,
+            settings=settings or {},
+            stored_file=stored_file,
+        )
         report.run_id = run.id
     session = database.sessionmaker()
     session.info[DEFER] = True
@@ -165,9 +204,16 @@ def run_import(database, records: Iterable[ImportRecord], *, source: str, actor:
         raise
     except Exception as exc:
         status = "failed"
-        message = (f"The import stopped in the batch starting at {first_row} ({type(exc).__name__}: {exc}). "
-                   "That batch was not imported" + ("." if dry_run else "; earlier batches were. Fix the problem "
-                                                    "and import the file again: rows already imported are unchanged."))
+        message = (
+            f"The import stopped in the batch starting at {first_row} ({type(exc).__name__}: {exc}). "
+            "That batch was not imported"
+            + (
+                "."
+                if dry_run
+                else "; earlier batches were. Fix the problem "
+                "and import the file again: rows already imported are unchanged."
+            )
+        )
         raise ImportFailed(message) from exc
     finally:
         session.rollback()
@@ -207,11 +253,14 @@ def _save_run(database, report: ImportReport, status: str, message: str = "") ->
     with database.unit_of_work() as db:
         run = db.get(ImportRun, report.run_id)
         run.status, run.message, run.counts = status, message, {a: report.counts.get(a, 0) for a in COUNTED}
-        run.rejects = [{"row": "", "column": "", "problem": note, "values": {}, "level": "note"}
-                       for note in report.notes] + list(report.rejects)
+        run.rejects = [
+            {"row": "", "column": "", "problem": note, "values": {}, "level": "note"} for note in report.notes
+        ] + list(report.rejects)
         listed = (o for o in report.outcomes if o.action != "unchanged")
-        run.outcomes = [{"row": o.row, "action": o.action, "name": o.name, "detail": o.detail}
-                        for o in itertools.islice(listed, OUTCOMES_KEPT)]
+        run.outcomes = [
+            {"row": o.row, "action": o.action, "name": o.name, "detail": o.detail}
+            for o in itertools.islice(listed, OUTCOMES_KEPT)
+        ]
         if status != "running":
             run.finished_at = utcnow()
         db.add(run)
@@ -274,8 +323,11 @@ class _Importer:
         if item is not None:
             earlier = self.seen.get(item.key)
             if earlier is not None:
-                record.reject("service.name", f"The same listing as {earlier} (same id, or same organisation and "
-                                              "service name): combine the two rows or give each its own id.")
+                record.reject(
+                    "service.name",
+                    f"The same listing as {earlier} (same id, or same organisation and "
+                    "service name): combine the two rows or give each its own id.",
+                )
                 item = None
             else:
                 self.seen[item.key] = record.row
@@ -312,19 +364,29 @@ class _Importer:
         index = item.locations.index(location)
         item.locations.pop(index)
         item.postcodes.remove(location["postcode"])
-        item.schedule_locations = [None if i == index else (i - 1 if i is not None and i > index else i)
-                                   for i in item.schedule_locations]
+        item.schedule_locations = [
+            None if i == index else (i - 1 if i is not None and i > index else i) for i in item.schedule_locations
+        ]
         column = item.record.column("location.postcode")
-        item.record.warn(column, f"The venue was left out: {problem.rstrip('.')}. Imported with "
-                                 f"“{location['postcode']}” kept as a detail to check.", location["postcode"])
+        item.record.warn(
+            column,
+            f"The venue was left out: {problem.rstrip('.')}. Imported with "
+            f"“{location['postcode']}” kept as a detail to check.",
+            location["postcode"],
+        )
 
     def _load_services(self, ids: list) -> dict[uuid.UUID, Service]:
         wanted = {i for i in ids if i is not None}
         if not wanted:
             return {}
-        query = select(Service).where(Service.id.in_(wanted)).options(
-            selectinload(Service.terms), selectinload(Service.location_links),
-            *(selectinload(getattr(Service, key)) for key in ops.SERVICE_CHILDREN),
+        query = (
+            select(Service)
+            .where(Service.id.in_(wanted))
+            .options(
+                selectinload(Service.terms),
+                selectinload(Service.location_links),
+                *(selectinload(getattr(Service, key)) for key in ops.SERVICE_CHILDREN),
+            )
         )
         return {s.id: s for s in self.db.exec(query) if s.archived_at is None}
 
@@ -333,14 +395,16 @@ class _Importer:
         for org_id in wanted:
             self.locations[org_id] = {}
         if wanted:
-            for location in self.db.exec(select(Location).where(Location.organisation_id.in_(wanted),
-                                                                Location.archived_at.is_(None))):
+            for location in self.db.exec(
+                select(Location).where(Location.organisation_id.in_(wanted), Location.archived_at.is_(None))
+            ):
                 self.locations[location.organisation_id].setdefault(_venue_key(location.model_dump()), location.id)
 
     def _organisation_id(self, item: Prepared) -> uuid.UUID | None:
         sid = item.record.organisation_source_id
         return (self.view.organisation_ids.get(sid) if sid else None) or self.view.organisations.get(
-            normalise_name(item.organisation["name"]))
+            normalise_name(item.organisation["name"])
+        )
 
     def _organisation(self, item: Prepared) -> Organisation:
         org_id = self._organisation_id(item)
@@ -351,8 +415,9 @@ class _Importer:
             if organisation.source == self.source:  # another source's (or an editor's) details are left alone
                 ops.update_organisation(self.db, SYSTEM, organisation, item.organisation, self.now)
             return organisation
-        organisation = ops.add_organisation(self.db, SYSTEM, self.new, item.organisation, self.source,
-                                            item.record.organisation_source_id, self.now)
+        organisation = ops.add_organisation(
+            self.db, SYSTEM, self.new, item.organisation, self.source, item.record.organisation_source_id, self.now
+        )
         self.view.organisations[normalise_name(organisation.name)] = organisation.id
         self.added[organisation.id] = organisation
         if item.record.organisation_source_id:
@@ -373,8 +438,10 @@ class _Importer:
 
     def _service_data(self, item: Prepared, location_ids: list[uuid.UUID]) -> dict:
         data = dict(item.service, location_ids=location_ids)
-        data["schedules"] = [dict(s, location_id=location_ids[i] if i is not None else None)
-                             for s, i in zip(item.service["schedules"], item.schedule_locations, strict=False)]
+        data["schedules"] = [
+            dict(s, location_id=location_ids[i] if i is not None else None)
+            for s, i in zip(item.service["schedules"], item.schedule_locations, strict=False)
+        ]
         return data
 
     def _update(self, item: Prepared, service: Service) -> Outcome:
@@ -401,8 +468,11 @@ class _Importer:
         merge = self.view.merges.get(item.key)
         if merge is not None:
             decision = merge.proposed.get("decision")
-            detail = ("discarded by a moderator" if decision == "discard" else
-                      "already waiting for a moderator as a possible duplicate")
+            detail = (
+                "discarded by a moderator"
+                if decision == "discard"
+                else "already waiting for a moderator as a possible duplicate"
+            )
             return Outcome(row, "unchanged", item.name, merge.target_id, detail)
         duplicate = self.view.likely_duplicate(item, self._organisation_id(item))
         if duplicate is not None:
@@ -410,28 +480,57 @@ class _Importer:
         organisation = self._organisation(item)
         data = self._service_data(item, self._venues(item, organisation))
         terms = [self.terms[code] for code in dict.fromkeys(data.get("categories", []))]
-        service = ops.add_service(self.db, SYSTEM, self.new, organisation, data, terms, self.source,
-                                  item.record.source_id, self.now, item.attributes)
-        self.view.add(Listing(service.id, organisation.id, normalise_name(service.name),
-                              normalise_name(organisation.name), self.source, item.record.source_id, set(item.postcodes)))
+        service = ops.add_service(
+            self.db,
+            SYSTEM,
+            self.new,
+            organisation,
+            data,
+            terms,
+            self.source,
+            item.record.source_id,
+            self.now,
+            item.attributes,
+        )
+        self.view.add(
+            Listing(
+                service.id,
+                organisation.id,
+                normalise_name(service.name),
+                normalise_name(organisation.name),
+                self.source,
+                item.record.source_id,
+                set(item.postcodes),
+            )
+        )
         return Outcome(row, "created", item.name, service.id)
 
     def _propose_merge(self, item: Prepared, listing: Listing, score: int) -> Outcome:
         proposal = {
-            "source": self.source, "source_id": item.record.source_id, "key": item.key, "row": item.record.row,
-            "run_id": str(self.report.run_id), "score": score,
+            "source": self.source,
+            "source_id": item.record.source_id,
+            "key": item.key,
+            "row": item.record.row,
+            "run_id": str(self.report.run_id),
+            "score": score,
             "organisation_source_id": item.record.organisation_source_id,
             "organisation": as_json(item.organisation),
             "locations": [as_json(location) for location in item.locations],
             "service": as_json({k: v for k, v in item.service.items() if k != "location_ids"}),
-            "schedule_locations": item.schedule_locations, "given": sorted(item.given),
+            "schedule_locations": item.schedule_locations,
+            "given": sorted(item.given),
             "attributes": item.attributes,
         }
         existing = self.db.get(Service, listing.id)
         change = ops.propose_merge(self.db, self.submitter, existing, proposal, self.now)
         self.view.merges[item.key] = change
-        return Outcome(item.record.row, "proposed_merge", item.name, listing.id,
-                       f"looks like “{existing.name}” (similarity {score}%)")
+        return Outcome(
+            item.record.row,
+            "proposed_merge",
+            item.name,
+            listing.id,
+            f"looks like “{existing.name}” (similarity {score}%)",
+        )
 
 
 class _Clock:
@@ -447,8 +546,12 @@ class _Clock:
 
 
 def _venue_key(data: dict) -> tuple:
-    return (data.get("postcode"), normalise_name(data.get("name") or data.get("address_1") or ""),
-            data.get("location_type") or "physical", data.get("url"))
+    return (
+        data.get("postcode"),
+        normalise_name(data.get("name") or data.get("address_1") or ""),
+        data.get("location_type") or "physical",
+        data.get("url"),
+    )
 
 
 def _field(exc: InputError) -> str:

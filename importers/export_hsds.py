@@ -33,26 +33,102 @@ HSDS_STATUS = {"temporarily_closed": "temporarily closed"}
 TABLES = {
     "organizations": ["id", "name", "alternate_name", "description", "email", "website", "logo", "uri"],
     "organization_identifiers": ["id", "organization_id", "identifier_scheme", "identifier_type", "identifier"],
-    "services": ["id", "organization_id", "name", "description", "url", "email", "status", "fees_description",
-                 "application_process", "eligibility_description", "minimum_age", "maximum_age", "assured_date",
-                 "alert", "last_modified"],
-    "locations": ["id", "organization_id", "location_type", "url", "name", "description", "transportation",
-                  "latitude", "longitude"],
-    "addresses": ["id", "location_id", "address_1", "address_2", "city", "region", "state_province", "postal_code",
-                  "country", "address_type"],
+    "services": [
+        "id",
+        "organization_id",
+        "name",
+        "description",
+        "url",
+        "email",
+        "status",
+        "fees_description",
+        "application_process",
+        "eligibility_description",
+        "minimum_age",
+        "maximum_age",
+        "assured_date",
+        "alert",
+        "last_modified",
+    ],
+    "locations": [
+        "id",
+        "organization_id",
+        "location_type",
+        "url",
+        "name",
+        "description",
+        "transportation",
+        "latitude",
+        "longitude",
+    ],
+    "addresses": [
+        "id",
+        "location_id",
+        "address_1",
+        "address_2",
+        "city",
+        "region",
+        "state_province",
+        "postal_code",
+        "country",
+        "address_type",
+    ],
     "accessibility": ["id", "location_id", "description", "details", "url"],
     "service_at_location": ["id", "service_id", "location_id", "description"],
-    "phones": ["id", "location_id", "service_id", "organization_id", "contact_id", "service_at_location_id", "number",
-               "extension", "type", "description"],
-    "schedules": ["id", "service_id", "location_id", "service_at_location_id", "valid_from", "valid_to", "freq",
-                  "interval", "byday", "description", "opens_at", "closes_at", "attending_type", "notes"],
+    "phones": [
+        "id",
+        "location_id",
+        "service_id",
+        "organization_id",
+        "contact_id",
+        "service_at_location_id",
+        "number",
+        "extension",
+        "type",
+        "description",
+    ],
+    "schedules": [
+        "id",
+        "service_id",
+        "location_id",
+        "service_at_location_id",
+        "valid_from",
+        "valid_to",
+        "freq",
+        "interval",
+        "byday",
+        "description",
+        "opens_at",
+        "closes_at",
+        "attending_type",
+        "notes",
+    ],
     "languages": ["id", "service_id", "location_id", "phone_id", "name", "code", "note"],
-    "cost_options": ["id", "service_id", "valid_from", "valid_to", "option", "currency", "amount", "amount_description"],
+    "cost_options": [
+        "id",
+        "service_id",
+        "valid_from",
+        "valid_to",
+        "option",
+        "currency",
+        "amount",
+        "amount_description",
+    ],
     "funding": ["id", "organization_id", "service_id", "source"],
     "service_areas": ["id", "service_id", "name", "description", "extent", "extent_type", "uri"],
     "contacts": ["id", "service_id", "name", "title"],
     "taxonomies": ["id", "name", "description", "uri", "version"],
-    "taxonomy_terms": ["id", "code", "name", "description", "parent_id", "taxonomy", "language", "taxonomy_id", "term_uri"],
+    "taxonomy_terms": [
+        "id",
+        "code",
+        "name",
+        "description",
+        "parent_id",
+        "taxonomy",
+        "language",
+        "taxonomy_id",
+        "term_uri",
+    ],
     "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value", "label"],
 }
 
@@ -62,12 +138,20 @@ def _id(*parts) -> str:
 
 
 TAXONOMIES = {
-    FACTS_TAXONOMY: {"id": _id("taxonomy", FACTS_TAXONOMY), "name": FACTS_TAXONOMY,
-                     "description": "Facts about a listing the Open Referral UK feed shows as attributes", "uri": "",
-                     "version": "1"},
-    SIGNPOST_TAXONOMY: {"id": _id("taxonomy", SIGNPOST_TAXONOMY), "name": SIGNPOST_TAXONOMY,
-                        "description": "Facts Signpost keeps that HSDS has no field for; the value is JSON",
-                        "uri": "", "version": "1"},
+    FACTS_TAXONOMY: {
+        "id": _id("taxonomy", FACTS_TAXONOMY),
+        "name": FACTS_TAXONOMY,
+        "description": "Facts about a listing the Open Referral UK feed shows as attributes",
+        "uri": "",
+        "version": "1",
+    },
+    SIGNPOST_TAXONOMY: {
+        "id": _id("taxonomy", SIGNPOST_TAXONOMY),
+        "name": SIGNPOST_TAXONOMY,
+        "description": "Facts Signpost keeps that HSDS has no field for; the value is JSON",
+        "uri": "",
+        "version": "1",
+    },
 }
 
 
@@ -79,34 +163,64 @@ def export_hsds(session: Session, out_dir: Path, link: Callable[[str, object], s
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     shapes, services = hsds_services(session, link)
-    organisations = session.exec(select(Organisation).where(Organisation.archived_at.is_(None))
-                                 .order_by(Organisation.name, Organisation.id)).all()
-    tables = flatten([shapes.organization(o) for o in organisations], services,
-                     [shapes.taxonomy(t) for t in shapes.taxonomies.values()])
+    organisations = session.exec(
+        select(Organisation).where(Organisation.archived_at.is_(None)).order_by(Organisation.name, Organisation.id)
+    ).all()
+    tables = flatten(
+        [shapes.organization(o) for o in organisations],
+        services,
+        [shapes.taxonomy(t) for t in shapes.taxonomies.values()],
+    )
     for name, columns in TABLES.items():
         with (out_dir / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = spreadsheet.dict_writer(handle, columns, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(tables[name])
     package = {
-        "name": "signpost-export", "title": "Signpost directory (Open Referral HSDS 3.0)", "profile": "tabular-data-package",
-        "version": "3.0", "resources": [
-            {"name": name, "path": f"{name}.csv", "format": "csv", "mediatype": "text/csv",
-             "schema": {"fields": [{"name": c, "type": "string"} for c in columns]}}
+        "name": "signpost-export",
+        "title": "Signpost directory (Open Referral HSDS 3.0)",
+        "profile": "tabular-data-package",
+        "version": "3.0",
+        "resources": [
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "schema": {"fields": [{"name": c, "type": "string"} for c in columns]},
+            }
             for name, columns in TABLES.items()
         ],
     }
     (out_dir / "datapackage.json").write_text(json.dumps(package, indent=2), encoding="utf-8")
-    page = {"total_items": len(services), "total_pages": 1, "page_number": 1, "size": len(services),
-            "first_page": True, "last_page": True, "empty": not services, "contents": services}
+    page = {
+        "total_items": len(services),
+        "total_pages": 1,
+        "page_number": 1,
+        "size": len(services),
+        "first_page": True,
+        "last_page": True,
+        "empty": not services,
+        "contents": services,
+    }
     (out_dir / "services.json").write_text(json.dumps(page, indent=1, ensure_ascii=False), encoding="utf-8")
-    return {"organisations": len(tables["organizations"]), "services": len(services), "locations": len(tables["locations"])}
+    return {
+        "organisations": len(tables["organizations"]),
+        "services": len(services),
+        "locations": len(tables["locations"]),
+    }
 
 
 def hsds_services(session: Session, link: Callable[[str, object], str]) -> tuple[Shapes, list[dict]]:
     """Every service that is not archived, as the feed's full record with Signpost's exact fields added."""
-    services = list(session.exec(select(Service).join(Organisation).where(
-        Service.archived_at.is_(None), Organisation.archived_at.is_(None)).order_by(Service.name, Service.id)))
+    services = list(
+        session.exec(
+            select(Service)
+            .join(Organisation)
+            .where(Service.archived_at.is_(None), Organisation.archived_at.is_(None))
+            .order_by(Service.name, Service.id)
+        )
+    )
     load_full_services(session, services)
     shapes = Shapes(link, taxonomies(session), service_terms(session, [s.id for s in services]))
     return shapes, [_service(shapes, service) for service in services]
@@ -117,29 +231,46 @@ def _service(shapes: Shapes, service: Service) -> dict:
     sid = record["id"]
     exact = _signpost_attributes(sid, "service", service, SIGNPOST_SERVICE_FIELDS)
     # Fields the feed words for people ("Free: £2", "For: Carers."): their stored value as well.
-    for field, hsds in (("description", "description"), ("eligibility_criteria", "eligibility_description"),
-                        ("alert", "alert")):
+    for field, hsds in (
+        ("description", "description"),
+        ("eligibility_criteria", "eligibility_description"),
+        ("alert", "alert"),
+    ):
         if (record.get(hsds) or None) != (getattr(service, field) or None):
             exact.append(_exact(sid, "service", field, getattr(service, field)))
     record["attributes"] = record.get("attributes", []) + exact
     for sal in record.get("service_at_locations", []):
         location = next(link.location for link in service.location_links if str(link.id) == sal["id"])
-        sal["location"]["attributes"] = (sal["location"].get("attributes", [])
-                                         + _signpost_attributes(sal["location"]["id"], "location", location,
-                                                                SIGNPOST_LOCATION_FIELDS))
+        sal["location"]["attributes"] = sal["location"].get("attributes", []) + _signpost_attributes(
+            sal["location"]["id"], "location", location, SIGNPOST_LOCATION_FIELDS
+        )
     return record
 
 
 def _attribute(link_id: str, entity: str, taxonomy: str, code: str, name: str, value: str) -> dict:
-    term = {"id": _id("term", taxonomy, code), "code": code, "name": name, "description": name,
-            "taxonomy": taxonomy, "taxonomy_id": TAXONOMIES[taxonomy]["id"]}
-    return {"id": _id(link_id, "attribute", code), "link_id": link_id, "link_type": "taxonomy_term",
-            "link_entity": entity, "taxonomy_term_id": term["id"], "value": value, "taxonomy_term": term}
+    term = {
+        "id": _id("term", taxonomy, code),
+        "code": code,
+        "name": name,
+        "description": name,
+        "taxonomy": taxonomy,
+        "taxonomy_id": TAXONOMIES[taxonomy]["id"],
+    }
+    return {
+        "id": _id(link_id, "attribute", code),
+        "link_id": link_id,
+        "link_type": "taxonomy_term",
+        "link_entity": entity,
+        "taxonomy_term_id": term["id"],
+        "value": value,
+        "taxonomy_term": term,
+    }
 
 
 def _exact(link_id: str, entity: str, name: str, value) -> dict:
-    return _attribute(link_id, entity, SIGNPOST_TAXONOMY, f"{SIGNPOST_PREFIX}{name}", name,
-                      json.dumps(as_json(value), sort_keys=True))
+    return _attribute(
+        link_id, entity, SIGNPOST_TAXONOMY, f"{SIGNPOST_PREFIX}{name}", name, json.dumps(as_json(value), sort_keys=True)
+    )
 
 
 def _signpost_attributes(link_id: str, entity: str, record, defaults: dict) -> list[dict]:
@@ -149,7 +280,9 @@ def _signpost_attributes(link_id: str, entity: str, record, defaults: dict) -> l
         if value == default and name != "is_free":
             continue
         if isinstance(value, list) and value and hasattr(value[0], "service_id"):
-            value = [{k: v for k, v in as_json(row.model_dump()).items() if k not in ("id", "service_id")} for row in value]
+            value = [
+                {k: v for k, v in as_json(row.model_dump()).items() if k not in ("id", "service_id")} for row in value
+            ]
         attributes.append(_exact(link_id, entity, name, value))
     return attributes
 

@@ -24,32 +24,83 @@ SIGNPOST_PREFIX = "signpost:"
 # Service fields HSDS cannot hold exactly, with their defaults: a Signpost export writes each one that
 # differs (and always is_free), and reading such an export restores every one of them.
 SIGNPOST_SERVICE_FIELDS = {
-    "summary": "", "status_reason": None, "expected_reopening": None, "groups_served": [], "circumstances": [],
-    "open_to_all": True, "referral_routes": [], "seasons": [], "funding": [], "areas": [], "is_free": True,
-    "cost_description": None, "cost_min": None, "cost_max": None, "last_verified_at": None, "verified_by": None,
-    "verification_method": None, "attributes": {},
+    "summary": "",
+    "status_reason": None,
+    "expected_reopening": None,
+    "groups_served": [],
+    "circumstances": [],
+    "open_to_all": True,
+    "referral_routes": [],
+    "seasons": [],
+    "funding": [],
+    "areas": [],
+    "is_free": True,
+    "cost_description": None,
+    "cost_min": None,
+    "cost_max": None,
+    "last_verified_at": None,
+    "verified_by": None,
+    "verification_method": None,
+    "attributes": {},
 }
 SIGNPOST_LOCATION_FIELDS = {"wheelchair_accessible": None, "confidential": False}
 # The service's own HSDS fields that have a Signpost column (everything else is kept in attributes).
 _MAPPED_SERVICE = {
-    "id", "organization_id", "organization", "name", "description", "url", "email", "status", "alert", "minimum_age",
-    "maximum_age", "eligibility_description", "fees_description", "assured_date", "assurer_email", "phones",
-    "schedules", "service_at_locations", "languages", "funding", "cost_options", "attributes", "service_areas",
-    "program_id", "metadata", "taxonomy_terms", "last_modified",
+    "id",
+    "organization_id",
+    "organization",
+    "name",
+    "description",
+    "url",
+    "email",
+    "status",
+    "alert",
+    "minimum_age",
+    "maximum_age",
+    "eligibility_description",
+    "fees_description",
+    "assured_date",
+    "assurer_email",
+    "phones",
+    "schedules",
+    "service_at_locations",
+    "languages",
+    "funding",
+    "cost_options",
+    "attributes",
+    "service_areas",
+    "program_id",
+    "metadata",
+    "taxonomy_terms",
+    "last_modified",
 }
-_STATUSES = {"active": "active", "inactive": "inactive", "defunct": "defunct", "temporarily closed": "temporarily_closed",
-             "temporarily_closed": "temporarily_closed", "closed": "inactive"}
+_STATUSES = {
+    "active": "active",
+    "inactive": "inactive",
+    "defunct": "defunct",
+    "temporarily closed": "temporarily_closed",
+    "temporarily_closed": "temporarily_closed",
+    "closed": "inactive",
+}
 _GSS = re.compile(r"\b([ENSWK]\d{8})\b")
-_IDENTIFIER_FIELDS = {"GB-CHC": "charity_number", "GB-SC": "charity_number", "GB-NIC": "charity_number",
-                      "GB-COH": "company_number"}
-_FREE = re.compile(r"\b(free of charge|free|no charge|no cost)\b(?! (parking|wifi|wi-fi|tea|refreshments))", re.IGNORECASE)
+_IDENTIFIER_FIELDS = {
+    "GB-CHC": "charity_number",
+    "GB-SC": "charity_number",
+    "GB-NIC": "charity_number",
+    "GB-COH": "company_number",
+}
+_FREE = re.compile(
+    r"\b(free of charge|free|no charge|no cost)\b(?! (parking|wifi|wi-fi|tea|refreshments))", re.IGNORECASE
+)
 _NOT_FREE = re.compile(r"\b(not|isn't|isn’t) free\b", re.IGNORECASE)
 # Fields a Signpost export words for people from other fields (its attributes carry those exactly).
 _WORDED = {"application_process", "contacts"}
-_ATTENDING = {"in_person": re.compile(r"\bin[ -]person\b|\bface[ -]to[ -]face\b"),
-              "phone": re.compile(r"\b(tele)?phone\b"),
-              "online": re.compile(r"\bonline\b|\bvideo\b|\bzoom\b|\bteams\b"),
-              "home_visit": re.compile(r"\bhome visits?\b")}
+_ATTENDING = {
+    "in_person": re.compile(r"\bin[ -]person\b|\bface[ -]to[ -]face\b"),
+    "phone": re.compile(r"\b(tele)?phone\b"),
+    "online": re.compile(r"\bonline\b|\bvideo\b|\bzoom\b|\bteams\b"),
+    "home_visit": re.compile(r"\bhome visits?\b"),
+}
 # Services whose organisation is not in the data are listed under a stand-in organisation, one per
 # missing id (so a moderator who names it once fixes all its services), keyed by this and the id.
 PLACEHOLDER_KEY = "signpost:organisation-not-given"
@@ -80,8 +131,9 @@ def map_graph(graph: Graph, known_categories: set[str]) -> list[Listing]:
         org_key = str(service.get("organization_id") or "")
         organisation = graph.organisations.get(org_key)
         if organisation is not None and not str(organisation.get("name") or "").strip():
-            graph.problem(org_key, "name", "missing; its services are listed under a stand-in organisation",
-                          kind="organization")
+            graph.problem(
+                org_key, "name", "missing; its services are listed under a stand-in organisation", kind="organization"
+            )
             organisation = None
         if organisation is None:  # listed under the stand-in, flagged for review, never dropped
             listing = Listing(key, f"{PLACEHOLDER_KEY}:{org_key}", {}, missing_organisation=org_key)
@@ -130,24 +182,37 @@ def map_location(graph: Graph, location: dict) -> dict:
         "postcode": address.get("postal_code") or None,
         "url": location.get("url") or None,
         "travel_notes": readable(location.get("transportation")),
-        "accessibility": "\n".join(" ".join(filter(None, (a.get("description"), a.get("details")))) for a in accessibility),
+        "accessibility": "\n".join(
+            " ".join(filter(None, (a.get("description"), a.get("details")))) for a in accessibility
+        ),
     }
     try:
         lat, lon = float(location.get("latitude")), float(location.get("longitude"))
         if -90 <= lat <= 90 and -180 <= lon <= 180:
             data["latitude"], data["longitude"] = lat, lon
         else:
-            graph.problem(key, "latitude", f"{lat}, {lon} is not a place on Earth; placed by postcode instead", kind="location")
+            graph.problem(
+                key, "latitude", f"{lat}, {lon} is not a place on Earth; placed by postcode instead", kind="location"
+            )
     except (TypeError, ValueError):
         if location.get("latitude") not in (None, ""):
-            graph.problem(key, "latitude", f"'{location.get('latitude')}' is not a number; placed by postcode instead",
-                          kind="location")
+            graph.problem(
+                key,
+                "latitude",
+                f"'{location.get('latitude')}' is not a number; placed by postcode instead",
+                kind="location",
+            )
     postcode = data["postcode"]
     if postcode and "latitude" in data and not _uk_postcode(postcode):  # abroad, but placed by its coordinates
         data["address_2"] = ", ".join(filter(None, (data["address_2"], postcode, address.get("country"))))
         data["postcode"] = None
-        graph.problem(key, "address.postal_code", f"'{postcode}' is not a UK postcode: kept in the address, and the venue "
-                                                  "placed by its latitude and longitude", kind="location")
+        graph.problem(
+            key,
+            "address.postal_code",
+            f"'{postcode}' is not a UK postcode: kept in the address, and the venue "
+            "placed by its latitude and longitude",
+            kind="location",
+        )
     data.update(_signpost_fields(location.get("attributes")))
     return data
 
@@ -163,11 +228,18 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
     key = svc["id"]
     exact = _signpost_fields(svc.get("attributes"))  # a Signpost export
     # What a Signpost export words for people from fields it also gives exactly is not kept twice.
-    kept = {k: v for k, v in svc.items() if k not in _MAPPED_SERVICE and v not in (None, "", [], {})
-            and not (exact and k in _WORDED)}
+    kept = {
+        k: v
+        for k, v in svc.items()
+        if k not in _MAPPED_SERVICE and v not in (None, "", [], {}) and not (exact and k in _WORDED)
+    }
     status = _STATUSES.get(str(svc.get("status") or "active").strip().lower().replace("-", " "))
     if status is None:
-        graph.problem(key, "status", f"'{svc.get('status')}' is not active, inactive, defunct or temporarily closed; read as active")
+        graph.problem(
+            key,
+            "status",
+            f"'{svc.get('status')}' is not active, inactive, defunct or temporarily closed; read as active",
+        )
         status = "active"
     data = {
         "name": svc.get("name"),
@@ -175,7 +247,8 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
         "status": status,
         "website": svc.get("url") or None,
         "email": svc.get("email") or None,
-        "phone": _first_phone(svc.get("phones")) or _first_phone([p for c in svc.get("contacts") or [] for p in c.get("phones") or []]),
+        "phone": _first_phone(svc.get("phones"))
+        or _first_phone([p for c in svc.get("contacts") or [] for p in c.get("phones") or []]),
         "min_age": _age(graph, key, "minimum_age", svc.get("minimum_age")),
         "max_age": _age(graph, key, "maximum_age", svc.get("maximum_age")),
         "eligibility_criteria": readable(svc.get("eligibility_description")),
@@ -188,7 +261,9 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
         data["alert"], cut = truncate(readable(svc["alert"]), 500)
         if cut:
             kept["alert"] = svc["alert"]
-    data["open_to_all"] = not (data["eligibility_criteria"] or data["min_age"] is not None or data["max_age"] is not None)
+    data["open_to_all"] = not (
+        data["eligibility_criteria"] or data["min_age"] is not None or data["max_age"] is not None
+    )
     if svc.get("assured_date"):
         data["last_verified_at"] = f"{str(svc['assured_date'])[:10]}T00:00:00+00:00"
         data["verification_method"] = "import"
@@ -225,8 +300,14 @@ def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: se
         if known:
             categories.append(known[0])
         elif term or code:
-            unknown.append({"code": code, "name": (term or {}).get("name"), "taxonomy": (term or {}).get("taxonomy"),
-                            "value": attribute.get("value")})
+            unknown.append(
+                {
+                    "code": code,
+                    "name": (term or {}).get("name"),
+                    "taxonomy": (term or {}).get("taxonomy"),
+                    "value": attribute.get("value"),
+                }
+            )
     if unknown:
         names = ", ".join(str(u["name"] or u["code"]) for u in unknown)
         graph.problem(key, "attributes", f"{names}: not one of Signpost's categories; kept as an attribute")
@@ -274,7 +355,9 @@ def _languages(graph: Graph, key: str, languages, kept: dict) -> list[str]:
             unknown.append(language)
     if unknown:
         names = [u.get("name") or u.get("code") if isinstance(u, dict) else u for u in unknown]
-        graph.problem(key, "languages", f"{', '.join(map(str, names))}: not a language Signpost knows; kept as an attribute")
+        graph.problem(
+            key, "languages", f"{', '.join(map(str, names))}: not a language Signpost knows; kept as an attribute"
+        )
         kept["languages"] = unknown
     return list(dict.fromkeys(codes))
 
@@ -313,15 +396,29 @@ def _areas(service_areas, kept: dict) -> list[dict]:
         text = " ".join(str(area.get(k) or "") for k in ("uri", "extent", "name", "service_area"))
         match = _GSS.search(text)
         # Great Britain: an extent of "GB" (Signpost's older exports), or a description ending "GB" (its feed).
-        whole = {str(area.get("extent") or "").strip().upper(), str(area.get("description") or "").split(" ")[-1].upper()}
+        whole = {
+            str(area.get("extent") or "").strip().upper(),
+            str(area.get("description") or "").split(" ")[-1].upper(),
+        }
         code = match[1] if match else "GB" if whole & {"GB", "UK"} else None
         if code is None:
             other.append(area)
             continue
         named = str(area.get("description") or "").strip().lower().replace(" ", "_")
-        guessed = "health_board" if code[:3] in ("S08", "E38", "W11") else "national" if code == "GB" or code[1:3] == "92" else "local_authority"
-        areas.append({"area_type": named if named in AREA_TYPES else guessed, "code": code,
-                      "name": truncate(area.get("name") or area.get("service_area") or code, 200)[0]})
+        guessed = (
+            "health_board"
+            if code[:3] in ("S08", "E38", "W11")
+            else "national"
+            if code == "GB" or code[1:3] == "92"
+            else "local_authority"
+        )
+        areas.append(
+            {
+                "area_type": named if named in AREA_TYPES else guessed,
+                "code": code,
+                "name": truncate(area.get("name") or area.get("service_area") or code, 200)[0],
+            }
+        )
     if other:
         kept["service_areas"] = other
     return areas
@@ -363,20 +460,31 @@ def _schedule_rows(schedule: dict, loc_key: str | None, notes: bool = True) -> l
     opens, closes = parse_time(schedule.get("opens_at")), parse_time(schedule.get("closes_at"))
     if opens and closes and opens >= closes:
         raise ValueError(f"opens at {opens:%H:%M} but closes at {closes:%H:%M}")
-    description = truncate(" ".join(filter(None, (schedule.get("description"), notes and schedule.get("notes")))), 300)[0]
+    description = truncate(" ".join(filter(None, (schedule.get("description"), notes and schedule.get("notes")))), 300)[
+        0
+    ]
     attendance = _attending(schedule.get("attending_type"))
     rows = []
     for day, nth in byday:
         monthly = freq == "MONTHLY" or nth is not None
         if monthly and nth not in (-1, 1, 2, 3, 4):
-            raise ValueError(f"a monthly session needs its week of the month, like 1MO or -1FR (got '{schedule.get('byday')}')")
-        rows.append({
-            "frequency": "monthly" if monthly else "weekly", "weekday": day, "week_of_month": nth if monthly else None,
-            "opens_at": opens.strftime("%H:%M") if opens else None, "closes_at": closes.strftime("%H:%M") if closes else None,
-            "valid_from": str(schedule.get("valid_from") or "")[:10] or None,
-            "valid_to": str(schedule.get("valid_to") or "")[:10] or None,
-            "description": description, "location_key": loc_key, "attendance": attendance,
-        })
+            raise ValueError(
+                f"a monthly session needs its week of the month, like 1MO or -1FR (got '{schedule.get('byday')}')"
+            )
+        rows.append(
+            {
+                "frequency": "monthly" if monthly else "weekly",
+                "weekday": day,
+                "week_of_month": nth if monthly else None,
+                "opens_at": opens.strftime("%H:%M") if opens else None,
+                "closes_at": closes.strftime("%H:%M") if closes else None,
+                "valid_from": str(schedule.get("valid_from") or "")[:10] or None,
+                "valid_to": str(schedule.get("valid_to") or "")[:10] or None,
+                "description": description,
+                "location_key": loc_key,
+                "attendance": attendance,
+            }
+        )
     return rows
 
 
@@ -396,7 +504,7 @@ def _signpost_fields(attributes) -> dict:
         code = str(term.get("code") or attribute.get("taxonomy_term_id") or "")
         if code.startswith(SIGNPOST_PREFIX):
             try:
-                values[code[len(SIGNPOST_PREFIX):]] = json.loads(attribute.get("value") or "null")
+                values[code[len(SIGNPOST_PREFIX) :]] = json.loads(attribute.get("value") or "null")
             except json.JSONDecodeError:
                 continue
     return values

@@ -18,9 +18,20 @@ from directory.spreadsheet import read_cell
 
 # HSDS 1.1 weekdays are numbered from Monday (1) to Sunday (7).
 WEEKDAY_NAMES = {
-    "1": "MO", "2": "TU", "3": "WE", "4": "TH", "5": "FR", "6": "SA", "7": "SU",
-    "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
-    "saturday": "SA", "sunday": "SU",
+    "1": "MO",
+    "2": "TU",
+    "3": "WE",
+    "4": "TH",
+    "5": "FR",
+    "6": "SA",
+    "7": "SU",
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
 }
 
 
@@ -51,7 +62,9 @@ class Graph:
     origin: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def problem(self, hsds_id: str, field_name: str, message: str, rejected: bool = False, kind: str = "service") -> None:
+    def problem(
+        self, hsds_id: str, field_name: str, message: str, rejected: bool = False, kind: str = "service"
+    ) -> None:
         """Record a problem with the record of this kind (service, location, organization) and HSDS id."""
         file, record = self.where(kind, hsds_id)
         self.problems.append(Problem(file, record, field_name, message, rejected))
@@ -71,8 +84,11 @@ def read_hsds(path: Path) -> Graph:
     graph = Graph()
     if path.is_dir():
         packages = sorted({p.parent for p in path.rglob("*.csv") if p.name in ("services.csv", "organizations.csv")})
-        files = sorted(p for p in path.rglob("*.json") if p.is_file() and p.name != "datapackage.json"
-                       and not any(p.is_relative_to(folder) for folder in packages))
+        files = sorted(
+            p
+            for p in path.rglob("*.json")
+            if p.is_file() and p.name != "datapackage.json" and not any(p.is_relative_to(folder) for folder in packages)
+        )
         if not files and not packages:
             raise ReadError(f"{path} holds no .json files and no datapackage: give HSDS JSON or a CSV datapackage.")
         for folder in packages:
@@ -90,6 +106,7 @@ def read_hsds(path: Path) -> Graph:
 
 
 # --- JSON ---------------------------------------------------------------------------------
+
 
 def _read_json_file(file: Path, graph: Graph, base: Path) -> None:
     name = str(file.relative_to(base)) if file.is_relative_to(base) else file.name
@@ -116,7 +133,9 @@ def _read_json_file(file: Path, graph: Graph, base: Path) -> None:
         kind = classify(item)
         if kind is None:
             if set(item) - {"version", "profile", "openapi_url", "total_items"}:
-                graph.problems.append(Problem(name, where, "", "not an organisation, service, location or taxonomy term; skipped"))
+                graph.problems.append(
+                    Problem(name, where, "", "not an organisation, service, location or taxonomy term; skipped")
+                )
             continue
         label = f"{where} ({item.get('id') or 'no id'})"
         add_record(graph, kind, item, (name, label))
@@ -128,11 +147,15 @@ def classify(item: dict) -> str | None:
         return "service_at_location"
     if "location_type" in item or "addresses" in item:
         return "location"
-    if {"status", "service_at_locations", "organization"} & set(item) or ("organization_id" in item and "services" not in item):
+    if {"status", "service_at_locations", "organization"} & set(item) or (
+        "organization_id" in item and "services" not in item
+    ):
         return "service"
     if "term_uri" in item or "taxonomy_detail" in item or ("code" in item and "taxonomy" in item):
         return "term"
-    if "name" in item and ({"services", "website", "organization_identifiers", "legal_status", "description"} & set(item)):
+    if "name" in item and (
+        {"services", "website", "organization_identifiers", "legal_status", "description"} & set(item)
+    ):
         return "organization"
     return None
 
@@ -165,7 +188,12 @@ def add_record(graph: Graph, kind: str, item: dict, origin: tuple[str, str]) -> 
                 add_record(graph, "location", {**location, "organization_id": hsds_id}, origin)
         for service in item.get("services") or []:
             if isinstance(service, dict):
-                add_record(graph, "service", {**service, "organization_id": hsds_id}, (origin[0], f"{origin[1]} services/{service.get('id')}"))
+                add_record(
+                    graph,
+                    "service",
+                    {**service, "organization_id": hsds_id},
+                    (origin[0], f"{origin[1]} services/{service.get('id')}"),
+                )
         _merge(graph.organisations, hsds_id, {k: v for k, v in item.items() if k not in ("services", "locations")})
     elif kind == "location":
         _merge(graph.locations, hsds_id, item)
@@ -189,11 +217,15 @@ def _merge(records: dict, hsds_id: str, item: dict) -> None:
 
 # --- CSV datapackages -----------------------------------------------------------------------
 
+
 def _read_datapackage(folder: Path, graph: Graph) -> None:
     tables = _load_tables(folder, graph)
     if not tables.get("services") and not tables.get("organizations"):
         raise ReadError(f"{folder} has no services.csv or organizations.csv: is it an HSDS datapackage?")
-    legacy = any(name in tables for name in ("regular_schedules", "services_at_location", "physical_addresses", "postal_addresses"))
+    legacy = any(
+        name in tables
+        for name in ("regular_schedules", "services_at_location", "physical_addresses", "postal_addresses")
+    )
     if legacy:
         tables = _upgrade_1_1(tables, graph)
     _assemble(tables, graph)
@@ -209,14 +241,20 @@ def _load_tables(folder: Path, graph: Graph) -> dict[str, list[dict]]:
                 if isinstance(resource.get("path"), str) and (folder / resource["path"]).exists():
                     paths[Path(resource["path"]).stem] = folder / resource["path"]
         except (json.JSONDecodeError, AttributeError):
-            graph.problems.append(Problem("datapackage.json", "", "", "not valid JSON; reading the CSV files by name instead"))
+            graph.problems.append(
+                Problem("datapackage.json", "", "", "not valid JSON; reading the CSV files by name instead")
+            )
     for file in folder.glob("*.csv"):
         paths.setdefault(file.stem, file)
     tables = {}
     for name, file in paths.items():
         rows = []
         for number, row in enumerate(csv.DictReader(io.StringIO(_decode(file.read_bytes()))), start=2):
-            clean = {read_cell((k or "").strip()).lower(): read_cell((v or "").strip()) for k, v in row.items() if k is not None}
+            clean = {
+                read_cell((k or "").strip()).lower(): read_cell((v or "").strip())
+                for k, v in row.items()
+                if k is not None
+            }
             if not any(clean.values()):
                 continue  # blank rows are common in hand-edited exports
             clean["_origin"] = (file.name, f"row {number}")
@@ -263,8 +301,12 @@ def _upgrade_1_1(tables: dict, graph: Graph) -> dict:
     services = {row["id"] for row in tables.get("services", []) if row.get("id")}
     for row in tables.pop("eligibility", []):
         if row.get("service_id") not in services:
-            which = f"service {row['service_id']}, which is not in services.csv" if row.get("service_id") else "no service"
-            graph.problems.append(Problem(*row["_origin"], "service_id", f"names {which}; “{row.get('eligibility', '')}” is left out"))
+            which = (
+                f"service {row['service_id']}, which is not in services.csv" if row.get("service_id") else "no service"
+            )
+            graph.problems.append(
+                Problem(*row["_origin"], "service_id", f"names {which}; “{row.get('eligibility', '')}” is left out")
+            )
             continue
         eligibility.setdefault(row["service_id"], []).append(row.get("eligibility", ""))
     for row in tables.get("services", []):
@@ -274,14 +316,27 @@ def _upgrade_1_1(tables: dict, graph: Graph) -> dict:
         {**row, "code": row.get("id", ""), "taxonomy": row.get("vocabulary", "")} for row in tables.pop("taxonomy", [])
     ]
     attributes = [
-        {"id": row.get("id", ""), "link_id": row.get("service_id", ""), "link_type": "service",
-         "taxonomy_term_id": row.get("taxonomy_id", ""), "value": row.get("taxonomy_detail", ""), "_origin": row["_origin"]}
+        {
+            "id": row.get("id", ""),
+            "link_id": row.get("service_id", ""),
+            "link_type": "service",
+            "taxonomy_term_id": row.get("taxonomy_id", ""),
+            "value": row.get("taxonomy_detail", ""),
+            "_origin": row["_origin"],
+        }
         for row in tables.pop("services_taxonomy", [])
     ]
     for row in tables.get("services", []):
         for term_id in filter(None, (t.strip() for t in row.get("taxonomy_ids", "").split(","))):
-            attributes.append({"id": f"{row['id']}/{term_id}", "link_id": row["id"], "link_type": "service",
-                               "taxonomy_term_id": term_id, "_origin": row["_origin"]})
+            attributes.append(
+                {
+                    "id": f"{row['id']}/{term_id}",
+                    "link_id": row["id"],
+                    "link_type": "service",
+                    "taxonomy_term_id": term_id,
+                    "_origin": row["_origin"],
+                }
+            )
     tables["attributes"] = attributes + tables.get("attributes", [])
     return tables
 
@@ -310,22 +365,41 @@ def _assemble(tables: dict, graph: Graph) -> None:
     attributes = _by(t("attributes"), "link_id")
 
     def attrs(record_id: str) -> list[dict]:
-        return [{**row, "taxonomy_term": terms.get(row.get("taxonomy_term_id"))} for row in attributes.get(record_id, [])]
+        return [
+            {**row, "taxonomy_term": terms.get(row.get("taxonomy_term_id"))} for row in attributes.get(record_id, [])
+        ]
 
     identifiers = _by(t("organization_identifiers"), "organization_id")
     for row in t("organizations"):
-        _add_row(graph, "organization", graph.organisations, row, {
-            "phones": phones_by["organization_id"].get(row.get("id"), []),
-            "organization_identifiers": identifiers.get(row.get("id"), []),
-            "attributes": attrs(row.get("id", "")),
-        })
+        _add_row(
+            graph,
+            "organization",
+            graph.organisations,
+            row,
+            {
+                "phones": phones_by["organization_id"].get(row.get("id"), []),
+                "organization_identifiers": identifiers.get(row.get("id"), []),
+                "attributes": attrs(row.get("id", "")),
+            },
+        )
     addresses, accessibility = _by(t("addresses"), "location_id"), _by(t("accessibility"), "location_id")
     for row in t("locations"):
-        _add_row(graph, "location", graph.locations, row, {
-            "addresses": addresses.get(row.get("id"), []), "accessibility": accessibility.get(row.get("id"), []),
-            "phones": phones_by["location_id"].get(row.get("id"), []), "attributes": attrs(row.get("id", "")),
-        })
-    schedules_by_sal, schedules_by_service = _by(t("schedules"), "service_at_location_id"), _by(t("schedules"), "service_id")
+        _add_row(
+            graph,
+            "location",
+            graph.locations,
+            row,
+            {
+                "addresses": addresses.get(row.get("id"), []),
+                "accessibility": accessibility.get(row.get("id"), []),
+                "phones": phones_by["location_id"].get(row.get("id"), []),
+                "attributes": attrs(row.get("id", "")),
+            },
+        )
+    schedules_by_sal, schedules_by_service = (
+        _by(t("schedules"), "service_at_location_id"),
+        _by(t("schedules"), "service_id"),
+    )
     sal_by_service, contacts = _by(t("service_at_location"), "service_id"), _by(t("contacts"), "service_id")
     children = {name: _by(t(name), "service_id") for name in SERVICE_TABLES}
     payments = _by(t("payments_accepted"), "service_id")
@@ -334,16 +408,26 @@ def _assemble(tables: dict, graph: Graph) -> None:
         sid = row.get("id", "")
         sals = [{**sal, "schedules": schedules_by_sal.get(sal.get("id"), [])} for sal in sal_by_service.get(sid, [])]
         sal_ids = {sal.get("id") for sal in sals}
-        _add_row(graph, "service", graph.services, row, {
-            "phones": phones_by["service_id"].get(sid, []),
-            "schedules": [s for s in schedules_by_service.get(sid, []) if s.get("service_at_location_id") not in sal_ids],
-            "service_at_locations": sals,
-            **{name: grouped.get(sid, []) for name, grouped in children.items()},
-            "contacts": [{**c, "phones": phones_by["contact_id"].get(c.get("id"), [])} for c in contacts.get(sid, [])],
-            "attributes": attrs(sid),
-            "program": programs.get(row.get("program_id")),
-            "payments_accepted": [p.get("payment") for p in payments.get(sid, [])],
-        })
+        _add_row(
+            graph,
+            "service",
+            graph.services,
+            row,
+            {
+                "phones": phones_by["service_id"].get(sid, []),
+                "schedules": [
+                    s for s in schedules_by_service.get(sid, []) if s.get("service_at_location_id") not in sal_ids
+                ],
+                "service_at_locations": sals,
+                **{name: grouped.get(sid, []) for name, grouped in children.items()},
+                "contacts": [
+                    {**c, "phones": phones_by["contact_id"].get(c.get("id"), [])} for c in contacts.get(sid, [])
+                ],
+                "attributes": attrs(sid),
+                "program": programs.get(row.get("program_id")),
+                "payments_accepted": [p.get("payment") for p in payments.get(sid, [])],
+            },
+        )
 
 
 def _add_row(graph: Graph, kind: str, records: dict, row: dict, children: dict) -> None:

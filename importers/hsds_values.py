@@ -14,17 +14,58 @@ _TIME = re.compile(
 )
 _BYDAY = re.compile(r"^(?P<n>[+-]?\d)?(?P<day>MO|TU|WE|TH|FR|SA|SU)$")
 _DAY_WORDS = {
-    "mon": "MO", "tue": "TU", "tues": "TU", "wed": "WE", "thu": "TH", "thur": "TH", "thurs": "TH", "fri": "FR",
-    "sat": "SA", "sun": "SU",
+    "mon": "MO",
+    "tue": "TU",
+    "tues": "TU",
+    "wed": "WE",
+    "thu": "TH",
+    "thur": "TH",
+    "thurs": "TH",
+    "fri": "FR",
+    "sat": "SA",
+    "sun": "SU",
 }
 _LANGUAGE_CODES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
-_LANGUAGE_CODES.update({
-    "eng": "en", "spa": "es", "urd": "ur", "pol": "pl", "ara": "ar", "ben": "bn", "som": "so", "pan": "pa",
-    "ron": "ro", "rum": "ro", "cym": "cy", "wel": "cy", "gla": "gd", "fas": "fa", "per": "fa", "kur": "ku",
-    "tir": "ti", "ukr": "uk", "rus": "ru", "zho": "zh", "chi": "zh", "por": "pt", "tur": "tr", "guj": "gu",
-    "hin": "hi", "pus": "ps", "sqi": "sq", "alb": "sq", "fra": "fr", "fre": "fr", "mandarin": "zh",
-    "cantonese": "zh", "persian": "fa", "scottish gaelic": "gd", "sign language": "bsl", "bsl": "bsl",
-})
+_LANGUAGE_CODES.update(
+    {
+        "eng": "en",
+        "spa": "es",
+        "urd": "ur",
+        "pol": "pl",
+        "ara": "ar",
+        "ben": "bn",
+        "som": "so",
+        "pan": "pa",
+        "ron": "ro",
+        "rum": "ro",
+        "cym": "cy",
+        "wel": "cy",
+        "gla": "gd",
+        "fas": "fa",
+        "per": "fa",
+        "kur": "ku",
+        "tir": "ti",
+        "ukr": "uk",
+        "rus": "ru",
+        "zho": "zh",
+        "chi": "zh",
+        "por": "pt",
+        "tur": "tr",
+        "guj": "gu",
+        "hin": "hi",
+        "pus": "ps",
+        "sqi": "sq",
+        "alb": "sq",
+        "fra": "fr",
+        "fre": "fr",
+        "mandarin": "zh",
+        "cantonese": "zh",
+        "persian": "fa",
+        "scottish gaelic": "gd",
+        "sign language": "bsl",
+        "bsl": "bsl",
+    }
+)
 _MONEY = re.compile(r"£\s?(\d+(?:\.\d{1,2})?)|(\d+(?:\.\d{1,2})?)\s?(?:pounds|gbp)\b|(\d+)\s?p\b", re.IGNORECASE)
 
 
@@ -129,8 +170,15 @@ def amount(value) -> Decimal | None:
 
 _ESCAPED = re.compile(r"\\r\\n|\\[nrt]")  # a line break written as the two characters \ and n
 _MARKER = re.compile(r"[ \t]*#{2,}[ \t]*([A-Za-z][A-Za-z ]{0,20}?)[ \t]*#{2,}[ \t]*")  # ###MON###
-_MARKER_WORDS = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-                 "sat": "Saturday", "sun": "Sunday"}
+_MARKER_WORDS = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 
 
 def readable(text) -> str:

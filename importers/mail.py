@@ -81,13 +81,21 @@ def read_message_ids(db: Session) -> set[str]:
 
 
 def _known_services(db: Session) -> list[Known]:
-    query = select(Service).where(Service.archived_at.is_(None)).options(
-        selectinload(Service.organisation), selectinload(Service.schedules),
-        selectinload(Service.location_links).selectinload(ServiceAtLocation.location))
+    query = (
+        select(Service)
+        .where(Service.archived_at.is_(None))
+        .options(
+            selectinload(Service.organisation),
+            selectinload(Service.schedules),
+            selectinload(Service.location_links).selectinload(ServiceAtLocation.location),
+        )
+    )
     return [known(service) for service in db.exec(query)]
 
 
-def draft_for(mail: Mail, number: int, candidate: Candidate, match: Match | None, actor: Actor, now: datetime) -> ChangeRequest:
+def draft_for(
+    mail: Mail, number: int, candidate: Candidate, match: Match | None, actor: Actor, now: datetime
+) -> ChangeRequest:
     """The draft a moderator sees: the candidate's facts, the change it proposes, and the email quoted.
 
     A change notice linked to a listing proposes field values in the shape every change uses (the live
@@ -98,24 +106,39 @@ def draft_for(mail: Mail, number: int, candidate: Candidate, match: Match | None
         **candidate.fields,
         "signals": candidate.signals,
         "source_email": {
-            "message_id": mail.message_id, "item": number, "from": mail.sender,
-            "date": mail.date.isoformat() if mail.date else None, "subject": mail.subject, "excerpt": candidate.excerpt,
+            "message_id": mail.message_id,
+            "item": number,
+            "from": mail.sender,
+            "date": mail.date.isoformat() if mail.date else None,
+            "subject": mail.subject,
+            "excerpt": candidate.excerpt,
         },
     }
     values: dict = {}
     if match:
-        proposed["match"] = {"service_id": str(match.service.id), "name": match.service.name, "score": match.score,
-                             "same_postcode": match.same_postcode, "evidence": match.evidence}
+        proposed["match"] = {
+            "service_id": str(match.service.id),
+            "name": match.service.name,
+            "score": match.score,
+            "same_postcode": match.same_postcode,
+            "evidence": match.evidence,
+        }
         values = field_values(candidate, match.service)
     if candidate.change:
         proposed["change"] = {"kind": candidate.change, "fields": sorted(values)}
     proposed.update(values)
     service = match.service if match else None
     return ChangeRequest(
-        target_type="service", target_id=service.id if service else None,
-        organisation_id=service.organisation_id if service else None, kind="draft", proposed=proposed,
-        base=service_snapshot(service) if values else None, field_names=sorted(k for k in values if k != "new_venue") or None,
-        base_version=service.version if values else None, submitted_by=actor.user_id, submitted_at=now,
+        target_type="service",
+        target_id=service.id if service else None,
+        organisation_id=service.organisation_id if service else None,
+        kind="draft",
+        proposed=proposed,
+        base=service_snapshot(service) if values else None,
+        field_names=sorted(k for k in values if k != "new_venue") or None,
+        base_version=service.version if values else None,
+        submitted_by=actor.user_id,
+        submitted_at=now,
     )
 
 
@@ -135,7 +158,9 @@ def _schedules(rows: list[dict], service: Service) -> list[dict]:
     result = []
     for row in rows:
         full = {name: None for name in CHILD_FIELDS["schedules"]} | {"description": ""} | row
-        same_day = next((old for old in live if old.weekday == row["weekday"]), None) or (live[0] if len(live) == 1 else None)
+        same_day = next((old for old in live if old.weekday == row["weekday"]), None) or (
+            live[0] if len(live) == 1 else None
+        )
         if "opens_at" not in row and same_day is not None and same_day.opens_at and same_day.closes_at:
             full.update(opens_at=same_day.opens_at.strftime("%H:%M"), closes_at=same_day.closes_at.strftime("%H:%M"))
         if len(venues) == 1:
@@ -147,14 +172,21 @@ def _schedules(rows: list[dict], service: Service) -> list[dict]:
 def _venue(venue: dict, service: Service) -> dict:
     """A move to one of the organisation's venues links it; a move elsewhere proposes a new venue."""
     own = [link.location for link in service.location_links if isinstance(link.location, Location)]
-    organisation_venues = own + [loc for loc in service.organisation.locations if loc not in own and loc.archived_at is None]
+    organisation_venues = own + [
+        loc for loc in service.organisation.locations if loc not in own and loc.archived_at is None
+    ]
     same = next((loc for loc in organisation_venues if loc.postcode and loc.postcode == venue.get("postcode")), None)
     target = str(same.id) if same else NEW_VENUE
-    schedules = [{name: as_json(getattr(row, name)) for name in CHILD_FIELDS["schedules"]} | {"location_id": target}
-                 for row in service.schedules]
+    schedules = [
+        {name: as_json(getattr(row, name)) for name in CHILD_FIELDS["schedules"]} | {"location_id": target}
+        for row in service.schedules
+    ]
     values = {"location_ids": [target], "schedules": schedules}
     if same is None:
-        values["new_venue"] = {"name": venue.get("name") or venue.get("postcode"), "address_1": venue.get("address_1"),
-                               "town": venue.get("town"), "postcode": venue.get("postcode")}
+        values["new_venue"] = {
+            "name": venue.get("name") or venue.get("postcode"),
+            "address_1": venue.get("address_1"),
+            "town": venue.get("town"),
+            "postcode": venue.get("postcode"),
+        }
     return values
-

@@ -18,26 +18,42 @@ PATTERNS = {
         r"|shutting|(?:last|final) (?:ever )?(?:session|meeting|lunch|club)|funding (?:has|have) (?:now )?(?:ended|run out|finished|stopped)"
         r"|funding (?:is )?ending|no longer (?:running|run|meets?|meeting|taking place|available|going ahead)"
         r"|(?:has|have) (?:now )?(?:stopped|ended|finished) (?:running|meeting|for good)|will not be returning|won't be returning"
-        r"|ceased|wound up|(?:is|are) ending)\b", re.I),
+        r"|ceased|wound up|(?:is|are) ending)\b",
+        re.I,
+    ),
     "paused": re.compile(
         r"\b(?:paused|on hold|tak(?:ing|es?) (?:a|its|our|their) (?:short |summer |winter |christmas |festive )?break"
         r"|(?:summer|winter|christmas|festive) break|suspended|temporarily closed|closed (?:for|over|until)|will close (?:for|over|until)"
-        r"|no (?:sessions?|meetings?|groups?|club|classes) (?:in|during|over|until|throughout) )", re.I),
+        r"|no (?:sessions?|meetings?|groups?|club|classes) (?:in|during|over|until|throughout) )",
+        re.I,
+    ),
     "cancelled": re.compile(
         r"\b(?:cancel+ed|called off|will not (?:run|go ahead|take place|be running|meet)|won't (?:run|go ahead|be running)"
-        r"|no (?:session|meeting|club|group|walk|class) (?:this|next|on)\b)", re.I),
+        r"|no (?:session|meeting|club|group|walk|class) (?:this|next|on)\b)",
+        re.I,
+    ),
     "moved": re.compile(
         r"\b(?:(?:has |have |is |are |will )?mov(?:ed|ing|e) to|new venue|new home|relocat\w+|now meets? at|will now meet at"
-        r"|(?:will|to) be held at|now (?:being )?held at)\b", re.I),
+        r"|(?:will|to) be held at|now (?:being )?held at)\b",
+        re.I,
+    ),
     "new_times": re.compile(
         rf"\b(?:new (?:times?|day)|time change|change of (?:time|day)|changed? to|now (?:starts?|runs?|meets?|be) (?:at|on|from)"
         rf"|will (?:now )?(?:meet|run|open|start|be served|finish|take place) (?:on|at|from|every)\b|will now (?:meet|run|start)"
-        rf"|instead of (?:the )?(?:\d\w* )?{DAY}|(?:earlier|later) than|start at \d)", re.I),
+        rf"|instead of (?:the )?(?:\d\w* )?{DAY}|(?:earlier|later) than|start at \d)",
+        re.I,
+    ),
 }
 # "moving to Tuesdays" is a new day, not a new venue.
-_MOVED_TO_A_DAY = re.compile(rf"\bmov(?:ed|ing|e) to (?:(?:a )?new (?:day|time)|(?:the )?(?:\d\w* |first |second |third |last )?{DAY}\b|\d)", re.I)
-_RETURN = re.compile(r"\b(?:until|till|back (?:on|in|from)|resumes?|resuming|reopens?|reopening|restarts?|start again|starts again"
-                     r"|returns?|next (?:meeting|session) (?:is|will be))\b", re.I)
+_MOVED_TO_A_DAY = re.compile(
+    rf"\bmov(?:ed|ing|e) to (?:(?:a )?new (?:day|time)|(?:the )?(?:\d\w* |first |second |third |last )?{DAY}\b|\d)",
+    re.I,
+)
+_RETURN = re.compile(
+    r"\b(?:until|till|back (?:on|in|from)|resumes?|resuming|reopens?|reopening|restarts?|start again|starts again"
+    r"|returns?|next (?:meeting|session) (?:is|will be))\b",
+    re.I,
+)
 
 
 def change_kind(text: str) -> str | None:
@@ -66,7 +82,11 @@ def proposed_values(kind: str | None, text: str, fields: dict, dates: list[tuple
     if kind == "closed":
         return {"status": "inactive", "status_reason": reason[:500]}
     if kind == "paused":
-        return {"status": "temporarily_closed", "status_reason": reason[:500], "expected_reopening": _reopening(text, dates)}
+        return {
+            "status": "temporarily_closed",
+            "status_reason": reason[:500],
+            "expected_reopening": _reopening(text, dates),
+        }
     if kind == "cancelled":
         return {"alert": reason[:500]}
     return {}

@@ -17,52 +17,144 @@ from directory.presenters import LANGUAGE_NAMES
 from .hsds_values import parse_time
 from .mail_changes import change_kind, proposed_values
 
-DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
-        "sunday": "SU", "mon": "MO", "tue": "TU", "tues": "TU", "wed": "WE", "thu": "TH", "thur": "TH",
-        "thurs": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
+DAYS = {
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+    "mon": "MO",
+    "tue": "TU",
+    "tues": "TU",
+    "wed": "WE",
+    "thu": "TH",
+    "thur": "TH",
+    "thurs": "TH",
+    "fri": "FR",
+    "sat": "SA",
+    "sun": "SU",
+}
 ORDINALS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4, "last": -1}
-MONTHS = {m: n for n, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                                       "september", "october", "november", "december"), start=1)}
+MONTHS = {
+    m: n
+    for n, m in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
 MONTHS.update({name[:3]: number for name, number in list(MONTHS.items())})
 
 _DAY_WORD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?s?"
-_DAY = re.compile(rf"\b(?:(?P<nth>1st|2nd|3rd|4th|first|second|third|fourth|last)(?:\s+and\s+(?P<nth2>1st|2nd|3rd|4th|first|second|third|fourth|last))?\s+)?(?P<day>{_DAY_WORD})\b", re.I)
+_DAY = re.compile(
+    rf"\b(?:(?P<nth>1st|2nd|3rd|4th|first|second|third|fourth|last)(?:\s+and\s+(?P<nth2>1st|2nd|3rd|4th|first|second|third|fourth|last))?\s+)?(?P<day>{_DAY_WORD})\b",
+    re.I,
+)
 _CLOCK = r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|noon|midday"
-_TIMES = re.compile(rf"(?P<open>{_CLOCK})\s*(?:-|–|—|to|until|till|and (?:finish|end|close)(?:es|s)? at)\s*(?P<close>{_CLOCK})", re.I)
+_TIMES = re.compile(
+    rf"(?P<open>{_CLOCK})\s*(?:-|–|—|to|until|till|and (?:finish|end|close)(?:es|s)? at)\s*(?P<close>{_CLOCK})", re.I
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(r"(?<!\d)(?:\+44\s?\(?0?\)?\s?\d{2,4}|\(?0\d{2,4}\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.I)
 _MONEY = re.compile(r"£\s?(\d+(?:\.\d{2})?)")
-_DATE = re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b(?:\s+(?P<year>20\d\d))?", re.I)
+_DATE = re.compile(
+    r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b(?:\s+(?P<year>20\d\d))?",
+    re.I,
+)
 _NUMERIC_DATE = re.compile(r"\b(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>20\d\d|\d\d)\b")
-_AGES = re.compile(r"\b(?:aged?\s+)?(?P<low>\d{1,2})\s*(?:-|–|to)\s*(?P<high>\d{1,3})\s*(?:years?|yrs?|year olds)?\b(?=[^\n]{0,20}(?:years?|yrs?|olds?|aged?|ages))|\bages?\s+(?P<low2>\d{1,2})\s*(?:-|–|to)\s*(?P<high2>\d{1,3})\b|\b(?:over|aged)\s+(?P<over>\d{2})s?\b|\b(?P<plus>\d{2})\s*\+", re.I)
+_AGES = re.compile(
+    r"\b(?:aged?\s+)?(?P<low>\d{1,2})\s*(?:-|–|to)\s*(?P<high>\d{1,3})\s*(?:years?|yrs?|year olds)?\b(?=[^\n]{0,20}(?:years?|yrs?|olds?|aged?|ages))|\bages?\s+(?P<low2>\d{1,2})\s*(?:-|–|to)\s*(?P<high2>\d{1,3})\b|\b(?:over|aged)\s+(?P<over>\d{2})s?\b|\b(?P<plus>\d{2})\s*\+",
+    re.I,
+)
 GROUP_WORDS = {
-    "carers": "carers", "carer": "carers", "women": "women", "ladies": "women", "men": "men", "young people": "young_people",
-    "teenagers": "young_people", "older people": "older_people", "over 50s": "older_people", "over 60s": "older_people",
-    "over 65s": "older_people", "pensioners": "older_people", "lgbt": "lgbtq", "refugees": "refugees_asylum_seekers",
-    "asylum seekers": "refugees_asylum_seekers", "veterans": "veterans", "families": "families", "parents": "families",
-    "disabled people": "disabled_people", "recovery": "people_in_recovery",
+    "carers": "carers",
+    "carer": "carers",
+    "women": "women",
+    "ladies": "women",
+    "men": "men",
+    "young people": "young_people",
+    "teenagers": "young_people",
+    "older people": "older_people",
+    "over 50s": "older_people",
+    "over 60s": "older_people",
+    "over 65s": "older_people",
+    "pensioners": "older_people",
+    "lgbt": "lgbtq",
+    "refugees": "refugees_asylum_seekers",
+    "asylum seekers": "refugees_asylum_seekers",
+    "veterans": "veterans",
+    "families": "families",
+    "parents": "families",
+    "disabled people": "disabled_people",
+    "recovery": "people_in_recovery",
 }
 # Older wording of change notices, kept for reference by name; mail_changes decides the kind.
 SIGNALS = [
     ("cancelled", re.compile(r"\b(?:cancel+ed|called off|will not (?:run|go ahead|take place))\b", re.I)),
-    ("no_longer_running", re.compile(r"\b(?:no longer (?:running|run|meet|meeting|taking place|available)|has (?:now )?(?:stopped|ended|finished)|will not be returning|won't be returning)\b", re.I)),
-    ("closing", re.compile(r"\b(?:closing|will close|is to close|closes (?:for good|permanently)|shutting|last (?:ever )?session)\b", re.I)),
+    (
+        "no_longer_running",
+        re.compile(
+            r"\b(?:no longer (?:running|run|meet|meeting|taking place|available)|has (?:now )?(?:stopped|ended|finished)|will not be returning|won't be returning)\b",
+            re.I,
+        ),
+    ),
+    (
+        "closing",
+        re.compile(
+            r"\b(?:closing|will close|is to close|closes (?:for good|permanently)|shutting|last (?:ever )?session)\b",
+            re.I,
+        ),
+    ),
     ("paused", re.compile(r"\b(?:paused|on hold|taking a break|suspended|temporarily closed)\b", re.I)),
-    ("moved", re.compile(r"\b(?:moved to|moving to|new venue|relocated|relocating|now meets? at|will now meet at)\b", re.I)),
-    ("new_times", re.compile(r"\b(?:new times?|new day|time change|change of (?:time|day)|now (?:starts?|runs?|meets?) (?:at|on|from)|changed? to)\b", re.I)),
+    (
+        "moved",
+        re.compile(r"\b(?:moved to|moving to|new venue|relocated|relocating|now meets? at|will now meet at)\b", re.I),
+    ),
+    (
+        "new_times",
+        re.compile(
+            r"\b(?:new times?|new day|time change|change of (?:time|day)|now (?:starts?|runs?|meets?) (?:at|on|from)|changed? to)\b",
+            re.I,
+        ),
+    ),
 ]
-_BOILERPLATE = re.compile(r"^(?:unsubscribe|view (?:this|in) (?:email|browser)|you are receiving|sent from my|registered charity|to stop receiving|follow us|copyright|©)", re.I)
+_BOILERPLATE = re.compile(
+    r"^(?:unsubscribe|view (?:this|in) (?:email|browser)|you are receiving|sent from my|registered charity|to stop receiving|follow us|copyright|©)",
+    re.I,
+)
 # "When: Tuesdays 10-12", "Where: ...": a fact of the item above, never a title of its own.
-FIELD_LINE = re.compile(r"^[-*•\s]*(?:\*\*)?(?:when|where|what|who|time|times|day|days|dates?|venue|location|address|contact|cost|costs|"
-                        r"price|charge|fee|email|e-mail|phone|tel|telephone|mobile|call|ring|text|age|ages|for|booking|book|how to book|"
-                        r"referral|referrals|info|more info|details|opening times|open|note|please note|website|web|access|parking)"
-                        r"\s*(?:\*\*)?\s*:", re.I)
+FIELD_LINE = re.compile(
+    r"^[-*•\s]*(?:\*\*)?(?:when|where|what|who|time|times|day|days|dates?|venue|location|address|contact|cost|costs|"
+    r"price|charge|fee|email|e-mail|phone|tel|telephone|mobile|call|ring|text|age|ages|for|booking|book|how to book|"
+    r"referral|referrals|info|more info|details|opening times|open|note|please note|website|web|access|parking)"
+    r"\s*(?:\*\*)?\s*:",
+    re.I,
+)
 _RULE = re.compile(r"(?:[-=*_~#•·]\s*){3,}")
 _BULLET = re.compile(r"^[-*•·]\s+")
-_NOT_A_TITLE = re.compile(r"^(?:hello|hi|dear|thanks|thank you|many thanks|best wishes|kind regards|regards|all welcome|everyone welcome|"
-                          r"please|just|no need|for more|find out|see you|god bless|with love|love from)\b", re.I)
-_VERB = re.compile(r"\s(?:meets?|starts?|runs?|is|are|will|takes?|has|have|opens?|returns?|continues?|carries|begins?)\b")
+_NOT_A_TITLE = re.compile(
+    r"^(?:hello|hi|dear|thanks|thank you|many thanks|best wishes|kind regards|regards|all welcome|everyone welcome|"
+    r"please|just|no need|for more|find out|see you|god bless|with love|love from)\b",
+    re.I,
+)
+_VERB = re.compile(
+    r"\s(?:meets?|starts?|runs?|is|are|will|takes?|has|have|opens?|returns?|continues?|carries|begins?)\b"
+)
 
 
 @dataclass
@@ -133,7 +225,12 @@ def _setext(text: str) -> str:
     lines = re.sub(r"\r\n?", "\n", text).split("\n")
     out: list[str] = []
     for line in lines:
-        if re.fullmatch(r"\s*(?:={3,}|-{3,})\s*", line) and out and out[-1].strip() and not _RULE.fullmatch(out[-1].strip()):
+        if (
+            re.fullmatch(r"\s*(?:={3,}|-{3,})\s*", line)
+            and out
+            and out[-1].strip()
+            and not _RULE.fullmatch(out[-1].strip())
+        ):
             out[-1] = "## " + out[-1].strip()
         else:
             out.append(line)
@@ -144,8 +241,11 @@ def _split_list(heading: str, body: str) -> list[tuple[str, str]]:
     """A list of groups ("- Art Group: Tuesdays 10-12") is an item per group, each keeping the rest of the item
     (the venue and contact said once for all)."""
     lines = body.split("\n")
-    groups = [line for line in lines if _BULLET.match(line) and not FIELD_LINE.match(line)
-              and (_DAY.search(line) or _TIMES.search(line))]
+    groups = [
+        line
+        for line in lines
+        if _BULLET.match(line) and not FIELD_LINE.match(line) and (_DAY.search(line) or _TIMES.search(line))
+    ]
     if len(groups) < 2:
         return [(heading, body)]
     rest = "\n".join(line for line in lines if line not in groups).strip()
@@ -163,7 +263,11 @@ def _is_strong_heading(line: str) -> bool:
     clean = _clean_heading(line)
     if not clean or len(clean) > 70 or FIELD_LINE.match(line) or _BOILERPLATE.match(clean):
         return False
-    return line.startswith("#") or (line.startswith("**") and line.rstrip(":").endswith("**")) or (line.isupper() and len(clean) > 3)
+    return (
+        line.startswith("#")
+        or (line.startswith("**") and line.rstrip(":").endswith("**"))
+        or (line.isupper() and len(clean) > 3)
+    )
 
 
 def _is_heading(line: str) -> bool:
@@ -174,7 +278,12 @@ def _is_heading(line: str) -> bool:
         return False
     if _is_strong_heading(line):
         return True
-    return not re.search(r"[.!?,;]$", clean) and len(clean.split()) <= 9 and clean[0].isupper() and not _EMAIL.search(clean)
+    return (
+        not re.search(r"[.!?,;]$", clean)
+        and len(clean.split()) <= 9
+        and clean[0].isupper()
+        and not _EMAIL.search(clean)
+    )
 
 
 def _clean_heading(line: str) -> str:
@@ -210,7 +319,9 @@ def extract(heading: str, body: str, sent: date | None = None) -> Candidate | No
     found_dates = _found_dates(text, sent)
     fields.update(_dates(text, found_dates))
     fields.update(_who(text))
-    languages = [code for code, name in LANGUAGE_NAMES.items() if code != "en" and re.search(rf"\b{re.escape(name)}\b", text)]
+    languages = [
+        code for code, name in LANGUAGE_NAMES.items() if code != "en" and re.search(rf"\b{re.escape(name)}\b", text)
+    ]
     if languages:
         fields["languages"] = languages
     kind = change_kind(text)
@@ -222,8 +333,16 @@ def extract(heading: str, body: str, sent: date | None = None) -> Candidate | No
         fields["summary"] = summary[:300]
     fields["description"] = body[:2000]
     days = {_weekday(match["day"]) for match in _DAY.finditer(text)} - {None}
-    return Candidate(name=name[:200], excerpt=text[:1500], fields=fields, signals=[kind] if kind else [], postcode=postcode,
-                     change=kind, changes=proposed_values(kind, text, fields, found_dates), days=days)
+    return Candidate(
+        name=name[:200],
+        excerpt=text[:1500],
+        fields=fields,
+        signals=[kind] if kind else [],
+        postcode=postcode,
+        change=kind,
+        changes=proposed_values(kind, text, fields, found_dates),
+        days=days,
+    )
 
 
 def _untitled_name(body: str) -> str:
@@ -319,8 +438,11 @@ def _venue(text: str, postcode: str) -> dict:
         if not match:
             continue
         before = re.split(r"[.!?]\s", line[: match.start()])[-1].strip(" ,-–:")
-        before = re.split(r"\b(?:at|moved to|moving to|venue|where|location|meet(?:s|ing)? (?:at|outside)|(?:starting |setting off |leaving )?from)\s*:?\s+",
-                          before, flags=re.I)[-1]
+        before = re.split(
+            r"\b(?:at|moved to|moving to|venue|where|location|meet(?:s|ing)? (?:at|outside)|(?:starting |setting off |leaving )?from)\s*:?\s+",
+            before,
+            flags=re.I,
+        )[-1]
         parts = [p.strip() for p in before.split(",") if p.strip() and not _is_when(p)]
         venue = {"postcode": postcode}
         if parts:
@@ -335,17 +457,30 @@ def _venue(text: str, postcode: str) -> dict:
 
 def _is_when(part: str) -> bool:
     """A day, a time, a date or a price: never part of a venue's name or address."""
-    return bool(_DAY.search(part) or _TIMES.search(part) or re.search(rf"\b(?:{_CLOCK})\b", part, re.I) and re.search(r"\d\s*(?:am|pm)|:\d\d", part, re.I)
-                or _DATE.search(part) or _MONEY.search(part) or re.search(r"\b(?:every|weekly|monthly|fortnightly|daily)\b", part, re.I))
+    return bool(
+        _DAY.search(part)
+        or _TIMES.search(part)
+        or re.search(rf"\b(?:{_CLOCK})\b", part, re.I)
+        and re.search(r"\d\s*(?:am|pm)|:\d\d", part, re.I)
+        or _DATE.search(part)
+        or _MONEY.search(part)
+        or re.search(r"\b(?:every|weekly|monthly|fortnightly|daily)\b", part, re.I)
+    )
 
 
 def _cost(text: str) -> dict:
     amounts = [float(a) for a in _MONEY.findall(text)]
     if amounts:
         match = re.search(r"£\s?\d+(?:\.\d{2})?[^.\n;]{0,120}", text)
-        return {"is_free": False, "cost_min": f"{min(amounts):.2f}", "cost_max": f"{max(amounts):.2f}",
-                "cost_description": match[0].strip()[:300] if match else None}
-    if re.search(r"\b(?:free(?: of charge)?|no charge|costs nothing)\b", text, re.I) and not re.search(r"\bfree ?phone\b", text, re.I):
+        return {
+            "is_free": False,
+            "cost_min": f"{min(amounts):.2f}",
+            "cost_max": f"{max(amounts):.2f}",
+            "cost_description": match[0].strip()[:300] if match else None,
+        }
+    if re.search(r"\b(?:free(?: of charge)?|no charge|costs nothing)\b", text, re.I) and not re.search(
+        r"\bfree ?phone\b", text, re.I
+    ):
         return {"is_free": True}
     return {}
 
@@ -365,8 +500,11 @@ def _found_dates(text: str, sent: date | None) -> list[tuple[int, date]]:
 def _dates(text: str, found: list[tuple[int, date]]) -> dict:
     result = {}
     for at, when in found:
-        before = text[max(0, at - 40):at].lower()
-        if re.search(r"\b(?:until|till|to|ends?|ending|last session|finishes?|runs? to)\b[^.]*$", before) and "end_date" not in result:
+        before = text[max(0, at - 40) : at].lower()
+        if (
+            re.search(r"\b(?:until|till|to|ends?|ending|last session|finishes?|runs? to)\b[^.]*$", before)
+            and "end_date" not in result
+        ):
             result["end_date"] = when.isoformat()
         elif "start_date" not in result and "end_date" not in result:
             result["start_date"] = when.isoformat()
@@ -401,9 +539,13 @@ def _who(text: str) -> dict:
         if over and 10 <= int(over) <= 100:
             result["min_age"] = int(over)
             break
-    sentence = re.search(r"[^.\n]*\b(?:open to|suitable for|aimed at|for anyone|for people|for (?:men|women|carers|parents|"
-                         r"families|adults|children|dads|mums|older people|young people)|(?:all|everyone|beginners) "
-                         r"(?:are |very )?welcome)\b[^.\n]*", text, re.I)
+    sentence = re.search(
+        r"[^.\n]*\b(?:open to|suitable for|aimed at|for anyone|for people|for (?:men|women|carers|parents|"
+        r"families|adults|children|dads|mums|older people|young people)|(?:all|everyone|beginners) "
+        r"(?:are |very )?welcome)\b[^.\n]*",
+        text,
+        re.I,
+    )
     if sentence:
         result["who_for"] = sentence[0].strip()[:300]
     return result

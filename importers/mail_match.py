@@ -20,10 +20,50 @@ from .mail_extract import _PHONE, Candidate
 
 STOPWORDS = {"the", "a", "an", "and", "of", "for", "at", "on", "in", "with", "to", "our", "its", "s"}
 DAY_WORDS = re.compile(r"^(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?s?$")
-CHANGE_WORDS = {"new", "time", "times", "day", "days", "change", "changes", "changed", "update", "updates", "notice", "news",
-                "cancelled", "canceled", "cancellation", "closing", "closed", "closure", "final", "last", "session", "sessions",
-                "break", "paused", "christmas", "summer", "easter", "festive", "over", "this", "week", "moving", "moved", "move",
-                "venue", "reminder", "important", "still", "back", "again", "ending", "ended"}
+CHANGE_WORDS = {
+    "new",
+    "time",
+    "times",
+    "day",
+    "days",
+    "change",
+    "changes",
+    "changed",
+    "update",
+    "updates",
+    "notice",
+    "news",
+    "cancelled",
+    "canceled",
+    "cancellation",
+    "closing",
+    "closed",
+    "closure",
+    "final",
+    "last",
+    "session",
+    "sessions",
+    "break",
+    "paused",
+    "christmas",
+    "summer",
+    "easter",
+    "festive",
+    "over",
+    "this",
+    "week",
+    "moving",
+    "moved",
+    "move",
+    "venue",
+    "reminder",
+    "important",
+    "still",
+    "back",
+    "again",
+    "ending",
+    "ended",
+}
 WEIGHTS = {"organisation": 2, "postcode": 2, "venue": 2, "contact": 2, "day": 1}
 
 
@@ -69,13 +109,20 @@ def known(service: Service) -> Known:
     locations = [link.location for link in service.location_links if isinstance(link.location, Location)]
     emails = {e.lower() for e in (service.email, organisation.email) if e}
     sites = [s for s in (service.website, organisation.website) if s]
-    domains = {e.split("@")[1] for e in emails} | {re.sub(r"^https?://(?:www\.)?", "", s).split("/")[0].lower() for s in sites}
+    domains = {e.split("@")[1] for e in emails} | {
+        re.sub(r"^https?://(?:www\.)?", "", s).split("/")[0].lower() for s in sites
+    }
     return Known(
-        service=service, words=words(service.name),
-        allowed=words(organisation.name) | {w for loc in locations for w in words(f"{loc.name or ''} {loc.town or ''}")},
-        organisation=_flat(organisation.name), venues=[_flat(loc.name) for loc in locations if loc.name and len(loc.name) > 5],
-        postcodes={loc.postcode for loc in locations if loc.postcode}, days={row.weekday for row in service.schedules},
-        emails=emails, phones={_digits(p) for p in (service.phone, organisation.phone) if p and len(_digits(p)) >= 10},
+        service=service,
+        words=words(service.name),
+        allowed=words(organisation.name)
+        | {w for loc in locations for w in words(f"{loc.name or ''} {loc.town or ''}")},
+        organisation=_flat(organisation.name),
+        venues=[_flat(loc.name) for loc in locations if loc.name and len(loc.name) > 5],
+        postcodes={loc.postcode for loc in locations if loc.postcode},
+        days={row.weekday for row in service.schedules},
+        emails=emails,
+        phones={_digits(p) for p in (service.phone, organisation.phone) if p and len(_digits(p)) >= 10},
         domains=domains,
     )
 
@@ -100,8 +147,9 @@ def evidence(candidate: Candidate, context: str, sender_domains: set[str], servi
     """The facts besides the name that agree with the service."""
     text = _flat(candidate.excerpt)
     found = []
-    if service.organisation and (service.organisation in text or service.organisation in _flat(context)
-                                 or sender_domains & service.domains):
+    if service.organisation and (
+        service.organisation in text or service.organisation in _flat(context) or sender_domains & service.domains
+    ):
         found.append("organisation")
     if candidate.postcode and candidate.postcode in service.postcodes:
         found.append("postcode")
@@ -115,14 +163,21 @@ def evidence(candidate: Candidate, context: str, sender_domains: set[str], servi
     return found
 
 
-def best_match(candidate: Candidate, services: list[Known], context: str = "", sender_domains: set[str] = frozenset()) -> Match | None:
+def best_match(
+    candidate: Candidate, services: list[Known], context: str = "", sender_domains: set[str] = frozenset()
+) -> Match | None:
     """The service whose name agrees and which agrees on the most else; None when nothing else agrees."""
     best = None
     for item in services:
         if not name_agrees(candidate.name, item):
             continue
         why = evidence(candidate, context, set(sender_domains), item)
-        elsewhere = candidate.postcode and item.postcodes and candidate.postcode not in item.postcodes and candidate.change != "moved"
+        elsewhere = (
+            candidate.postcode
+            and item.postcodes
+            and candidate.postcode not in item.postcodes
+            and candidate.change != "moved"
+        )
         if not why or (elsewhere and why == ["day"]):
             continue  # a group meeting at another postcode on the same day is another group
         score = fuzz.token_set_ratio(candidate.name, item.service.name)

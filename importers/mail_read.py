@@ -19,7 +19,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 PASSWORD_VARIABLE = "SIGNPOST_IMAP_PASSWORD"
-_FORWARD = re.compile(r"^[-\s]*(?:-{3,}\s*)?(?:Forwarded message|Begin forwarded message|Original Message)[-\s:]*$", re.I | re.M)
+_FORWARD = re.compile(
+    r"^[-\s]*(?:-{3,}\s*)?(?:Forwarded message|Begin forwarded message|Original Message)[-\s:]*$", re.I | re.M
+)
 
 
 @dataclass
@@ -59,8 +61,13 @@ def parse_imap_url(url: str) -> ImapFolder:
     if parts.password:
         raise MailError(f"Put the password in the {PASSWORD_VARIABLE} environment variable, not in the address.")
     secure = parts.scheme == "imaps"
-    return ImapFolder(parts.hostname, parts.port or (993 if secure else 143), unquote(parts.username),
-                      unquote(parts.path.lstrip("/")) or "INBOX", secure)
+    return ImapFolder(
+        parts.hostname,
+        parts.port or (993 if secure else 143),
+        unquote(parts.username),
+        unquote(parts.path.lstrip("/")) or "INBOX",
+        secure,
+    )
 
 
 def read_mail(source: str, environ: dict | None = None, connect: Callable | None = None) -> Iterator[Mail]:
@@ -70,7 +77,9 @@ def read_mail(source: str, environ: dict | None = None, connect: Callable | None
         return
     path = Path(source)
     if not path.exists():
-        raise MailError(f"{path} does not exist: give an mbox file, a maildir folder, .eml files or an imaps:// address.")
+        raise MailError(
+            f"{path} does not exist: give an mbox file, a maildir folder, .eml files or an imaps:// address."
+        )
     if path.is_dir() and all((path / sub).is_dir() for sub in ("cur", "new")):
         box = mailbox.Maildir(path, factory=None, create=False)
         for key in sorted(box.keys()):
@@ -139,7 +148,11 @@ def body_text(message: EmailMessage) -> str:
     """The message's readable text: the plain part, or the HTML part made safe as text; attached
     (forwarded) messages included."""
     texts = []
-    if message.get_content_type() == "message/rfc822" or message.is_multipart() and message.get_content_type() != "multipart/alternative":
+    if (
+        message.get_content_type() == "message/rfc822"
+        or message.is_multipart()
+        and message.get_content_type() != "multipart/alternative"
+    ):
         for part in message.iter_parts():
             if part.get_content_disposition() == "attachment" and part.get_content_type() != "message/rfc822":
                 continue
@@ -172,8 +185,10 @@ def body_text(message: EmailMessage) -> str:
 
 
 def _forward_header(message) -> str:
-    return (f"---------- Forwarded message ---------\nFrom: {message.get('From', '')}\n"
-            f"Date: {message.get('Date', '')}\nSubject: {message.get('Subject', '')}\n\n")
+    return (
+        f"---------- Forwarded message ---------\nFrom: {message.get('From', '')}\n"
+        f"Date: {message.get('Date', '')}\nSubject: {message.get('Subject', '')}\n\n"
+    )
 
 
 def _unquote(text: str) -> str:
@@ -184,7 +199,9 @@ def _unquote(text: str) -> str:
 _STUB = re.compile(
     r"best viewed (?:as|in) html|view (?:this|it|the)(?: email| newsletter| message)? (?:in (?:your|a) (?:web )?browser|online)"
     r"|(?:can ?not|can't|unable to|does not|doesn't|won't) (?:display|show|support|read|render)"
-    r"|html[- ]capable|in html format|html version|enable html|images? (?:are )?not (?:displaying|showing)", re.I)
+    r"|html[- ]capable|in html format|html version|enable html|images? (?:are )?not (?:displaying|showing)",
+    re.I,
+)
 
 
 def is_stub(plain: str, rich: str) -> bool:
@@ -205,8 +222,33 @@ class _TextParser(HTMLParser):
     """HTML to text: block elements become line breaks, headings "## ", a block that is all bold "**title**",
     rules "---", list items "- "; scripts and styles are dropped, links keep their address."""
 
-    BLOCKS = {"p", "div", "br", "li", "tr", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-              "section", "article", "header", "footer", "blockquote", "hr", "center"}
+    BLOCKS = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "td",
+        "th",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "hr",
+        "center",
+    }
     PARAGRAPHS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr", "ul", "ol", "blockquote"}
     SKIP = {"script", "style", "head", "title", "template", "noscript"}
 
@@ -284,7 +326,7 @@ def strip_forwarding(text: str) -> str:
     match = _FORWARD.search(text)
     if not match:
         return text
-    rest = text[match.end():].lstrip("\n")
+    rest = text[match.end() :].lstrip("\n")
     lines = rest.split("\n")
     while lines and re.match(r"^(From|Date|Sent|Subject|To|Cc):", lines[0], re.I):
         lines.pop(0)

@@ -57,8 +57,9 @@ class DirectoryView:
         self.merges: dict[str, ChangeRequest] = {}
         names = {}
         for org_id, name, org_source, org_source_id in session.exec(
-            select(Organisation.id, Organisation.name, Organisation.source, Organisation.source_id)
-            .where(Organisation.archived_at.is_(None))
+            select(Organisation.id, Organisation.name, Organisation.source, Organisation.source_id).where(
+                Organisation.archived_at.is_(None)
+            )
         ):
             names[org_id] = normalise_name(name)
             self.organisations.setdefault(names[org_id], org_id)
@@ -67,15 +68,19 @@ class DirectoryView:
         postcodes = defaultdict(set)
         for service_id, postcode in session.exec(
             select(ServiceAtLocation.service_id, Location.postcode)
-            .join(Location, Location.id == ServiceAtLocation.location_id).where(Location.postcode.is_not(None))
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(Location.postcode.is_not(None))
         ):
             postcodes[service_id].add(postcode)
         for row in session.exec(
-            select(Service.id, Service.organisation_id, Service.name, Service.source, Service.source_id)
-            .where(Service.archived_at.is_(None))
+            select(Service.id, Service.organisation_id, Service.name, Service.source, Service.source_id).where(
+                Service.archived_at.is_(None)
+            )
         ):
             if row[1] in names:
-                self.add(Listing(row[0], row[1], normalise_name(row[2]), names[row[1]], row[3], row[4], postcodes[row[0]]))
+                self.add(
+                    Listing(row[0], row[1], normalise_name(row[2]), names[row[1]], row[3], row[4], postcodes[row[0]])
+                )
         for change in session.exec(select(ChangeRequest).where(ChangeRequest.kind == "merge")):
             if change.proposed.get("source") == source:
                 self.merges[change.proposed.get("key")] = change
@@ -118,12 +123,19 @@ class DirectoryView:
         postcodes = set(item.postcodes)
         best = None
         for _, score, listing_id in process.extract(
-            name, {i: c.name for i, c in candidates.items()}, scorer=fuzz.token_sort_ratio,
-            score_cutoff=NAME_SCORE, limit=5,
+            name,
+            {i: c.name for i, c in candidates.items()},
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=NAME_SCORE,
+            limit=5,
         ):
             listing = candidates[listing_id]
             same_place = bool(postcodes & listing.postcodes)
-            org_score = 100 if listing.organisation_id == organisation_id else fuzz.token_set_ratio(organisation, listing.organisation)
+            org_score = (
+                100
+                if listing.organisation_id == organisation_id
+                else fuzz.token_set_ratio(organisation, listing.organisation)
+            )
             if same_place or org_score >= ORGANISATION_SCORE:
                 combined = round(0.6 * score + 0.4 * (100 if same_place else org_score))
                 if best is None or combined > best[1]:

@@ -100,13 +100,21 @@ def _category_codes(record: ImportRecord, categories: CategoryReader) -> list[st
             if not record.lenient:
                 record.reject("service.categories", str(exc))
             else:
-                record.warnings.append(Problem(record.row, column, f"{str(exc).rstrip('.')}. Imported with "
-                                                                   f"“{text.strip()}” kept as a detail to check."))
+                record.warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{str(exc).rstrip('.')}. Imported with “{text.strip()}” kept as a detail to check.",
+                    )
+                )
                 unread.append(text.strip())
             continue
         if not exact and not record.lenient:
-            record.reject("service.categories", f"Unknown category '{text.strip()}': use a category name or code "
-                                                "from Signpost's list (data/taxonomy.json).")
+            record.reject(
+                "service.categories",
+                f"Unknown category '{text.strip()}': use a category name or code "
+                "from Signpost's list (data/taxonomy.json).",
+            )
             continue
         if not exact:
             record.readings.append((column, text.strip(), categories.labels[code]))
@@ -130,8 +138,12 @@ def _load(record: ImportRecord, schema, raw: dict, prefix: str) -> dict | None:
                 column = record.column(f"location.{name}")
                 written = record.values.get(column) or str(raw.get(name) or "")
                 problem = " ".join(dict.fromkeys(_words(exc.messages))).rstrip(".")
-                record.warn(column, f"The venue was left out: {problem}." + (
-                    f" Imported with “{written}” kept as a detail to check." if written else ""), written)
+                record.warn(
+                    column,
+                    f"The venue was left out: {problem}."
+                    + (f" Imported with “{written}” kept as a detail to check." if written else ""),
+                    written,
+                )
                 return None
             for name, messages in exc.messages.items():
                 _leave_out(record, f"{prefix}.{name}", " ".join(dict.fromkeys(_words(messages))), raw.pop(name, None))
@@ -143,8 +155,13 @@ def _leave_out(record: ImportRecord, path: str, problem: str, value) -> None:
     if any(w.column == column for w in record.warnings):
         return  # the reader already said what is wrong with that column
     written = record.values.get(column) or ("" if value is None or isinstance(value, (list, dict)) else str(value))
-    record.warn(column, f"{problem.rstrip('.')}. Imported with “{written}” kept as a detail to check." if written
-                else f"{problem.rstrip('.')}. Imported without it.", written)
+    record.warn(
+        column,
+        f"{problem.rstrip('.')}. Imported with “{written}” kept as a detail to check."
+        if written
+        else f"{problem.rstrip('.')}. Imported without it.",
+        written,
+    )
 
 
 def _refuse(record: ImportRecord, exc: ValidationError, prefix: str) -> None:

@@ -29,44 +29,149 @@ EXTRA = "extra"  # keep the column as an extra detail of each listing, without r
 FIELDS: dict[str, tuple[str, ...]] = {
     "source_id": ("id", "ref", "reference", "service id", "record id", "unique id", "uid", "listing id"),
     "organisation_source_id": ("organisation id", "organization id", "org id"),
-    "organisation.name": ("org name", "org", "organisation", "organisation name", "organization",
-                          "organization name", "provider", "provider name", "charity", "charity name"),
+    "organisation.name": (
+        "org name",
+        "org",
+        "organisation",
+        "organisation name",
+        "organization",
+        "organization name",
+        "provider",
+        "provider name",
+        "charity",
+        "charity name",
+    ),
     "organisation.description": ("about the organisation", "organisation description", "org description"),
     "organisation.website": ("organisation website", "org website", "organization website"),
     "organisation.email": ("organisation email", "org email", "organization email"),
     "organisation.phone": ("organisation phone", "org phone", "organisation tel", "org tel"),
     "organisation.charity_number": ("charity number", "charity no", "registered charity number", "charity reg"),
-    "service.name": ("service", "service name", "activity", "activity name", "group", "group name", "name",
-                     "project", "project name", "title"),
+    "service.name": (
+        "service",
+        "service name",
+        "activity",
+        "activity name",
+        "group",
+        "group name",
+        "name",
+        "project",
+        "project name",
+        "title",
+    ),
     "service.summary": ("summary", "short description", "strapline"),
-    "service.description": ("description", "details", "about", "what it is", "what is it", "service description",
-                            "what they do", "more information", "notes"),
+    "service.description": (
+        "description",
+        "details",
+        "about",
+        "what it is",
+        "what is it",
+        "service description",
+        "what they do",
+        "more information",
+        "notes",
+    ),
     "service.website": ("website", "web", "web address", "url", "link", "web site", "service website"),
     "service.email": ("email", "email address", "e mail", "e mail address", "contact email", "service email"),
-    "service.phone": ("tel", "telephone", "phone", "phone number", "telephone number", "tel no", "contact number",
-                      "contact phone", "mobile", "service phone"),
+    "service.phone": (
+        "tel",
+        "telephone",
+        "phone",
+        "phone number",
+        "telephone number",
+        "tel no",
+        "contact number",
+        "contact phone",
+        "mobile",
+        "service phone",
+    ),
     "service.status": ("status",),
     "service.min_age": ("age from", "min age", "minimum age", "ages from", "age min", "lower age"),
     "service.max_age": ("age to", "max age", "maximum age", "ages to", "age max", "upper age"),
     "ages": ("ages", "age", "age range", "age group"),
-    "service.eligibility_criteria": ("eligibility", "who it is for", "who is it for", "who for", "criteria",
-                                     "eligibility criteria", "target group", "audience"),
+    "service.eligibility_criteria": (
+        "eligibility",
+        "who it is for",
+        "who is it for",
+        "who for",
+        "criteria",
+        "eligibility criteria",
+        "target group",
+        "audience",
+    ),
     "days": ("days", "day", "day s", "which days", "when", "session days"),
     "times": ("times", "time", "opening times", "opening hours", "hours", "session times"),
     "cost": ("cost", "costs", "price", "fee", "fees", "charge", "charges"),
-    "referral": ("referral", "referrals", "referral route", "referral routes", "how to access", "access route",
-                 "how to refer", "how to join", "referral type"),
+    "referral": (
+        "referral",
+        "referrals",
+        "referral route",
+        "referral routes",
+        "how to access",
+        "access route",
+        "how to refer",
+        "how to join",
+        "referral type",
+    ),
     "languages": ("languages", "language", "languages spoken"),
-    "groups": ("groups served", "group served", "who it serves", "who it is open to", "client group", "client groups",
-               "open to", "for", "priority group", "priority groups", "user group", "user groups", "specific groups"),
-    "areas": ("area covered", "areas covered", "area", "areas", "coverage", "covers", "service area", "service areas",
-              "catchment", "catchment area", "geographical area", "geographic area", "area served", "areas served",
-              "council area", "local authority"),
-    "attendance": ("how to take part", "how people take part", "delivery", "delivery method", "delivery mode",
-                   "how delivered", "how it is delivered", "format", "attendance", "mode", "in person or online",
-                   "online or in person", "in person online"),
-    "seasons": ("season", "seasons", "months", "when it runs", "time of year", "seasonal", "active months",
-                "months running", "runs"),
+    "groups": (
+        "groups served",
+        "group served",
+        "who it serves",
+        "who it is open to",
+        "client group",
+        "client groups",
+        "open to",
+        "for",
+        "priority group",
+        "priority groups",
+        "user group",
+        "user groups",
+        "specific groups",
+    ),
+    "areas": (
+        "area covered",
+        "areas covered",
+        "area",
+        "areas",
+        "coverage",
+        "covers",
+        "service area",
+        "service areas",
+        "catchment",
+        "catchment area",
+        "geographical area",
+        "geographic area",
+        "area served",
+        "areas served",
+        "council area",
+        "local authority",
+    ),
+    "attendance": (
+        "how to take part",
+        "how people take part",
+        "delivery",
+        "delivery method",
+        "delivery mode",
+        "how delivered",
+        "how it is delivered",
+        "format",
+        "attendance",
+        "mode",
+        "in person or online",
+        "online or in person",
+        "in person online",
+    ),
+    "seasons": (
+        "season",
+        "seasons",
+        "months",
+        "when it runs",
+        "time of year",
+        "seasonal",
+        "active months",
+        "months running",
+        "runs",
+    ),
     "categories": ("category", "categories", "type", "theme", "themes", "activity type", "service type"),
     "location.name": ("venue", "venue name", "location", "location name", "place", "building"),
     "location.address_1": ("address", "address 1", "address line 1", "street", "street address", "venue address"),
@@ -75,9 +180,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "location.postcode": ("postcode", "post code", "postal code", "zip", "venue postcode"),
     "location.wheelchair_accessible": ("wheelchair accessible", "wheelchair access", "wheelchair"),
     "location.accessibility": ("accessibility", "access notes", "access information"),
-    "location.confidential": ("confidential", "confidential address", "address confidential", "confidential venue",
-                              "confidential location", "hidden address", "address withheld", "withhold address",
-                              "do not publish address", "private address"),
+    "location.confidential": (
+        "confidential",
+        "confidential address",
+        "address confidential",
+        "confidential venue",
+        "confidential location",
+        "hidden address",
+        "address withheld",
+        "withhold address",
+        "do not publish address",
+        "private address",
+    ),
     "contact.name": ("contact", "contact name", "contact person", "lead contact"),
     IGNORE: ("error", "errors", ERROR_COLUMN.lower()),
     EXTRA: (),
@@ -89,9 +203,14 @@ _WEB_ADDRESSES = {"service.website", "organisation.website"}
 _GROUPS = {
     "cost": ("service.cost_description", "service.is_free", "service.cost_min", "service.cost_max"),
     "ages": ("service.ages", "service.min_age", "service.max_age"),
-    "days": ("service.days",), "times": ("service.times",), "referral": ("service.referral_routes",),
-    "languages": ("service.languages",), "categories": ("service.categories",),
-    "groups": ("service.groups_served",), "areas": ("service.areas",), "attendance": ("service.attendance",),
+    "days": ("service.days",),
+    "times": ("service.times",),
+    "referral": ("service.referral_routes",),
+    "languages": ("service.languages",),
+    "categories": ("service.categories",),
+    "groups": ("service.groups_served",),
+    "areas": ("service.areas",),
+    "attendance": ("service.attendance",),
     "seasons": ("service.seasons",),
 }
 
@@ -134,8 +253,10 @@ def load_mapping(path: str | Path) -> dict[str, str]:
         if field is None:
             mapping[column] = IGNORE
         elif field not in FIELDS:
-            raise MappingError(f"The mapping for '{column}' names '{field}', which is not a field. "
-                               f"Fields: {', '.join(sorted(FIELDS))}.")
+            raise MappingError(
+                f"The mapping for '{column}' names '{field}', which is not a field. "
+                f"Fields: {', '.join(sorted(FIELDS))}."
+            )
     return mapping
 
 
@@ -170,9 +291,11 @@ class Spreadsheet:
             values = [cells[position] for _, cells in self.table.rows if cells[position].strip()][:50]
             field = suggest_field(values, exclude=self.mapping.get(column))
             why = f"it reads as {field}" if field != EXTRA else "to keep it as an extra detail without reading it"
-            lines.append(f"Column “{column}” could not be read on {rows:,} of {len(self):,} rows (e.g. “{values[0]}”). "
-                         f"If {why}, import again with --mapping map.json, where map.json holds: "
-                         f"{json.dumps({column: field}, ensure_ascii=False)}")
+            lines.append(
+                f"Column “{column}” could not be read on {rows:,} of {len(self):,} rows (e.g. “{values[0]}”). "
+                f"If {why}, import again with --mapping map.json, where map.json holds: "
+                f"{json.dumps({column: field}, ensure_ascii=False)}"
+            )
         return lines
 
     def records(self) -> Iterator[ImportRecord]:
@@ -182,9 +305,16 @@ class Spreadsheet:
 
 
 # Readers that refuse what they cannot read (the cost reader keeps any wording as a description).
-_READERS = {"days": read.read_days, "times": read.read_times, "ages": read.read_ages,
-            "referral": read.read_referral, "languages": read.read_languages, "areas": read.read_areas,
-            "attendance": read.read_attendance, "seasons": read.read_seasons}
+_READERS = {
+    "days": read.read_days,
+    "times": read.read_times,
+    "ages": read.read_ages,
+    "referral": read.read_referral,
+    "languages": read.read_languages,
+    "areas": read.read_areas,
+    "attendance": read.read_attendance,
+    "seasons": read.read_seasons,
+}
 
 
 def suggest_field(values: list[str], exclude: str | None = None) -> str:
@@ -210,8 +340,10 @@ def open_spreadsheet(path: str | Path, source: str, mapping: dict[str, str] | No
     table = read_table(path)
     unknown = set(mapping or {}) - set(table.headers)
     if unknown:
-        raise MappingError(f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}. "
-                           f"The file's columns: {', '.join(table.headers)}.")
+        raise MappingError(
+            f"The mapping names columns the file does not have: {', '.join(sorted(unknown))}. "
+            f"The file's columns: {', '.join(table.headers)}."
+        )
     return Spreadsheet(Path(path), source, table, recognise(table.headers, mapping))
 
 
@@ -301,8 +433,9 @@ def _apply(record: ImportRecord, location: dict, field: str, text: str) -> None:
     elif field == "groups":
         found = read.read_groups(text) if text else {}
         if text and not found.get("groups_served"):
-            raise ValueError(f"Could not read the groups in '{text}': write them like women, carers, veterans or "
-                             "young people.")
+            raise ValueError(
+                f"Could not read the groups in '{text}': write them like women, carers, veterans or young people."
+            )
         _add_groups(record, found)
     elif field == "languages":
         record.languages = read.read_languages(text) if text else []
@@ -325,8 +458,9 @@ def _schedules(record: ImportRecord, fields: dict[str, str], row: dict[str, str]
     if not days_text and not times_text:
         return
     if not days_text:
-        record.warn(times_column, kept("Times are given but no days: add the days in the days column", times_text),
-                    times_text)
+        record.warn(
+            times_column, kept("Times are given but no days: add the days in the days column", times_text), times_text
+        )
         return
     try:
         sessions = read.read_days(days_text)

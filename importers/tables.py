@@ -75,8 +75,10 @@ def _xlsx_rows(data: bytes, name: str) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError(f"{name} could not be opened as an Excel .xlsx file ({exc}). Save it again from "
-                         "your spreadsheet program as .xlsx or .csv.") from None
+        raise TableError(
+            f"{name} could not be opened as an Excel .xlsx file ({exc}). Save it again from "
+            "your spreadsheet program as .xlsx or .csv."
+        ) from None
     try:
         return [[_cell(value) for value in row] for row in book.active.iter_rows(values_only=True)]
     finally:
@@ -126,7 +128,8 @@ def rejects_rows(headers: list[str], rejects: list[dict]) -> list[list[str]]:
         problems.setdefault(reject["row"], []).append(f"{level}{reject['column']}: {reject['problem']}")
     columns = [h for h in headers if h != ERROR_COLUMN]
     return [[safe_cell(name) for name in columns] + [ERROR_COLUMN]] + [
-        [safe_cell(values.get(h, "")) for h in columns] + [safe_cell(" ".join(problems[row]))] for row, values in rows.items()
+        [safe_cell(values.get(h, "")) for h in columns] + [safe_cell(" ".join(problems[row]))]
+        for row, values in rows.items()
     ]
 
 

@@ -19,76 +19,178 @@ from directory.timetable import runs_overnight
 DAYS = {"mo": "MO", "tu": "TU", "we": "WE", "th": "TH", "fr": "FR", "sa": "SA", "su": "SU"}
 ORDER = list(DAYS.values())
 # Whole words only: "monthly" is not Monday, "sat" is Saturday but "satellite" is not.
-_DAY = (r"\b(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
-        r"sat(?:urday)?|sun(?:day)?)(?:'?s)?\b\.?")
+_DAY = (
+    r"\b(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
+    r"sat(?:urday)?|sun(?:day)?)(?:'?s)?\b\.?"
+)
 _ORDINAL_WORDS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4, "last": -1}
 _ORDINAL = r"(?:1st|first|2nd|second|3rd|third|4th|fourth|last)"
-_MONTHS = {name: number for number, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-    ("dec", "december")), 1) for name in names}
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        1,
+    )
+    for name in names
+}
 _MONTH = r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
 # A clock time as written: 10, 10am, 10.30, 10:30pm, noon, midnight (after _plain_times).
 _CLOCK = r"(?:(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?|(noon|midnight))"
 _RANGE = rf"{_CLOCK}\s*(?:-|until|till|til|to)\s*{_CLOCK}"
 _SINGLE = r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)\b|\bnoon\b"
-_NOT_A_DAY = re.compile(r"\b(by appointment|by arrangement|appointment only|appointments?|varies|various|variable|"
-                        r"flexible|tbc|tba|to be confirmed|see website|ask|on request|ad hoc|as needed|"
-                        r"when needed|ongoing|any ?time|24 ?/ ?7|24 hours)\b")
-_FORTNIGHTLY = re.compile(r"\b(every (?:2nd|second) (?!and\b|&)|every other|alternate|fortnightly|fortnight|bi-?weekly|every two weeks|every 2 weeks)\b")
+_NOT_A_DAY = re.compile(
+    r"\b(by appointment|by arrangement|appointment only|appointments?|varies|various|variable|"
+    r"flexible|tbc|tba|to be confirmed|see website|ask|on request|ad hoc|as needed|"
+    r"when needed|ongoing|any ?time|24 ?/ ?7|24 hours)\b"
+)
+_FORTNIGHTLY = re.compile(
+    r"\b(every (?:2nd|second) (?!and\b|&)|every other|alternate|fortnightly|fortnight|bi-?weekly|every two weeks|every 2 weeks)\b"
+)
 # Words that qualify days without changing them: kept as the session's description.
-_QUALIFIERS = re.compile(r"\b(term[- ]time(?: only)?|school holidays(?: only)?|during term|excluding bank holidays|"
-                         r"except bank holidays|mornings?|afternoons?|evenings?|lunchtimes?|nights?)\b")
+_QUALIFIERS = re.compile(
+    r"\b(term[- ]time(?: only)?|school holidays(?: only)?|during term|excluding bank holidays|"
+    r"except bank holidays|mornings?|afternoons?|evenings?|lunchtimes?|nights?)\b"
+)
 _FILLER = re.compile(r"\b(every|each|on|the|of|month|monthly|weekly|in|a|week|only|from|at)\b")
 
 ROUTE_NAMES = ("self-referral", "drop-in", "GP", "professional", "link worker")
 _ROUTES = (  # the first pattern found in a part of a cell decides its route
-    ("link_worker", r"link ?workers?|social prescrib\w*|community connectors?|community links?|"
-                    r"wellbeing (?:co-?ordinator|worker|link)s?|care navigators?"),
+    (
+        "link_worker",
+        r"link ?workers?|social prescrib\w*|community connectors?|community links?|"
+        r"wellbeing (?:co-?ordinator|worker|link)s?|care navigators?",
+    ),
     ("gp", r"\bgps?\b|\bdoctors?\b|surgery|practice nurse"),
     ("self_referral", r"\bself\b|yourself|self-?refer\w*|no referral (?:needed|required|necessary)"),
     ("drop_in", r"drop[- ]?in|turn up|walk[- ]?in|just come|come along|pop in|no need to book|no booking"),
-    ("professional", r"professional|agenc(?:y|ies)|health visitors?|social workers?|key ?workers?|support workers?|"
-                     r"nurses?|midwi(?:fe|ves)|\bcpns?\b|care co-?ordinators?|mental health team|schools?|teachers?|"
-                     r"probation|job ?centre|housing officers?|referral (?:only|needed|required|essential)|"
-                     r"by referral|referred|vouchers?|health (?:and|&) social care"),
-    ("self_referral", r"contact|\bcall\b|ring|phone|telephone|e-?mail|\bbook|register|sign[- ]?up|online|website|"
-                      r"\btext\b|whatsapp|enquir\w*|get in touch|\bapply|\bjoin|open access|open to all|just ask"),
+    (
+        "professional",
+        r"professional|agenc(?:y|ies)|health visitors?|social workers?|key ?workers?|support workers?|"
+        r"nurses?|midwi(?:fe|ves)|\bcpns?\b|care co-?ordinators?|mental health team|schools?|teachers?|"
+        r"probation|job ?centre|housing officers?|referral (?:only|needed|required|essential)|"
+        r"by referral|referred|vouchers?|health (?:and|&) social care",
+    ),
+    (
+        "self_referral",
+        r"contact|\bcall\b|ring|phone|telephone|e-?mail|\bbook|register|sign[- ]?up|online|website|"
+        r"\btext\b|whatsapp|enquir\w*|get in touch|\bapply|\bjoin|open access|open to all|just ask",
+    ),
 )
-_PLAIN_ROUTE = re.compile(r"(self|self[- ]?referrals?|drop[- ]?ins?|gps?|gp referrals?|professional(?: referrals?)?|"
-                          r"link workers?|link worker referrals?|social prescribers?|social prescribing|"
-                          r"referral (?:only|needed|required))(?: only)?")
-_METHODS = (("phone", r"phone|\bcall|\bring|telephone|\btel\b|\btext\b|whatsapp"), ("email", r"e-?mail"),
-            ("online_form", r"online|website|web ?form|\bform\b"), ("in_person", r"in person|face to face|reception"))
+_PLAIN_ROUTE = re.compile(
+    r"(self|self[- ]?referrals?|drop[- ]?ins?|gps?|gp referrals?|professional(?: referrals?)?|"
+    r"link workers?|link worker referrals?|social prescribers?|social prescribing|"
+    r"referral (?:only|needed|required))(?: only)?"
+)
+_METHODS = (
+    ("phone", r"phone|\bcall|\bring|telephone|\btel\b|\btext\b|whatsapp"),
+    ("email", r"e-?mail"),
+    ("online_form", r"online|website|web ?form|\bform\b"),
+    ("in_person", r"in person|face to face|reception"),
+)
 
 LANGUAGES = {
-    "english": "en", "welsh": "cy", "gaelic": "gd", "scottish gaelic": "gd", "irish": "ga", "urdu": "ur",
-    "punjabi": "pa", "panjabi": "pa", "bengali": "bn", "bangla": "bn", "sylheti": "syl", "hindi": "hi",
-    "gujarati": "gu", "tamil": "ta", "polish": "pl", "romanian": "ro", "lithuanian": "lt", "latvian": "lv",
-    "slovak": "sk", "czech": "cs", "hungarian": "hu", "bulgarian": "bg", "russian": "ru", "ukrainian": "uk",
-    "arabic": "ar", "somali": "so", "tigrinya": "ti", "amharic": "am", "farsi": "fa", "persian": "fa",
-    "dari": "prs", "pashto": "ps", "kurdish": "ku", "turkish": "tr", "portuguese": "pt", "spanish": "es",
-    "french": "fr", "italian": "it", "german": "de", "chinese": "zh", "mandarin": "zh", "cantonese": "yue",
-    "vietnamese": "vi", "tagalog": "tl", "swahili": "sw", "yoruba": "yo", "igbo": "ig", "shona": "sn",
-    "british sign language": "bfi", "bsl": "bfi", "sign language": "bfi", "greek": "el", "albanian": "sq",
-    "malayalam": "ml", "nepali": "ne", "hebrew": "he", "japanese": "ja", "korean": "ko", "thai": "th",
-    "dutch": "nl", "estonian": "et", "croatian": "hr", "serbian": "sr", "slovenian": "sl", "oromo": "om",
+    "english": "en",
+    "welsh": "cy",
+    "gaelic": "gd",
+    "scottish gaelic": "gd",
+    "irish": "ga",
+    "urdu": "ur",
+    "punjabi": "pa",
+    "panjabi": "pa",
+    "bengali": "bn",
+    "bangla": "bn",
+    "sylheti": "syl",
+    "hindi": "hi",
+    "gujarati": "gu",
+    "tamil": "ta",
+    "polish": "pl",
+    "romanian": "ro",
+    "lithuanian": "lt",
+    "latvian": "lv",
+    "slovak": "sk",
+    "czech": "cs",
+    "hungarian": "hu",
+    "bulgarian": "bg",
+    "russian": "ru",
+    "ukrainian": "uk",
+    "arabic": "ar",
+    "somali": "so",
+    "tigrinya": "ti",
+    "amharic": "am",
+    "farsi": "fa",
+    "persian": "fa",
+    "dari": "prs",
+    "pashto": "ps",
+    "kurdish": "ku",
+    "turkish": "tr",
+    "portuguese": "pt",
+    "spanish": "es",
+    "french": "fr",
+    "italian": "it",
+    "german": "de",
+    "chinese": "zh",
+    "mandarin": "zh",
+    "cantonese": "yue",
+    "vietnamese": "vi",
+    "tagalog": "tl",
+    "swahili": "sw",
+    "yoruba": "yo",
+    "igbo": "ig",
+    "shona": "sn",
+    "british sign language": "bfi",
+    "bsl": "bfi",
+    "sign language": "bfi",
+    "greek": "el",
+    "albanian": "sq",
+    "malayalam": "ml",
+    "nepali": "ne",
+    "hebrew": "he",
+    "japanese": "ja",
+    "korean": "ko",
+    "thai": "th",
+    "dutch": "nl",
+    "estonian": "et",
+    "croatian": "hr",
+    "serbian": "sr",
+    "slovenian": "sl",
+    "oromo": "om",
 }
 _CODES = set(LANGUAGES.values())
-_LANGUAGE_FILLER = re.compile(r"\b(speaking|speakers?|spoken|staff|volunteers?|only|available|on request|"
-                              r"interpret(?:ers?|ing|ation)?|via|some|also|can|be|provided|arranged|translation|"
-                              r"languages?|sessions?|classes|support|in|with|and|plus|mainly|mostly|fluent)\b")
+_LANGUAGE_FILLER = re.compile(
+    r"\b(speaking|speakers?|spoken|staff|volunteers?|only|available|on request|"
+    r"interpret(?:ers?|ing|ation)?|via|some|also|can|be|provided|arranged|translation|"
+    r"languages?|sessions?|classes|support|in|with|and|plus|mainly|mostly|fluent)\b"
+)
 GROUPS = (  # eligibility wording -> groups_served (directory/models/common.py)
     ("women", r"\b(women|woman|ladies|female|females|mums|mothers|girls)\b"),
     ("men", r"\b(men|man|male|males|gents|gentlemen|dads|fathers|boys)\b"),
     ("carers", r"\bcarers?\b|caring for"),
     ("young_people", r"young (?:people|person|adults?|carers)|\byouth\b|teenagers?|\bteens?\b"),
-    ("older_people", r"older (?:people|adults|person)|over (?:50|55|60|65)'?s|seniors?|elderly|pensioners?|"
-                     r"retired|later life"),
+    (
+        "older_people",
+        r"older (?:people|adults|person)|over (?:50|55|60|65)'?s|seniors?|elderly|pensioners?|"
+        r"retired|later life",
+    ),
     ("lgbtq", r"lgbt\w*\+?|gay|lesbian|bisexual|trans\b|transgender|queer"),
     ("refugees_asylum_seekers", r"refugees?|asylum"),
     ("veterans", r"veterans?|armed forces|ex-?service|forces"),
-    ("disabled_people", r"disab\w*|learning difficult\w*|sensory impair\w*|deaf|blind|visual(?:ly)? impair\w*|autis\w*"),
+    (
+        "disabled_people",
+        r"disab\w*|learning difficult\w*|sensory impair\w*|deaf|blind|visual(?:ly)? impair\w*|autis\w*",
+    ),
     ("families", r"famil(?:y|ies)|parents?\b|under 5s and their"),
     ("people_in_recovery", r"recovery|addiction|substance"),
     ("minority_ethnic", r"\bbme\b|\bbame\b|ethnic minorit\w*|minority ethnic|black and minority|global majority"),
@@ -112,6 +214,7 @@ def _dashes(text: str) -> str:
 
 # --- Days and times ------------------------------------------------------------------------------
 
+
 def read_days(text: str) -> list[dict]:
     """Sessions from a days cell: "Mon, Wed", "Mon-Fri 9-5", "2nd and 4th Thursday", "Tuesdays (term time)".
 
@@ -120,8 +223,9 @@ def read_days(text: str) -> list[dict]:
     """
     lower = _dashes(text.strip().casefold()).replace("’", "'")
     if _FORTNIGHTLY.search(lower):
-        raise ValueError(f"'{text}': sessions every other week cannot be stored yet (only weekly and monthly); "
-                         "kept as written.")
+        raise ValueError(
+            f"'{text}': sessions every other week cannot be stored yet (only weekly and monthly); kept as written."
+        )
     if _NOT_A_DAY.search(lower) and not re.search(_DAY, lower):
         raise ValueError(f"'{text}' names no day of the week: kept as written.")
     notes = [n.strip() for n in re.findall(r"\(([^)]*)\)", lower)]
@@ -137,11 +241,14 @@ def read_days(text: str) -> list[dict]:
         elif times and chunks:
             chunks[-1][1] = times
     if not chunks or not any(days for days, _ in chunks):
-        raise ValueError(f"Could not read the day '{text.strip()}': write days like Mon, Tuesday, Mon-Fri or 1st Tuesday.")
+        raise ValueError(
+            f"Could not read the day '{text.strip()}': write days like Mon, Tuesday, Mon-Fri or 1st Tuesday."
+        )
     for position, chunk in enumerate(chunks):  # "Mon, Wed 10-12": both days at 10-12
         if chunk[1] is None:
             chunk[1] = next((t for _, t in chunks[position:] if t), None) or next(
-                (t for _, t in reversed(chunks[:position]) if t), None)
+                (t for _, t in reversed(chunks[:position]) if t), None
+            )
     description = "; ".join(dict.fromkeys(n for n in [*qualifiers, *notes] if n))
     sessions = []
     for days, times in chunks:
@@ -177,8 +284,10 @@ def _days_in(chunk: str, text: str) -> list[dict]:
         elif re.fullmatch(_DAY, part):
             days.append({"weekday": _day(part)})
         else:
-            raise ValueError(f"Could not read the day '{part}' in '{text.strip()}': write days like Mon, Tuesday, "
-                             "Mon-Fri or 1st Tuesday.")
+            raise ValueError(
+                f"Could not read the day '{part}' in '{text.strip()}': write days like Mon, Tuesday, "
+                "Mon-Fri or 1st Tuesday."
+            )
     return days
 
 
@@ -219,13 +328,16 @@ def read_times(text: str) -> tuple[str | None, str | None]:
     first, second = _token(groups[:4], text), _token(groups[4:], text) if any(groups[4:]) else None
     if second is None:
         hour, minute, half = first
-        return _clock(hour + (12 if half == "pm" and hour < 12 else 0) - (12 if half == "am" and hour == 12 else 0),
-                      minute, text), None
+        return _clock(
+            hour + (12 if half == "pm" and hour < 12 else 0) - (12 if half == "am" and hour == 12 else 0), minute, text
+        ), None
     opens, closes = _pair(first, second)
     opens, closes = _clock(*opens, text), _clock(*closes, text)
     if closes <= opens and not runs_overnight(time.fromisoformat(opens), time.fromisoformat(closes)):
-        raise ValueError(f"'{text.strip()}' closes before it opens: write times like 10:00-12:00 (a session "
-                         "opening in the evening may close by 8am, like 6pm-2am).")
+        raise ValueError(
+            f"'{text.strip()}' closes before it opens: write times like 10:00-12:00 (a session "
+            "opening in the evening may close by 8am, like 6pm-2am)."
+        )
     return opens, closes
 
 
@@ -277,11 +389,15 @@ def _clock(hour: int, minute: int, text: str) -> str:
 
 # --- Costs and ages ------------------------------------------------------------------------------
 
-_MONEY = re.compile(r"£\s*(\d+(?:\.\d{1,2})?)(?:\s*(?:-|to)\s*£?\s*(\d+(?:\.\d{1,2})?)(?![\dp]))?"
-                    r"|\b(\d+(?:\.\d{1,2})?)\s*(?:p|pence)\b|\b(\d+(?:\.\d{1,2})?)\s*(?:pounds?|gbp)\b")
+_MONEY = re.compile(
+    r"£\s*(\d+(?:\.\d{1,2})?)(?:\s*(?:-|to)\s*£?\s*(\d+(?:\.\d{1,2})?)(?![\dp]))?"
+    r"|\b(\d+(?:\.\d{1,2})?)\s*(?:p|pence)\b|\b(\d+(?:\.\d{1,2})?)\s*(?:pounds?|gbp)\b"
+)
 _FREE = re.compile(r"\b(free|no charge|no cost|nil|none|nothing|foc|f\.o\.c\.?|complimentary|at no cost|no fee)\b")
-_DONATION = re.compile(r"donations?|pay what you (?:can|feel)|pay as you feel|pay what you want|voluntary contribution|"
-                       r"by donation|contribution welcome")
+_DONATION = re.compile(
+    r"donations?|pay what you (?:can|feel)|pay as you feel|pay what you want|voluntary contribution|"
+    r"by donation|contribution welcome"
+)
 _QUALIFIED_FREE = re.compile(r"\bfree (?:for|to) (?!all\b|everyone|anyone|attend|join|use|access|come)")
 
 
@@ -304,13 +420,23 @@ def read_cost(text: str) -> dict:
     paid = [a for a in amounts if a > 0]
     donation = bool(_DONATION.search(lower))
     free = bool(_FREE.search(lower)) and not _QUALIFIED_FREE.search(lower)
-    if not paid or (donation and not re.search(r"\b(per|a|each)\s+(session|week|class|month|term|visit)\b|"
-                                               r"\b(fee|charge|cost)\b", lower)):
+    if not paid or (
+        donation
+        and not re.search(
+            r"\b(per|a|each)\s+(session|week|class|month|term|visit)\b|"
+            r"\b(fee|charge|cost)\b",
+            lower,
+        )
+    ):
         return {"is_free": free or donation or (bool(amounts) and not paid), "cost_description": words}
     low = 0.0 if free or _QUALIFIED_FREE.search(lower) else min(paid)
     high = max(paid)
-    return {"is_free": False, "cost_description": words, "cost_min": f"{low:.2f}",
-            "cost_max": f"{high:.2f}" if high != low else None}
+    return {
+        "is_free": False,
+        "cost_description": words,
+        "cost_min": f"{low:.2f}",
+        "cost_max": f"{high:.2f}" if high != low else None,
+    }
 
 
 def read_ages(text: str) -> dict:
@@ -321,8 +447,21 @@ def read_ages(text: str) -> dict:
     lower = re.sub(r"\baged?\b", " ", lower)
     lower = re.sub(r"\b(years?|yrs?|y/?o|year olds?|yr olds?|olds?|aged?|ages|only|plus)\b(?!\s*\d)", " ", lower)
     lower = " ".join(lower.replace("plus", "+").split())
-    if lower in ("", "all", "all ages", "any", "any age", "everyone", "no age limit", "no limit", "open to all",
-                 "families", "all welcome", "anyone", "n/a"):
+    if lower in (
+        "",
+        "all",
+        "all ages",
+        "any",
+        "any age",
+        "everyone",
+        "no age limit",
+        "no limit",
+        "open to all",
+        "families",
+        "all welcome",
+        "anyone",
+        "n/a",
+    ):
         return {}
     if re.fullmatch(r"adults?|adults? \+?|over 18s?|grown-?ups", lower):
         return {"min_age": 18}
@@ -330,11 +469,16 @@ def read_ages(text: str) -> dict:
     span = re.search(rf"{number}\s*(?:-|to|and)\s*{number}", lower)
     if span:
         return {"min_age": int(span[1]), "max_age": int(span[2])}
-    over = re.search(rf"(?:over|above|from|\bmin(?:imum)?)\s*{number}|{number}\s*(?:\+|and over|and above|or over|or older|"
-                     rf"and older|upwards)", lower)
+    over = re.search(
+        rf"(?:over|above|from|\bmin(?:imum)?)\s*{number}|{number}\s*(?:\+|and over|and above|or over|or older|"
+        rf"and older|upwards)",
+        lower,
+    )
     if over:
         return {"min_age": int(over[1] or over[2])}
-    under = re.search(rf"(under|below|up to|upto|younger than)\s*{number}|{number}\s*(and under|or under|or younger)", lower)
+    under = re.search(
+        rf"(under|below|up to|upto|younger than)\s*{number}|{number}\s*(and under|or under|or younger)", lower
+    )
     if under:
         strict = (under[1] or "") in ("under", "below", "younger than")
         return {"max_age": int(under[2] or under[3]) - strict}
@@ -371,6 +515,7 @@ def read_groups(text: str) -> dict:
 
 # --- Referral routes, languages, yes/no ----------------------------------------------------------
 
+
 def read_referral(text: str) -> dict:
     """Referral routes and any season in a referral cell: "Drop in (April-September only)", "GP or self".
 
@@ -381,11 +526,15 @@ def read_referral(text: str) -> dict:
     seasons = []
     for match in re.finditer(rf"{_MONTH}\s*(?:-|to|until|till)\s*{_MONTH}", lower):
         start, end = _MONTHS[match[1].rstrip(".")], _MONTHS[match[2].rstrip(".")]
-        seasons.append({"start_month": start, "start_day": 1, "end_month": end,
-                        "end_day": calendar.monthrange(2024, end)[1]})
-    spoken = re.sub(rf"\(?\s*(?:from\s+)?{_MONTH}\s*(?:-|to|until|till)\s*{_MONTH}(?:\s+only)?\s*\)?", " ",
-                    _dashes(text.strip()),
-                    flags=re.IGNORECASE)
+        seasons.append(
+            {"start_month": start, "start_day": 1, "end_month": end, "end_day": calendar.monthrange(2024, end)[1]}
+        )
+    spoken = re.sub(
+        rf"\(?\s*(?:from\s+)?{_MONTH}\s*(?:-|to|until|till)\s*{_MONTH}(?:\s+only)?\s*\)?",
+        " ",
+        _dashes(text.strip()),
+        flags=re.IGNORECASE,
+    )
     routes: dict[str, dict] = {}
     unread = []
     for part in re.split(r"[,;/\n]|\bor\b|\band\b|&|\+", spoken, flags=re.IGNORECASE):
@@ -404,8 +553,10 @@ def read_referral(text: str) -> dict:
         if not _PLAIN_ROUTE.fullmatch(key):
             route["instructions"] = "; ".join(filter(None, (route.get("instructions"), part)))
     if not routes:
-        raise ValueError(f"Could not read the referral route '{text.strip()}': use self-referral, drop-in, GP, "
-                         "professional or link worker.")
+        raise ValueError(
+            f"Could not read the referral route '{text.strip()}': use self-referral, drop-in, GP, "
+            "professional or link worker."
+        )
     if unread:  # words beside a route ("Self-referral, members only") belong with it
         last = list(routes.values())[-1]
         last["instructions"] = "; ".join(filter(None, (last.get("instructions"), *unread)))
@@ -426,7 +577,9 @@ def read_languages(text: str) -> list[str]:
             bare = " ".join(_LANGUAGE_FILLER.sub(" ", part).split())
             code = LANGUAGES.get(bare) or (bare if bare in _CODES else None) or _close_language(bare)
             if code is None and bare:
-                raise ValueError(f"Could not read the language '{part}': give its name in English or a code like en or ur.")
+                raise ValueError(
+                    f"Could not read the language '{part}': give its name in English or a code like en or ur."
+                )
             if code is None:
                 skipped.append(part)
                 continue
@@ -446,14 +599,18 @@ def _close_language(word: str) -> str | None:
 # --- Areas covered, how people take part, seasons ---------------------------------------------------
 
 _AREA_KINDS = {"local_authority": "local_authority", "health_board": "health_board", "country": "national"}
-_WHOLE_COUNTRY = re.compile(r"(?:the )?(?:whole )?(?:uk|united kingdom|gb|great britain|britain|national(?:ly)?|"
-                            r"nationwide|uk[- ]wide|country[- ]?wide)")
+_WHOLE_COUNTRY = re.compile(
+    r"(?:the )?(?:whole )?(?:uk|united kingdom|gb|great britain|britain|national(?:ly)?|"
+    r"nationwide|uk[- ]wide|country[- ]?wide)"
+)
 # Words around an area's name: "Covers Dundee City", "Dundee City Council", "NHS Tayside", "all of Fife".
-_AREA_FILLER = re.compile(r"^(?:covers?|covering|serves?|serving|available (?:in|across|to)|across|within|in|"
-                          r"throughout|the whole of|whole of|all of|anywhere in|residents of|people living in|"
-                          r"living in|city of|county of)\s+|\s+(?:city council|borough council|district council|"
-                          r"county council|metropolitan borough council|council|area|residents|only|wide|-wide|"
-                          r"health board|icb|integrated care board|local authority|la)$")
+_AREA_FILLER = re.compile(
+    r"^(?:covers?|covering|serves?|serving|available (?:in|across|to)|across|within|in|"
+    r"throughout|the whole of|whole of|all of|anywhere in|residents of|people living in|"
+    r"living in|city of|county of)\s+|\s+(?:city council|borough council|district council|"
+    r"county council|metropolitan borough council|council|area|residents|only|wide|-wide|"
+    r"health board|icb|integrated care board|local authority|la)$"
+)
 
 
 def read_areas(text: str) -> list[dict]:
@@ -467,8 +624,10 @@ def read_areas(text: str) -> list[dict]:
         else:
             unread.append(part)
     if unread:
-        raise ValueError(f"Could not read the area '{unread[0]}': give a council, health board or nation by its name "
-                         "(Dundee City, NHS Tayside, Scotland) or its ONS code (S12000042).")
+        raise ValueError(
+            f"Could not read the area '{unread[0]}': give a council, health board or nation by its name "
+            "(Dundee City, NHS Tayside, Scotland) or its ONS code (S12000042)."
+        )
     if not areas:
         raise ValueError(f"'{text.strip()}' names no area: give a council, health board or nation.")
     return list({area["code"]: area for area in areas}.values())
@@ -536,13 +695,25 @@ def _area_names() -> dict:
 
 
 _ATTENDANCE = (  # how people take part, as cells say it
-    ("phone", r"\b(?:tele)?phone\b|\bhelp ?line\b|(?<!video )\bcall\b|\bby phone\b|\btext(?: message)?s?\b|\bsms\b|\bwhatsapp\b"),
-    ("online", r"\bonline\b|\bvideo\b|\bzoom\b|\bteams\b|\bvirtual\b|\bweb ?chat\b|\blive chat\b|\binternet\b|"
-               r"\bremote(?:ly)?\b|\bapp\b|\bwebsite\b|\be-?mail\b"),
-    ("home_visit", r"\bhome visits?\b|\bvisits? (?:you )?at home\b|\bin (?:your|the person's|their) (?:own )?home\b|"
-                   r"\bat home\b|\bhome-?based\b|\boutreach\b|\bhousebound\b"),
-    ("in_person", r"\bin[- ]person\b|\bface[- ]to[- ]face\b|\bvenue\b|\bdrop[- ]?in\b|\bgroup\b|\bsessions?\b|"
-                  r"\bcentre\b|\bclinic\b|\boffice\b"),
+    (
+        "phone",
+        r"\b(?:tele)?phone\b|\bhelp ?line\b|(?<!video )\bcall\b|\bby phone\b|\btext(?: message)?s?\b|\bsms\b|\bwhatsapp\b",
+    ),
+    (
+        "online",
+        r"\bonline\b|\bvideo\b|\bzoom\b|\bteams\b|\bvirtual\b|\bweb ?chat\b|\blive chat\b|\binternet\b|"
+        r"\bremote(?:ly)?\b|\bapp\b|\bwebsite\b|\be-?mail\b",
+    ),
+    (
+        "home_visit",
+        r"\bhome visits?\b|\bvisits? (?:you )?at home\b|\bin (?:your|the person's|their) (?:own )?home\b|"
+        r"\bat home\b|\bhome-?based\b|\boutreach\b|\bhousebound\b",
+    ),
+    (
+        "in_person",
+        r"\bin[- ]person\b|\bface[- ]to[- ]face\b|\bvenue\b|\bdrop[- ]?in\b|\bgroup\b|\bsessions?\b|"
+        r"\bcentre\b|\bclinic\b|\boffice\b",
+    ),
 )
 
 
@@ -551,16 +722,19 @@ def read_attendance(text: str) -> list[str]:
     lower = _dashes(text.casefold())
     found = [mode for mode, pattern in _ATTENDANCE if re.search(pattern, lower)]
     if not found:
-        raise ValueError(f"Could not read how people take part from '{text.strip()}': write in person, phone, "
-                         "online or home visits.")
+        raise ValueError(
+            f"Could not read how people take part from '{text.strip()}': write in person, phone, online or home visits."
+        )
     order = ("in_person", "phone", "online", "home_visit")
     return sorted(found, key=order.index)
 
 
 _SEASON_NAMES = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
 _TERM_TIME = re.compile(r"\bterm[- ]?time\b|\bduring term\b|\bschool terms?\b")
-_ALL_YEAR = re.compile(r"^(?:all|whole|every|throughout the)[- ]?year(?:[- ]round)?$|^year[- ]round$|^all year round$|"
-                       r"^ongoing$|^n/?a$|^always$|^open all year$|^12 months$")
+_ALL_YEAR = re.compile(
+    r"^(?:all|whole|every|throughout the)[- ]?year(?:[- ]round)?$|^year[- ]round$|^all year round$|"
+    r"^ongoing$|^n/?a$|^always$|^open all year$|^12 months$"
+)
 
 
 def read_seasons(text: str) -> list[dict]:
@@ -583,14 +757,20 @@ def read_seasons(text: str) -> list[dict]:
         months = [_MONTHS[m.rstrip(".")] for m in re.findall(_MONTH, lower)]
         seasons = [_season(month, month, said) for month in dict.fromkeys(months)]
     if not seasons:
-        raise ValueError(f"Could not read the season '{text.strip()}': write months like April-September, or a "
-                         "season like summer.")
+        raise ValueError(
+            f"Could not read the season '{text.strip()}': write months like April-September, or a season like summer."
+        )
     return seasons
 
 
 def _season(start: int, end: int, description: str) -> dict:
-    return {"start_month": start, "start_day": 1, "end_month": end, "end_day": calendar.monthrange(2024, end)[1],
-            "description": description}
+    return {
+        "start_month": start,
+        "start_day": 1,
+        "end_month": end,
+        "end_day": calendar.monthrange(2024, end)[1],
+        "description": description,
+    }
 
 
 def read_yes_no(text: str) -> bool | None:
@@ -625,6 +805,7 @@ def read_web_address(text: str) -> str:
 
 # --- Categories ----------------------------------------------------------------------------------
 
+
 class CategoryReader:
     """Reads category wording as taxonomy codes: by code, name, synonym or a close spelling."""
 
@@ -651,8 +832,10 @@ class CategoryReader:
         if found is None:
             found = _best(key, self.names, fuzz.token_sort_ratio, 85)
         if found is None:
-            raise ValueError(f"Unknown category '{text.strip()}': use a category name or code from Signpost's list "
-                             "(data/taxonomy.json).")
+            raise ValueError(
+                f"Unknown category '{text.strip()}': use a category name or code from Signpost's list "
+                "(data/taxonomy.json)."
+            )
         return found, False
 
     @classmethod

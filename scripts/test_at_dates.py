@@ -29,8 +29,14 @@ DATES = {
 # The tests whose answers depend on the date and time: freshness, timetables, search by when,
 # shortlists (which say the next session), tokens and links that expire, and the demo's dates.
 TESTS = [
-    "tests/freshness", "tests/test_freshness.py", "tests/test_timetable.py", "tests/search/test_explain.py",
-    "tests/test_views_search.py", "tests/test_shortlist.py", "tests/api/test_tokens.py", "tests/test_demo.py",
+    "tests/freshness",
+    "tests/test_freshness.py",
+    "tests/test_timetable.py",
+    "tests/search/test_explain.py",
+    "tests/test_views_search.py",
+    "tests/test_shortlist.py",
+    "tests/api/test_tokens.py",
+    "tests/test_demo.py",
 ]
 
 
@@ -38,8 +44,23 @@ def run(label: str, start: str, extra: list[str]) -> tuple[str, int, str]:
     began = time.monotonic()
     print(f"  started: {label} ({start})", flush=True)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not browser and not postgres", *TESTS, *extra],
-        cwd=ROOT, env=os.environ | {"SIGNPOST_TEST_NOW": start}, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not browser and not postgres",
+            *TESTS,
+            *extra,
+        ],
+        cwd=ROOT,
+        env=os.environ | {"SIGNPOST_TEST_NOW": start},
+        capture_output=True,
+        text=True,
+    )
     summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
     print(f"  finished: {label} in {time.monotonic() - began:.0f} s: {summary}", flush=True)
     return label, result.returncode, result.stdout + result.stderr

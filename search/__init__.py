@@ -24,7 +24,17 @@ from .sync import IndexSync
 from .timing import fits_pattern
 from .understanding import WordFilter
 
-__all__ = ["Near", "SearchQuery", "SearchPage", "Result", "search_services", "nearest_beyond", "init_app", "get_search", "warm_up"]
+__all__ = [
+    "Near",
+    "SearchQuery",
+    "SearchPage",
+    "Result",
+    "search_services",
+    "nearest_beyond",
+    "init_app",
+    "get_search",
+    "warm_up",
+]
 
 
 @dataclass
@@ -138,20 +148,34 @@ def search_services(session: Session, query: SearchQuery, backend: SearchBackend
         if service is None:  # deleted since it was indexed; the sync hooks will catch up
             continue
         covers = doc_id in hits.covers_area
-        explanation = explain(service, query.now or query.today, query.near, covers, policy, query.runs_on, fits, query.modes)
+        explanation = explain(
+            service, query.now or query.today, query.near, covers, policy, query.runs_on, fits, query.modes
+        )
         distance = explanation.distance_km if explanation.distance_km is not None else hits.distances.get(doc_id)
         results.append(Result(service, distance, covers, explanation))
-    return SearchPage(query, results, hits.total, hits.facets, reading.suggestion, reading.corrected,
-                      reading.not_found, reading.ignored, reading.from_words)
+    return SearchPage(
+        query,
+        results,
+        hits.total,
+        hits.facets,
+        reading.suggestion,
+        reading.corrected,
+        reading.not_found,
+        reading.ignored,
+        reading.from_words,
+    )
 
 
-def nearest_beyond(session: Session, query: SearchQuery, radius_km: float, backend: SearchBackend | None = None) -> Result | None:
+def nearest_beyond(
+    session: Session, query: SearchQuery, radius_km: float, backend: SearchBackend | None = None
+) -> Result | None:
     """The nearest listing with a venue that matches the same search within radius_km of its place
     (for a page that found nothing nearer); None when there is none."""
     if query.near is None:
         return None
-    wider = replace(query, near=replace(query.near, radius_km=radius_km, area_codes=frozenset()),
-                    order="nearest", offset=0, limit=1)
+    wider = replace(
+        query, near=replace(query.near, radius_km=radius_km, area_codes=frozenset()), order="nearest", offset=0, limit=1
+    )
     found = search_services(session, wider, backend).results
     return found[0] if found and found[0].distance_km is not None else None
 

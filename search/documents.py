@@ -56,7 +56,8 @@ def is_indexed(service: Service) -> bool:
 def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dict:
     """The backend-neutral document for one service; `stamp` changes whenever any field does."""
     locations: list[Location] = [
-        link.location for link in service.location_links
+        link.location
+        for link in service.location_links
         if link.location.archived_at is None and link.location.latitude is not None
     ]
     modes = all_attendance(service)  # the service's own ways and every session's: how=online finds an online session
@@ -70,11 +71,13 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         "organisation": service.organisation.name,
         "categories": " ".join(term.name for term in service.terms),
         "eligibility": "\n".join(
-            part for part in (
+            part
+            for part in (
                 service.eligibility_criteria,
                 " ".join(service.circumstances),
                 " ".join(GROUP_LABELS.get(g, g) for g in service.groups_served),
-            ) if part
+            )
+            if part
         ),
     }
     doc = {
@@ -101,8 +104,16 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         "modes": modes,
         "schedules": sorted(
             (
-                [s.frequency, s.weekday, s.week_of_month, _iso(s.valid_from), _iso(s.valid_to),
-                 _hhmm(s.opens_at), _hhmm(s.closes_at), session_attendance(s, service)]
+                [
+                    s.frequency,
+                    s.weekday,
+                    s.week_of_month,
+                    _iso(s.valid_from),
+                    _iso(s.valid_to),
+                    _hhmm(s.opens_at),
+                    _hhmm(s.closes_at),
+                    session_attendance(s, service),
+                ]
                 for s in service.schedules
             ),
             key=lambda row: [str(v) for v in row],  # None beside a value would not sort

@@ -79,8 +79,10 @@ class Explanation:
         if len(groups) < 2:
             return ""
         return "; ".join(
-            f"{v.days} {presenters.SESSION_MODE_WORDS[v.mode]}" if v.venue is None else
-            f"{v.days} at {v.venue.name or v.place}" + (f", {presenters.km(v.distance_km)}" if v.distance_km is not None else "")
+            f"{v.days} {presenters.SESSION_MODE_WORDS[v.mode]}"
+            if v.venue is None
+            else f"{v.days} at {v.venue.name or v.place}"
+            + (f", {presenters.km(v.distance_km)}" if v.distance_km is not None else "")
             for v in groups
         )
 
@@ -102,9 +104,16 @@ def venue_place(venue: Location | None) -> str:
     return ", ".join(p for p in parts if p) or venue.postcode or "Venue"
 
 
-def explain(service: Service, now: datetime | date, near: Near | None = None, covers_area: bool = False,
-            policy: Policy = Policy(), day: date | None = None, fits: Callable | None = None,
-            modes: tuple[str, ...] = ()) -> Explanation:
+def explain(
+    service: Service,
+    now: datetime | date,
+    near: Near | None = None,
+    covers_area: bool = False,
+    policy: Policy = Policy(),
+    day: date | None = None,
+    fits: Callable | None = None,
+    modes: tuple[str, ...] = (),
+) -> Explanation:
     """Explain one result at `now` (UK time): the venue and session shown are the nearest venue's
     next session (on `day` when a day is asked for; among the sessions that `fits` accepts; held
     one of `modes` when there is such a session)."""
@@ -126,19 +135,40 @@ def explain(service: Service, now: datetime | date, near: Near | None = None, co
         verified = "Never checked"
     occurrence = shown.next if shown else None
     return Explanation(
-        where, when, describe_routes(service), presenters.describe_cost(service), verified, warnings, out_of_season,
-        flags, for_whom(service), shown.venue if shown else None, shown.distance_km if shown else None, venues,
-        presenters.describe_session(occurrence.rule, service) if occurrence else "", referral_checks,
+        where,
+        when,
+        describe_routes(service),
+        presenters.describe_cost(service),
+        verified,
+        warnings,
+        out_of_season,
+        flags,
+        for_whom(service),
+        shown.venue if shown else None,
+        shown.distance_km if shown else None,
+        venues,
+        presenters.describe_session(occurrence.rule, service) if occurrence else "",
+        referral_checks,
         shown.mode if shown else None,
     )
 
 
-def sessions_by_venue(service: Service, now: datetime, near: Near | None = None, day: date | None = None,
-                      not_before: date | None = None, fits: Callable | None = None) -> list[VenueSessions]:
+def sessions_by_venue(
+    service: Service,
+    now: datetime,
+    near: Near | None = None,
+    day: date | None = None,
+    not_before: date | None = None,
+    fits: Callable | None = None,
+) -> list[VenueSessions]:
     """The service's venues, each with its own sessions, then the sessions held by phone or online
     (one group for each way), each with its distance from `near` and next session. A session with
     no venue and no way said belongs to the only venue, or stands alone when there are several."""
-    places = [link.location for link in service.location_links if link.location is not None and link.location.archived_at is None]
+    places = [
+        link.location
+        for link in service.location_links
+        if link.location is not None and link.location.archived_at is None
+    ]
     physical = [v for v in places if v.location_type != "virtual"]
     groups: dict = {v.id: VenueSessions(v, []) for v in places}
     remote: dict[str, VenueSessions] = {}
@@ -202,9 +232,13 @@ def _where(service: Service, shown: VenueSessions | None, covers_area: bool) -> 
     if shown is not None and shown.venue is None and shown.mode:
         remote = [presenters.ATTENDANCE_LABELS[shown.mode].lower()]
     else:
-        remote = [presenters.ATTENDANCE_LABELS[m].lower() for m in presenters.all_attendance(service) if m != "in_person"]
+        remote = [
+            presenters.ATTENDANCE_LABELS[m].lower() for m in presenters.all_attendance(service) if m != "in_person"
+        ]
     names = ", ".join(area.name for area in service.areas)
-    has_venue = any(link.location is not None and link.location.location_type != "virtual" for link in service.location_links)
+    has_venue = any(
+        link.location is not None and link.location.location_type != "virtual" for link in service.location_links
+    )
     if names:
         covers = f"covers your area ({names})" if covers_area else f"covers {names}"
     elif has_venue:  # a local group's online session is not a claim to serve the whole country
@@ -221,8 +255,14 @@ def _reopens(service: Service, today: date) -> date | None:
     return None
 
 
-def _when(service: Service, shown: VenueSessions | None, venues: list[VenueSessions], now: datetime,
-          out_of_season: bool, day: date | None) -> str:
+def _when(
+    service: Service,
+    shown: VenueSessions | None,
+    venues: list[VenueSessions],
+    now: datetime,
+    out_of_season: bool,
+    day: date | None,
+) -> str:
     today = now.date()
     occurrence = shown.next if shown else None
     if service.status == "temporarily_closed":
@@ -253,10 +293,14 @@ def _session_words(occurrence: Occurrence, today: date) -> str:
 
 def describe_routes(service: Service) -> str:
     """'Self-referral by phone; GP referral (waiting list)'."""
-    return "; ".join(
-        presenters.describe_route(r) + ("" if r.status == "accepting" else f" ({presenters.REFERRAL_STATUS_LABELS[r.status].lower()})")
-        for r in service.referral_routes
-    ) or "Contact them to ask how to join"
+    return (
+        "; ".join(
+            presenters.describe_route(r)
+            + ("" if r.status == "accepting" else f" ({presenters.REFERRAL_STATUS_LABELS[r.status].lower()})")
+            for r in service.referral_routes
+        )
+        or "Contact them to ask how to join"
+    )
 
 
 def referral_warnings(service: Service) -> list[str]:

@@ -85,7 +85,6 @@ class Synonyms:
                     found.add(group)
         return found
 
-
     def best_sections(self, texts: tuple[str, ...]) -> dict[str, int]:
         """Each group mentioned in these texts (most important first) -> the first text mentioning it."""
         best: dict[str, int] = {}
@@ -170,8 +169,9 @@ def parse_keywords(text: str, synonyms: Synonyms | None = None) -> list[Unit]:
     return parse(text, synonyms).units
 
 
-def parse(text: str, synonyms: Synonyms | None = None, needs: Needs | None = None,
-          fillers: frozenset[str] | None = None) -> Parsed:
+def parse(
+    text: str, synonyms: Synonyms | None = None, needs: Needs | None = None, fillers: frozenset[str] | None = None
+) -> Parsed:
     """parse_keywords() with the filler words it left out.
 
     Synonyms and needs of several words are found first (the longest at each point), so "older
@@ -247,5 +247,7 @@ def known_words(synonyms_path: Path = SYNONYMS_FILE, related_path: Path = RELATE
 
 def keywords_text(units: list[Unit]) -> str:
     """Text that parses back to these units: quoted phrases in quotes, the rest as typed."""
-    text = [("OR " if u.either and i else "") + (f'"{u.typed}"' if u.is_phrase else u.typed) for i, u in enumerate(units)]
+    text = [
+        ("OR " if u.either and i else "") + (f'"{u.typed}"' if u.is_phrase else u.typed) for i, u in enumerate(units)
+    ]
     return " ".join(text)

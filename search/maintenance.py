@@ -26,8 +26,9 @@ def count_services(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Service)).one()
 
 
-def all_documents(session: Session, progress: Callable[[], None] | None = None,
-                  ids: list[uuid.UUID] | None = None) -> Iterator[dict]:
+def all_documents(
+    session: Session, progress: Callable[[], None] | None = None, ids: list[uuid.UUID] | None = None
+) -> Iterator[dict]:
     """Every indexable service's document (or those of ids, in order), loaded in batches to bound memory."""
     paths = term_paths(session)
     if ids is None:

@@ -71,8 +71,8 @@ SELECT r.id, r.stamp, r.name_sort,
     || setweight(to_tsvector('english', r.summary), 'C')
     || setweight(to_tsvector('english', r.rest), 'D') || CAST(r.synonyms AS tsvector),
     to_tsvector('simple', r.name || ' ' || r.head || ' ' || r.summary || ' ' || r.rest),
-    r.status, {_TEXT_ARRAY.format('keys')}, r.min_age, r.max_age, r.verified, r.updated, r.timing,
-    {_TEXT_ARRAY.format('facets')}, r.demoted
+    r.status, {_TEXT_ARRAY.format("keys")}, r.min_age, r.max_age, r.verified, r.updated, r.timing,
+    {_TEXT_ARRAY.format("facets")}, r.demoted
 FROM {_ROWS}
 ON CONFLICT (id) DO UPDATE SET stamp = EXCLUDED.stamp, name_sort = EXCLUDED.name_sort, tsv = EXCLUDED.tsv, plain = EXCLUDED.plain,
     status = EXCLUDED.status, keys = EXCLUDED.keys, min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age,
@@ -90,6 +90,7 @@ SELECT DISTINCT w.word FROM {_ROWS},
         || r.organisation || ' ' || r.category_names || ' ' || r.eligibility))) AS w(word)
 WHERE length(w.word) BETWEEN 3 AND 30 AND w.word ~ '^\\w+$' AND w.word !~ '[\\d_]'
 ON CONFLICT DO NOTHING"""
+
 
 def synonym_lexemes(doc: dict) -> str:
     """The synonym groups a document mentions, as tsvector lexemes weighted by the best section.
@@ -110,14 +111,27 @@ def row(doc: dict) -> dict:
     facets += [f"group:{g}" for g in doc["groups"]] + [f"route:{r}" for r in doc["routes"]]
     timing = [doc["schedules"], doc["seasons"]] if doc["schedules"] or doc["seasons"] else None
     return {
-        "id": doc["id"], "stamp": doc["stamp"], "name": doc["name"], "name_sort": doc["name_sort"],
-        "summary": sections["summary"], "description": sections["description"],
-        "organisation": sections["organisation"], "category_names": sections["categories"],
-        "eligibility": sections["eligibility"], "head": ranked_sections(doc)[1], "rest": ranked_sections(doc)[3],
-        "synonyms": synonym_lexemes(doc), "status": doc["status"],
-        "keys": document_keys(doc), "min_age": doc["min_age"], "max_age": doc["max_age"],
-        "verified": doc["verified_at"][:10] if doc["verified_at"] else None, "updated": doc["updated_at"],
-        "timing": timing, "facets": facets, "points": doc["points"],
+        "id": doc["id"],
+        "stamp": doc["stamp"],
+        "name": doc["name"],
+        "name_sort": doc["name_sort"],
+        "summary": sections["summary"],
+        "description": sections["description"],
+        "organisation": sections["organisation"],
+        "category_names": sections["categories"],
+        "eligibility": sections["eligibility"],
+        "head": ranked_sections(doc)[1],
+        "rest": ranked_sections(doc)[3],
+        "synonyms": synonym_lexemes(doc),
+        "status": doc["status"],
+        "keys": document_keys(doc),
+        "min_age": doc["min_age"],
+        "max_age": doc["max_age"],
+        "verified": doc["verified_at"][:10] if doc["verified_at"] else None,
+        "updated": doc["updated_at"],
+        "timing": timing,
+        "facets": facets,
+        "points": doc["points"],
         "demoted": bool(DEMOTING_CODES & set(doc["freshness"])),  # a stored flag such as a dead link
     }
 
@@ -143,7 +157,11 @@ class PostgresBackend(SearchBackend):
         """Create the live tables the first time (the migration made the schema and extensions)."""
         if self._ready:
             return
-        present = set(conn.execute(text("SELECT extname FROM pg_extension WHERE extname = ANY(:names)"), {"names": list(EXTENSIONS)}).scalars())
+        present = set(
+            conn.execute(
+                text("SELECT extname FROM pg_extension WHERE extname = ANY(:names)"), {"names": list(EXTENSIONS)}
+            ).scalars()
+        )
         schema = conn.execute(text("SELECT to_regnamespace(:s)"), {"s": SCHEMA}).scalar()
         if present != set(EXTENSIONS) or schema is None:
             raise ConfigError(
@@ -264,8 +282,9 @@ class PostgresBackend(SearchBackend):
         """The words of the listings as written; read again when the word table has grown or been rebuilt."""
         with self.engine.connect() as conn:
             self._ensure(conn)
-            stamp = tuple(conn.execute(text(
-                f"SELECT '{SCHEMA}.word'::regclass::oid, (SELECT count(*) FROM {SCHEMA}.word)")).one())
+            stamp = tuple(
+                conn.execute(text(f"SELECT '{SCHEMA}.word'::regclass::oid, (SELECT count(*) FROM {SCHEMA}.word)")).one()
+            )
             if self._vocabulary[0] != stamp:
                 self._vocabulary = (stamp, frozenset(conn.execute(text(f"SELECT word FROM {SCHEMA}.word")).scalars()))
             return self._vocabulary[1]
@@ -284,10 +303,12 @@ class PostgresBackend(SearchBackend):
             self._ensure(conn)
             # Short queries: JIT compiling would cost more than it saves, and the parallel plans seen
             # in EXPLAIN for small circles only add workers' start-up. Keep the matched set in memory.
-            conn.execute(text(
-                "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
-                "set_config('max_parallel_workers_per_gather', '0', true)"
-            ))
+            conn.execute(
+                text(
+                    "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+                    "set_config('max_parallel_workers_per_gather', '0', true)"
+                )
+            )
             units, together = analyse(conn, parse_keywords(q.keywords))
             table = self._facet_table
             statement = Statement(q, units, together, facets_known=table.hi)
@@ -296,7 +317,9 @@ class PostgresBackend(SearchBackend):
                 statement.params["timing_ids"] = timing_ids(conn, statement, q)
             total, page, docnos, fresh = conn.execute(text(sql), statement.params).one()
             fresh = fresh or []
-            hits = SearchHits(ids=[], total=total, facets=table.counts(np.frombuffer(docnos or b"", dtype=">i8"), fresh))
+            hits = SearchHits(
+                ids=[], total=total, facets=table.counts(np.frombuffer(docnos or b"", dtype=">i8"), fresh)
+            )
             for doc_id, distance in page or []:
                 hits.ids.append(doc_id)
                 if distance is not None:
@@ -386,8 +409,9 @@ def _create_indexes(conn: Connection, suffix: str) -> None:
 def _write(conn: Connection, rows: list[dict], suffix: str, replace: bool) -> None:
     params = {"docs": json.dumps(rows)}
     if replace:
-        conn.execute(text(f"DELETE FROM {SCHEMA}.point WHERE doc_id = ANY(:ids)"), {"ids": [uuid.UUID(r["id"]) for r in rows]})
+        conn.execute(
+            text(f"DELETE FROM {SCHEMA}.point WHERE doc_id = ANY(:ids)"), {"ids": [uuid.UUID(r["id"]) for r in rows]}
+        )
     conn.execute(text(_UPSERT.format(suffix=suffix)), params)
     conn.execute(text(_POINTS.format(suffix=suffix)), params)
     conn.execute(text(_WORDS.format(suffix=suffix)), params)
-

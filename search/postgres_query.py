@@ -42,6 +42,7 @@ SECTIONS = "ABCD"  # tsvector weights for documents.ranked_sections
 _LEXEME = re.compile(r"('(?:[^']|'')*')")
 BOX_SLACK = 1.01  # earth() is 6378.168 km, geography's radius 6371.009: the box must not cut the circle
 
+
 def _haversine(lat: str, lng: str) -> str:
     """SQL for directory.geography.distance_km from (:lat, :lng) to (lat, lng), in km."""
     return (
@@ -118,10 +119,12 @@ def analyse(conn: Connection, units: list[Unit]) -> tuple[list[UnitSQL], str]:
     for unit, (words, related) in zip(units, asked, strict=False):
         clause += 0 if unit.either and clause >= 0 else 1
         sql = UnitSQL(
-            words=found[words], group=unit.group or "",
+            words=found[words],
+            group=unit.group or "",
             related=" | ".join(f"({found[r]})" for r in related if found[r]),
             categories=unit.related.categories if unit.related else (),
-            typed=" & ".join(lexeme(t) for t in typed_tokens(unit)), clause=clause,
+            typed=" & ".join(lexeme(t) for t in typed_tokens(unit)),
+            clause=clause,
         )
         if sql.match or sql.categories:
             result.append(sql)
@@ -132,9 +135,13 @@ def word_counts(conn: Connection, words: list[str]) -> dict[str, int]:
     """Listings containing each word's stem."""
     if not words:
         return {}
-    rows = conn.execute(text(
-        f"SELECT w, (SELECT count(*) FROM {SCHEMA}.document d WHERE d.tsv @@ phraseto_tsquery('english', w)) "
-        "FROM unnest(CAST(:words AS text[])) AS w"), {"words": list(words)})
+    rows = conn.execute(
+        text(
+            f"SELECT w, (SELECT count(*) FROM {SCHEMA}.document d WHERE d.tsv @@ phraseto_tsquery('english', w)) "
+            "FROM unnest(CAST(:words AS text[])) AS w"
+        ),
+        {"words": list(words)},
+    )
     return dict(rows.all())
 
 
@@ -182,8 +189,12 @@ class Statement:
             area_keys = [key("area", c) for c in sorted(near.area_codes)]
             cells = [key("cell", c) for c in geo.covering_cells(near.latitude, near.longitude, near.radius_km)]
             self.params.update(
-                lat=near.latitude, lng=near.longitude, radius=near.radius_km,
-                box=near.radius_km * 1000 * BOX_SLACK, area_keys=area_keys, near_keys=cells + area_keys,
+                lat=near.latitude,
+                lng=near.longitude,
+                radius=near.radius_km,
+                box=near.radius_km * 1000 * BOX_SLACK,
+                area_keys=area_keys,
+                near_keys=cells + area_keys,
             )
         # Without keywords, a small circle starts from its points (GiST). Otherwise the documents
         # come from the GIN indexes (words, and the geohash cells covering the circle ANDed with
@@ -202,16 +213,24 @@ class Statement:
         alternatives: dict[int, list[str]] = {}
         for i, unit in enumerate(self.units):
             words = f"d.tsv @@ CAST(:m{i} AS tsquery)" if unit.match else "false"
-            alternatives.setdefault(unit.clause, []).append(f"({words} OR d.keys && CAST(:c{i} AS text[]))" if unit.categories else words)
+            alternatives.setdefault(unit.clause, []).append(
+                f"({words} OR d.keys && CAST(:c{i} AS text[]))" if unit.categories else words
+            )
         where += [ways[0] if len(ways) == 1 else f"({' OR '.join(ways)})" for ways in alternatives.values()]
-        must = ([key("lang", q.language)] if q.language else []) + ([key("org", q.organisation_id)] if q.organisation_id else [])
+        must = ([key("lang", q.language)] if q.language else []) + (
+            [key("org", q.organisation_id)] if q.organisation_id else []
+        )
         must += [key("flag", flag) for flag in FLAGS if getattr(q, flag)]
         if must:
             where.append("d.keys @> CAST(:must AS text[])")
             params["must"] = must
         person = [key("open", g) for g in ("all", *q.for_person)] if q.for_person else []
-        for name, keys in (("categories", [key("cat", c) for c in q.categories]), ("groups", [key("group", g) for g in q.groups]),
-                           ("person", person), ("modes", [key("mode", m) for m in q.modes])):
+        for name, keys in (
+            ("categories", [key("cat", c) for c in q.categories]),
+            ("groups", [key("group", g) for g in q.groups]),
+            ("person", person),
+            ("modes", [key("mode", m) for m in q.modes]),
+        ):
             if keys:  # one of these
                 where.append(f"d.keys && CAST(:{name} AS text[])")
                 params[name] = keys
@@ -236,16 +255,22 @@ class Statement:
         distance = _haversine("p.latitude", "p.longitude")
         in_box = "earth_box(ll_to_earth(:lat, :lng), :box) @> p.earth"  # the GiST index, then the exact distance
         if self.points_first:
-            return f"""(
+            return (
+                f"""(
                 SELECT p.doc_id AS id, min({distance}) AS distance FROM {SCHEMA}.point p
                 WHERE {in_box} GROUP BY p.doc_id HAVING min({distance}) <= :radius
                 UNION ALL
                 SELECT a.id, NULL FROM {SCHEMA}.document a WHERE a.keys && CAST(:area_keys AS text[]) AND NOT EXISTS (
                     SELECT 1 FROM {SCHEMA}.point p WHERE p.doc_id = a.id AND {in_box} AND {distance} <= :radius)
-            ) n JOIN {SCHEMA}.document d ON d.id = n.id""", "true"
-        return f"""{SCHEMA}.document d LEFT JOIN LATERAL (
+            ) n JOIN {SCHEMA}.document d ON d.id = n.id""",
+                "true",
+            )
+        return (
+            f"""{SCHEMA}.document d LEFT JOIN LATERAL (
                 SELECT min({distance}) AS distance FROM {SCHEMA}.point p WHERE p.doc_id = d.id
-            ) n ON true""", "(n.distance <= :radius OR d.keys && CAST(:area_keys AS text[]))"
+            ) n ON true""",
+            "(n.distance <= :radius OR d.keys && CAST(:area_keys AS text[]))",
+        )
 
     def _score(self) -> tuple[str, str]:
         """The ranking expression and the ORDER BY that uses it (ties broken by name)."""
@@ -265,6 +290,7 @@ class Statement:
 
     def _relevance(self) -> str:
         """The same relevance as Whoosh's: each unit its best match, the units added up (backend.py)."""
+
         def has(param: str) -> str:
             return f"d.tsv @@ CAST(:{param} AS tsquery)"
 
@@ -272,10 +298,15 @@ class Statement:
         for i, unit in enumerate(self.units):
             ways = []
             if unit.words:
-                cases = [f"WHEN {has(f'w{i}{x}')} THEN {w}" for x, w in zip(SECTIONS[:3], SECTION_WEIGHTS, strict=False)]
+                cases = [
+                    f"WHEN {has(f'w{i}{x}')} THEN {w}" for x, w in zip(SECTIONS[:3], SECTION_WEIGHTS, strict=False)
+                ]
                 ways.append(f"CASE {' '.join(cases)} WHEN {has(f'w{i}')} THEN {SECTION_WEIGHTS[3]} ELSE 0 END")
             if unit.group:
-                cases = [f"WHEN {has(f'g{i}{x}')} THEN {SYNONYM * w}" for x, w in zip(SECTIONS, SECTION_WEIGHTS, strict=False)]
+                cases = [
+                    f"WHEN {has(f'g{i}{x}')} THEN {SYNONYM * w}"
+                    for x, w in zip(SECTIONS, SECTION_WEIGHTS, strict=False)
+                ]
                 ways.append(f"CASE {' '.join(cases)} ELSE 0 END")
             if unit.related or unit.categories:
                 first = f"WHEN {has(f'r{i}A')} THEN {RELATED * SECTION_WEIGHTS[0]} " if unit.related else ""
@@ -287,12 +318,18 @@ class Statement:
                 best += f" + CASE WHEN d.plain @@ CAST(:t{i} AS tsquery) THEN {TYPED} ELSE 0 END"
             total.setdefault(unit.clause, []).append(best)
         # A unit a listing does not match scores 0 (its CASEs), so a clause's best unit is the GREATEST.
-        summed = [ways[0] if len(ways) == 1 else f"GREATEST({', '.join(f'({w})' for w in ways)})" for ways in total.values()]
+        summed = [
+            ways[0] if len(ways) == 1 else f"GREATEST({', '.join(f'({w})' for w in ways)})" for ways in total.values()
+        ]
         if self.together:
             summed.append(f"CASE WHEN {has('together')} THEN {TOGETHER} ELSE 0 END")
         return " + ".join(summed)
 
-    def matched(self, timing: bool, columns: str = "d.name_sort, d.docno, CASE WHEN d.docno > :facets_known THEN d.facets END AS facets") -> str:
+    def matched(
+        self,
+        timing: bool,
+        columns: str = "d.name_sort, d.docno, CASE WHEN d.docno > :facets_known THEN d.facets END AS facets",
+    ) -> str:
         """The CTE of every matching service with what ranking, paging and facets need."""
         score, _ = self._score()
         source, near = self._source()

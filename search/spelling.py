@@ -57,13 +57,18 @@ def check_spelling(units: list[Unit], backend: SearchBackend) -> Spelling:
         return spelling
     choices = list(backend.vocabulary() | known)
     for position, word in ((i, u.words[0]) for i, u in enumerate(units) if correctable(u) and u.words[0] in unknown):
-        close = [(c, d) for c, d, _ in process.extract(word, choices, scorer=OSA.distance,
-                                                        score_cutoff=max_edits(word), limit=20) if c != word]
+        close = [
+            (c, d)
+            for c, d, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=max_edits(word), limit=20)
+            if c != word
+        ]
         if not close:
             continue
         uses = backend.word_counts([c for c, _ in close])
         phrase = {c for c, _ in close if _makes_phrase(units, position, c)}
-        ranked = sorted(close, key=lambda cd: (cd[1], cd[0] not in phrase, cd[0][0] != word[0], -uses.get(cd[0], 0), cd[0]))
+        ranked = sorted(
+            close, key=lambda cd: (cd[1], cd[0] not in phrase, cd[0][0] != word[0], -uses.get(cd[0], 0), cd[0])
+        )
         best, distance = ranked[0]
         if not uses.get(best) and best not in known:
             continue
@@ -81,6 +86,8 @@ def check_spelling(units: list[Unit], backend: SearchBackend) -> Spelling:
 
 def _makes_phrase(units: list[Unit], position: int, candidate: str) -> bool:
     """Whether `candidate` in place of the word at `position` joins a neighbour in a synonym or need."""
-    changed = units[:position] + [Unit((candidate,))] + units[position + 1:]
-    return any(len(u.words) > 1 and candidate in u.words and (u.group or u.related)
-               for u in parse_keywords(keywords_text(changed)))
+    changed = units[:position] + [Unit((candidate,))] + units[position + 1 :]
+    return any(
+        len(u.words) > 1 and candidate in u.words and (u.group or u.related)
+        for u in parse_keywords(keywords_text(changed))
+    )

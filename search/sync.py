@@ -64,7 +64,9 @@ class IndexSync:
         event.listen(self.sessionmaker, "after_rollback", self._forget)
 
     def _collect(self, session: Session, _context) -> None:
-        changed = session.info.setdefault(KEY, {"service": set(), "location": set(), "organisation": set(), "term": set()})
+        changed = session.info.setdefault(
+            KEY, {"service": set(), "location": set(), "organisation": set(), "term": set()}
+        )
         dirty = [obj for obj in session.dirty if session.is_modified(obj)]
         for obj in (*session.new, *dirty, *session.deleted):
             if isinstance(obj, Service):
@@ -180,10 +182,13 @@ def affected_services(session: Session, changed: dict) -> set[uuid.UUID]:
     """Every service whose document may have changed."""
     ids = set(changed.get("service", ()))
     if changed.get("location"):
-        ids |= set(session.exec(select(ServiceAtLocation.service_id).where(ServiceAtLocation.location_id.in_(changed["location"]))))
+        ids |= set(
+            session.exec(
+                select(ServiceAtLocation.service_id).where(ServiceAtLocation.location_id.in_(changed["location"]))
+            )
+        )
     if changed.get("organisation"):
         ids |= set(session.exec(select(Service.id).where(Service.organisation_id.in_(changed["organisation"]))))
     if changed.get("term"):
         ids |= set(session.exec(select(ServiceTaxonomy.service_id).where(ServiceTaxonomy.term_id.in_(changed["term"]))))
     return ids
-

@@ -75,7 +75,7 @@ def load_query_filters(path: Path = FILTERS_FILE) -> FilterWords:
         if not line.strip():
             continue
         if "=" not in line:
-            raise QueryFiltersError(f"data/query_filters.txt line {number}: expected \"filter = wording, wording\".")
+            raise QueryFiltersError(f'data/query_filters.txt line {number}: expected "filter = wording, wording".')
         left, right = line.split("=", 1)
         filters = tuple(_spec(part, number) for part in left.split(";"))
         for wording in right.split(","):
@@ -101,15 +101,22 @@ def _value(filters: tuple[tuple[str, str], ...], number: int | None) -> tuple[tu
 def _given(query: SearchQuery, name: str) -> bool:
     """Whether the form already sets this filter."""
     return {
-        "free": query.free, "self_referral": query.self_referral, "wheelchair": query.wheelchair,
-        "how": query.modes, "group": query.groups, "person": query.for_person, "language": query.language,
-        "days": query.weekdays or query.runs_on or query.this_week, "part": query.parts_of_day,
+        "free": query.free,
+        "self_referral": query.self_referral,
+        "wheelchair": query.wheelchair,
+        "how": query.modes,
+        "group": query.groups,
+        "person": query.for_person,
+        "language": query.language,
+        "days": query.weekdays or query.runs_on or query.this_week,
+        "part": query.parts_of_day,
         "age": query.age is not None,
     }[name]
 
 
-def find_filters(text: str, plain: tuple[str, ...] = (), filter_words: FilterWords | None = None,
-                 synonyms: Synonyms | None = None) -> tuple[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
+def find_filters(
+    text: str, plain: tuple[str, ...] = (), filter_words: FilterWords | None = None, synonyms: Synonyms | None = None
+) -> tuple[str, list[tuple[str, tuple[tuple[str, str], ...]]]]:
     """The text without its filter wordings, and each wording found with the filters it names.
 
     Quoted phrases, words next to OR, wordings in `plain` and wordings inside a longer synonym or
@@ -140,7 +147,9 @@ def find_filters(text: str, plain: tuple[str, ...] = (), filter_words: FilterWor
             filters = filter_words.wordings.get(tuple(keys[i : i + size]))
             if filters is None or "OR" in [t for _, _, t in found[i : i + size]]:
                 continue
-            number = next((int(_NUMBER.fullmatch(tokens[j]).group(1)) for j in range(i, i + size) if keys[j] == NUMBER), None)
+            number = next(
+                (int(_NUMBER.fullmatch(tokens[j]).group(1)) for j in range(i, i + size) if keys[j] == NUMBER), None
+            )
             valued = _value(filters, number)
             typed = text[found[i][0] : found[i + size - 1][1]]
             beside_or = (i > 0 and found[i - 1][2] == "OR") or (i + size < len(found) and found[i + size][2] == "OR")
@@ -182,7 +191,9 @@ def read_filters(query: SearchQuery) -> tuple[SearchQuery, list[WordFilter]]:
     if _nothing_asked(rest):
         rest = ""
         if not query.groups:  # the person is all that was asked about: services for them
-            spans = [(typed, tuple(("group" if n == "person" else n, v) for n, v in filters)) for typed, filters in spans]
+            spans = [
+                (typed, tuple(("group" if n == "person" else n, v) for n, v in filters)) for typed, filters in spans
+            ]
     read: list[WordFilter] = []
     wanted: dict[str, list[str]] = {}
     for typed, filters in spans:
@@ -204,9 +215,17 @@ def read_filters(query: SearchQuery) -> tuple[SearchQuery, list[WordFilter]]:
         elif name == "language":
             changes["language"] = values[0]
         else:
-            field = {"how": "modes", "group": "groups", "person": "for_person", "days": "weekdays", "part": "parts_of_day"}[name]
+            field = {
+                "how": "modes",
+                "group": "groups",
+                "person": "for_person",
+                "days": "weekdays",
+                "part": "parts_of_day",
+            }[name]
             changes[field] = tuple(values)
     age = changes.get("age", query.age)
     if "for_person" in changes and age is not None:  # a 70 year old man is an older person too
-        changes["for_person"] += tuple(g for g, fits in AGE_GROUPS.items() if fits(age) and g not in changes["for_person"])
+        changes["for_person"] += tuple(
+            g for g, fits in AGE_GROUPS.items() if fits(age) and g not in changes["for_person"]
+        )
     return replace(query, **changes), read

@@ -56,8 +56,10 @@ log = logging.getLogger(__name__)
 def make_schema() -> fields.Schema:
     """The index schema: text fields stemmed; filters as keywords; numbers and points as columns."""
     analyzer = StemmingAnalyzer()
-    pairs = {f"{name}{PAIRS}": fields.TEXT(analyzer=StemmingAnalyzer() | ShingleFilter(2, " "), phrase=False)
-             for name in SECTION_FIELDS}
+    pairs = {
+        f"{name}{PAIRS}": fields.TEXT(analyzer=StemmingAnalyzer() | ShingleFilter(2, " "), phrase=False)
+        for name in SECTION_FIELDS
+    }
     return fields.Schema(
         **pairs,
         id=fields.ID(unique=True, stored=True),
@@ -119,7 +121,8 @@ def whoosh_fields(doc: dict) -> dict:
         "groups": " ".join(doc["groups"] + [f"open:{g}" for g in doc["open_to"]] + [f"mode:{m}" for m in doc["modes"]]),
         "languages": " ".join(doc["languages"]),
         "routes": " ".join(doc["routes"]),
-        "flags": sum(FLAG_BITS[f] for f in flags) | (DEMOTED_BIT if DEMOTING_CODES & set(doc.get("freshness", ())) else 0),
+        "flags": sum(FLAG_BITS[f] for f in flags)
+        | (DEMOTED_BIT if DEMOTING_CODES & set(doc.get("freshness", ())) else 0),
         "syn": " ".join(sorted(f"{group}.{SECTIONS[i]}" for group, i in synonyms.items())),
         "cells": " ".join(cells),
         "areas": " ".join(doc["areas"]),
@@ -160,7 +163,10 @@ class WhooshBackend(SearchBackend):
         return self.path.parent / os.readlink(self.path)
 
     def _new_generation(self) -> Path:
-        generation = self.path.parent / f"{self.path.name}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        generation = (
+            self.path.parent
+            / f"{self.path.name}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        )
         generation.mkdir(parents=True)
         return generation
 
@@ -355,8 +361,9 @@ def _write_parts(ix, parts: list[Callable], progress) -> tuple[list, int]:
     try:
         for part in parts:
             receiver, sender = context.Pipe(duplex=False)
-            worker = context.Process(target=_write_part, args=(ix.storage.folder, ix.indexname, part, sender),
-                                     daemon=True)
+            worker = context.Process(
+                target=_write_part, args=(ix.storage.folder, ix.indexname, part, sender), daemon=True
+            )
             worker.start()
             sender.close()
             channels.append(receiver)

@@ -100,6 +100,7 @@ def search(view: View, q: SearchQuery) -> SearchHits:
     hits.covers_area = {ids[d] for d in page if d in covered}
     return hits
 
+
 def _within(view: View, q: SearchQuery, matched: set, distances: dict, covered: set) -> set:
     near = q.near
     points = view.column("points")
@@ -120,6 +121,7 @@ def _within(view: View, q: SearchQuery, matched: set, distances: dict, covered: 
             covered.add(d)
             keep.add(d)
     return keep
+
 
 def _rank(view: View, q: SearchQuery, scores: dict, matched: set, distances: dict) -> list[int]:
     """The page's documents in order; `scores` holds text relevance when ranking by best match."""
@@ -155,6 +157,7 @@ def _rank(view: View, q: SearchQuery, scores: dict, matched: set, distances: dic
     else:
         key = lambda d: names[d]  # noqa: E731
     return heapq.nsmallest(wanted, matched, key=key)[q.offset :]
+
 
 class View:
     """One searcher generation and what is worth computing once per generation, not per query."""
@@ -290,7 +293,10 @@ def _unit_options(searcher, unit: Unit) -> list[tuple]:
         if found is not None:
             options.append((found, weight))
     if unit.group:
-        options += [(wq.Term("syn", f"{unit.group}.{letter}"), SYNONYM * weight) for letter, weight in zip(SECTIONS, SECTION_WEIGHTS, strict=True)]
+        options += [
+            (wq.Term("syn", f"{unit.group}.{letter}"), SYNONYM * weight)
+            for letter, weight in zip(SECTIONS, SECTION_WEIGHTS, strict=True)
+        ]
     if unit.related:
         for term in unit.related.terms:
             for fieldname, weight in zip(SECTION_FIELDS[:2], SECTION_WEIGHTS[:2], strict=True):
@@ -304,7 +310,9 @@ def _unit_options(searcher, unit: Unit) -> list[tuple]:
 def _text_query(searcher, units: list[Unit]):
     """The units as one plain Whoosh query (AND of each unit's ways to match), for comparing with
     Whoosh's own search (bench/search_bench.py); searching uses _relevance."""
-    required = [wq.Or([query for query, _ in options]) for options in (_unit_options(searcher, u) for u in units) if options]
+    required = [
+        wq.Or([query for query, _ in options]) for options in (_unit_options(searcher, u) for u in units) if options
+    ]
     if not required:
         return None
     return required[0] if len(required) == 1 else wq.And(required)
@@ -321,7 +329,11 @@ def _relevance(searcher, units: list[Unit]) -> dict[int, float] | None:
         for unit in clause:  # any of them will do: each listing scores the best
             found = _unit_relevance(searcher, unit)
             if found is not None:
-                best = found if best is None else {d: max(best.get(d, 0.0), found.get(d, 0.0)) for d in best.keys() | found.keys()}
+                best = (
+                    found
+                    if best is None
+                    else {d: max(best.get(d, 0.0), found.get(d, 0.0)) for d in best.keys() | found.keys()}
+                )
         if best is None:
             continue
         total = best if total is None else {d: total[d] + score for d, score in best.items() if d in total}

@@ -155,8 +155,9 @@ def postgres_url():
     engine = create_engine(url)
     with engine.begin() as connection:
         # Snapshots a whole-suite PostgreSQL pass left behind too: a backup would carry them along.
-        for (schema,) in connection.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix"),
-                                            {"prefix": SNAPSHOT_PREFIX + "%"}):
+        for (schema,) in connection.execute(
+            text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix"), {"prefix": SNAPSHOT_PREFIX + "%"}
+        ):
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))

@@ -37,9 +37,18 @@ def venue_at(session: Session, org: Organisation, latitude: float, longitude: fl
     return create_location(session, SYSTEM, org, validate(LocationInput(), data))
 
 
-def user(session: Session, email: str = "editor@example.org", *, roles=(), verified: bool = True,
-         trusted: bool = False, organisations=(), password: str = "correct horse battery staple", name: str = "Sam Editor",
-         member_role: str = "editor"):
+def user(
+    session: Session,
+    email: str = "editor@example.org",
+    *,
+    roles=(),
+    verified: bool = True,
+    trusted: bool = False,
+    organisations=(),
+    password: str = "correct horse battery staple",
+    name: str = "Sam Editor",
+    member_role: str = "editor",
+):
     """An account (verified by default), optionally editing (as member_role: editor or owner) some organisations.
 
     Its password is hashed cheaply (one PBKDF2 round, which the sign-in check reads as any werkzeug
@@ -50,9 +59,14 @@ def user(session: Session, email: str = "editor@example.org", *, roles=(), verif
 
     from directory.models import Membership, User, utcnow
 
-    account = User(email=email.lower(), password_hash=generate_password_hash(password, method="pbkdf2:sha256:1"),
-                   name=name, roles=list(roles),
-                   trusted=trusted, email_verified_at=utcnow() if verified else None)
+    account = User(
+        email=email.lower(),
+        password_hash=generate_password_hash(password, method="pbkdf2:sha256:1"),
+        name=name,
+        roles=list(roles),
+        trusted=trusted,
+        email_verified_at=utcnow() if verified else None,
+    )
     session.add(account)
     session.flush()
     for org in organisations:

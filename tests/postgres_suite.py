@@ -53,8 +53,9 @@ class PostgresSuite:
 
         self._admin = create_engine(self._admin_url)
         with self._admin.begin() as connection:
-            for (schema,) in connection.execute(text(
-                "SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix"), {"prefix": SNAPSHOT_PREFIX + "%"}):
+            for (schema,) in connection.execute(
+                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :prefix"), {"prefix": SNAPSHOT_PREFIX + "%"}
+            ):
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
@@ -91,10 +92,13 @@ class PostgresSuite:
 
     def _close_leftovers(self, connection) -> None:
         # A session a test never closed would hold its locks and block the clean-up.
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND application_name = :name AND pid <> pg_backend_pid()"
-        ), {"name": APPLICATION_NAME})
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": APPLICATION_NAME},
+        )
 
     def _empty(self, connection) -> None:
         # DELETE, children first: for a test's few rows it is many times faster than TRUNCATE,
@@ -130,11 +134,16 @@ class Snapshot:
     def restore(self) -> None:
         """Replace every table's rows with the snapshot's."""
         inspector = inspect(self.suite._admin)
-        columns = {t: ", ".join(c["name"] for c in inspector.get_columns(t, schema="public") if not c.get("computed"))
-                   for t in self.tables}
+        columns = {
+            t: ", ".join(c["name"] for c in inspector.get_columns(t, schema="public") if not c.get("computed"))
+            for t in self.tables
+        }
         with self.suite._admin.begin() as connection:
             self.suite._close_leftovers(connection)
             self.suite._empty(connection)
             for table in self.tables:
-                connection.execute(text(
-                    f'INSERT INTO public.{table} ({columns[table]}) SELECT {columns[table]} FROM "{self.schema}".{table}'))
+                connection.execute(
+                    text(
+                        f'INSERT INTO public.{table} ({columns[table]}) SELECT {columns[table]} FROM "{self.schema}".{table}'
+                    )
+                )

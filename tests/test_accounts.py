@@ -34,6 +34,7 @@ SAME_ANSWER = "If an account exists for"
 
 # Helpers
 
+
 def take_mail(app) -> list[email.message.Message]:
     """The messages written since the last call, oldest first (the folder is emptied)."""
     folder = pathlib.Path(app.instance_path) / "mail"
@@ -77,6 +78,7 @@ def signed_in_as(client) -> str | None:
 # fixture: that one holds an app context open, so every request would share one g (and one
 # database session), which no real request does.
 
+
 def db(app):
     return get_db(app).unit_of_work()
 
@@ -108,6 +110,7 @@ def all_users(app) -> list[User]:
 
 # Registering and confirming an address
 
+
 def test_registering_emails_a_link_that_confirms_the_address(app, client):
     response = register(client, "Sam@Pantry.Example.org")
     page = response.get_data(as_text=True)
@@ -133,8 +136,9 @@ def test_registering_a_taken_address_gives_the_same_page_and_tells_the_owner(app
     fresh = register(client, "new@example.org")
     taken = register(client, "editor@example.org")
     assert fresh.status_code == taken.status_code == 200
-    assert without_csrf(fresh.get_data(as_text=True)).replace("new@example.org", "ADDRESS") == \
-        without_csrf(taken.get_data(as_text=True)).replace("editor@example.org", "ADDRESS")
+    assert without_csrf(fresh.get_data(as_text=True)).replace("new@example.org", "ADDRESS") == without_csrf(
+        taken.get_data(as_text=True)
+    ).replace("editor@example.org", "ADDRESS")
     confirm, warning = take_mail(app)
     assert confirm["To"] == "new@example.org"
     assert warning["To"] == "editor@example.org" and "tried to register" in warning["Subject"]
@@ -142,13 +146,16 @@ def test_registering_a_taken_address_gives_the_same_page_and_tells_the_owner(app
     assert len(all_users(app)) == 2  # the account and the new one; nothing else
 
 
-@pytest.mark.parametrize("password, message", [
-    ("short pass", "at least 12 characters"),
-    ("aaaaaaaaaaaaaaaa", "one character repeated"),
-    ("sam@pantry.example.org", "cannot be your email address"),
-    ("", "Enter a password"),
-    ("x" * 1001, "at most 1,000 characters"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("short pass", "at least 12 characters"),
+        ("aaaaaaaaaaaaaaaa", "one character repeated"),
+        ("sam@pantry.example.org", "cannot be your email address"),
+        ("", "Enter a password"),
+        ("x" * 1001, "at most 1,000 characters"),
+    ],
+)
 def test_registration_refuses_weak_passwords(app, client, password, message):
     response = register(client, password=password)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
@@ -203,6 +210,7 @@ def test_the_confirmation_link_can_be_sent_again(app, client):
 
 # Signing in and out
 
+
 def test_signing_in_and_out(app, client, account):
     response = log_in(client)
     assert response.status_code == 303 and response.headers["Location"] == "/account"
@@ -226,8 +234,9 @@ def test_wrong_password_and_unknown_address_give_identical_answers(client, accou
     unknown = log_in(client, "nobody@example.org", "not the right password")
     assert wrong.status_code == unknown.status_code == 400
     assert "Email or password is not right." in wrong.get_data(as_text=True)
-    assert without_csrf(wrong.get_data(as_text=True)).replace("editor@example.org", "ADDRESS") == \
-        without_csrf(unknown.get_data(as_text=True)).replace("nobody@example.org", "ADDRESS")
+    assert without_csrf(wrong.get_data(as_text=True)).replace("editor@example.org", "ADDRESS") == without_csrf(
+        unknown.get_data(as_text=True)
+    ).replace("nobody@example.org", "ADDRESS")
     assert signed_in_as(client) is None
 
 
@@ -248,17 +257,20 @@ def test_signing_in_keeps_the_shortlist(client, account):
         assert cookie["shortlist"] == [{"service_id": "x", "note": ""}]
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/search?q=food", "/search?q=food"),
-    ("/services/abc#report", "/services/abc#report"),
-    ("https://evil.example/", "/account"),
-    ("//evil.example/", "/account"),
-    ("/\\evil.example/", "/account"),
-    ("\\\\evil.example", "/account"),
-    ("javascript:alert(1)", "/account"),
-    ("/ok\r\nLocation: https://evil.example", "/account"),
-    ("", "/account"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/search?q=food", "/search?q=food"),
+        ("/services/abc#report", "/services/abc#report"),
+        ("https://evil.example/", "/account"),
+        ("//evil.example/", "/account"),
+        ("/\\evil.example/", "/account"),
+        ("\\\\evil.example", "/account"),
+        ("javascript:alert(1)", "/account"),
+        ("/ok\r\nLocation: https://evil.example", "/account"),
+        ("", "/account"),
+    ],
+)
 def test_after_signing_in_only_paths_on_this_site_are_followed(client, account, target, expected):
     response = log_in(client, next=target)
     assert response.status_code == 303 and response.headers["Location"] == expected
@@ -305,6 +317,7 @@ def test_signing_out_ends_only_that_browsers_session(app, client, account):
 
 # A forgotten password
 
+
 def request_reset(client, address="editor@example.org"):
     return post(client, "/account/reset", {"email": address})
 
@@ -334,8 +347,9 @@ def test_a_reset_request_for_an_unknown_address_answers_the_same_and_sends_nothi
     known = request_reset(client, "editor@example.org")
     unknown = request_reset(client, "nobody@example.org")
     assert known.status_code == unknown.status_code == 200
-    assert without_csrf(known.get_data(as_text=True)).replace("editor@example.org", "ADDRESS") == \
-        without_csrf(unknown.get_data(as_text=True)).replace("nobody@example.org", "ADDRESS")
+    assert without_csrf(known.get_data(as_text=True)).replace("editor@example.org", "ADDRESS") == without_csrf(
+        unknown.get_data(as_text=True)
+    ).replace("nobody@example.org", "ADDRESS")
     assert [m["To"] for m in take_mail(app)] == ["editor@example.org"]
 
 
@@ -385,12 +399,15 @@ def test_a_reset_to_a_weak_password_is_refused_and_the_link_still_works(app, cli
 
 
 @pytest.mark.parametrize("route", ["/account/verify/{}", "/account/reset/{}", "/account/email/{}"])
-@pytest.mark.parametrize("tamper", [
-    lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
-    lambda token: "x" + token,
-    lambda token: "not-a-token",
-    lambda token: "a" * 5000,
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        lambda token: "x" + token,
+        lambda token: "not-a-token",
+        lambda token: "a" * 5000,
+    ],
+)
 def test_tampered_links_are_refused(app, client, account, route, tamper):
     request_reset(client)
     token = link_in(take_mail(app)[0]).rsplit("/", 1)[1]
@@ -406,6 +423,7 @@ def test_a_reset_token_is_no_use_for_another_purpose(app, client, account, route
 
 
 # The account page
+
 
 def test_the_account_page_lists_roles_and_organisations(app, client):
     with db(app) as s:
@@ -434,9 +452,16 @@ def test_changing_the_password_needs_the_current_one_and_signs_out_other_devices
     other_device = app.test_client()
     log_in(other_device)
     log_in(client)
-    wrong = post(client, "/account/password", {"current_password": "not it at all", "password": NEW_PASSWORD}, token_from="/account")
+    wrong = post(
+        client,
+        "/account/password",
+        {"current_password": "not it at all", "password": NEW_PASSWORD},
+        token_from="/account",
+    )
     assert wrong.status_code == 400 and "Your current password is not right." in wrong.get_data(as_text=True)
-    right = post(client, "/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD}, token_from="/account")
+    right = post(
+        client, "/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD}, token_from="/account"
+    )
     assert right.status_code == 303
     assert client.get("/account").status_code == 200  # this browser stays signed in
     assert other_device.get("/account").status_code == 302
@@ -457,7 +482,12 @@ def test_changing_the_password_revokes_api_tokens_and_tells_the_owner(app, clien
     secret = an_api_token(app, account)
     log_in(client)
     take_mail(app)
-    assert post(client, "/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD}, token_from="/account").status_code == 303
+    assert (
+        post(
+            client, "/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD}, token_from="/account"
+        ).status_code
+        == 303
+    )
     assert not token_works(app, secret)
     [notice] = take_mail(app)
     assert notice["To"] == "editor@example.org" and "was changed" in body(notice)
@@ -478,7 +508,12 @@ def test_a_password_reset_ends_every_session_and_revokes_api_tokens(app, client,
 
 def test_changing_the_email_address_needs_confirming_at_the_new_address(app, client, account):
     log_in(client)
-    response = post(client, "/account/email", {"new_email": "Sam@New.Example.org", "email_password": PASSWORD}, token_from="/account")
+    response = post(
+        client,
+        "/account/email",
+        {"new_email": "Sam@New.Example.org", "email_password": PASSWORD},
+        token_from="/account",
+    )
     assert response.status_code == 303
     assert "We have sent a link to sam@new.example.org" in client.get("/account").get_data(as_text=True)
     notice, confirm = take_mail(app)
@@ -502,7 +537,9 @@ def test_changing_the_email_address_needs_confirming_at_the_new_address(app, cli
 def test_changing_to_an_address_with_an_account_changes_nothing_and_tells_its_owner(app, client, account):
     make_user(app, "taken@example.org")
     log_in(client)
-    response = post(client, "/account/email", {"new_email": "taken@example.org", "email_password": PASSWORD}, token_from="/account")
+    response = post(
+        client, "/account/email", {"new_email": "taken@example.org", "email_password": PASSWORD}, token_from="/account"
+    )
     assert response.status_code == 303
     assert "We have sent a link to taken@example.org" in client.get("/account").get_data(as_text=True)
     notice, owner = take_mail(app)
@@ -512,7 +549,12 @@ def test_changing_to_an_address_with_an_account_changes_nothing_and_tells_its_ow
 
 def test_changing_the_email_address_needs_the_password(app, client, account):
     log_in(client)
-    response = post(client, "/account/email", {"new_email": "new@example.org", "email_password": "wrong password!"}, token_from="/account")
+    response = post(
+        client,
+        "/account/email",
+        {"new_email": "new@example.org", "email_password": "wrong password!"},
+        token_from="/account",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Your current password is not right." in page
     assert 'value="new@example.org"' in page and take_mail(app) == []
@@ -536,14 +578,18 @@ def test_the_account_forms_send_anonymous_visitors_to_sign_in(client):
 
 # Hostile input
 
-@pytest.mark.parametrize("name, stored", [
-    ("<script>alert(1)</script>", "<script>alert(1)</script>"),
-    ('"><img src=x onerror=alert(1)>', '"><img src=x onerror=alert(1)>'),
-    ("Sam\x00\x07\x1b[31m Editor", "Sam[31m Editor"),
-    ("Sam\nBcc: everyone@example.org", "Sam Bcc: everyone@example.org"),
-    ("\u202egnp.exe Sam", "gnp.exe Sam"),  # a right-to-left override would make it read "Sam exe.png"
-    ("Ž" * 100, "Ž" * 100),
-])
+
+@pytest.mark.parametrize(
+    "name, stored",
+    [
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+        ('"><img src=x onerror=alert(1)>', '"><img src=x onerror=alert(1)>'),
+        ("Sam\x00\x07\x1b[31m Editor", "Sam[31m Editor"),
+        ("Sam\nBcc: everyone@example.org", "Sam Bcc: everyone@example.org"),
+        ("\u202egnp.exe Sam", "gnp.exe Sam"),  # a right-to-left override would make it read "Sam exe.png"
+        ("Ž" * 100, "Ž" * 100),
+    ],
+)
 def test_hostile_names_are_stored_as_text_and_shown_escaped(app, client, account, name, stored):
     factories.sign_in(client, account)
     assert post(client, "/account/name", {"name": name}, token_from="/account").status_code == 303
@@ -551,37 +597,47 @@ def test_hostile_names_are_stored_as_text_and_shown_escaped(app, client, account
     page = client.get("/account").get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     from markupsafe import escape
+
     assert f"<bdi>{escape(stored)}</bdi>" in page  # bidi overrides are isolated from the page around them
 
 
-@pytest.mark.parametrize("form", [
-    {"name": "x" * 101, "email": "a@example.org", "password": PASSWORD},
-    {"name": "x" * 100_000, "email": "y" * 100_000, "password": "z" * 100_000},
-    {"name": "Sam", "email": "a@example.org\r\nBcc: all@example.org", "password": PASSWORD},
-    {"name": "Sam", "email": "\u202eorg.example@a", "password": PASSWORD},
-    {"name": "\x00", "email": "\x00", "password": "\x00"},
-    {},
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"name": "x" * 101, "email": "a@example.org", "password": PASSWORD},
+        {"name": "x" * 100_000, "email": "y" * 100_000, "password": "z" * 100_000},
+        {"name": "Sam", "email": "a@example.org\r\nBcc: all@example.org", "password": PASSWORD},
+        {"name": "Sam", "email": "\u202eorg.example@a", "password": PASSWORD},
+        {"name": "\x00", "email": "\x00", "password": "\x00"},
+        {},
+    ],
+)
 def test_bad_registration_input_is_a_clear_400(app, client, form):
     response = post(client, "/account/register", form)
     assert response.status_code == 400 and 'class="error-summary"' in response.get_data(as_text=True)
     assert all_users(app) == [] and take_mail(app) == []
 
 
-@pytest.mark.parametrize("path, form", [
-    ("/account/login", {"email": ["a@example.org", "b@example.org"], "password": ""}),
-    ("/account/login", {"email": "\u202e\x00", "password": "\x00" * 10}),
-    ("/account/reset", {"email": "x" * 10_000}),
-    ("/account/login?next=%00%0d%0a", {"email": "a@example.org", "password": "p"}),
-])
+@pytest.mark.parametrize(
+    "path, form",
+    [
+        ("/account/login", {"email": ["a@example.org", "b@example.org"], "password": ""}),
+        ("/account/login", {"email": "\u202e\x00", "password": "\x00" * 10}),
+        ("/account/reset", {"email": "x" * 10_000}),
+        ("/account/login?next=%00%0d%0a", {"email": "a@example.org", "password": "p"}),
+    ],
+)
 def test_bad_sign_in_and_reset_input_is_never_a_500(client, path, form):
     assert client.post(path, data=form | {"csrf_token": csrf(client)}).status_code == 400
 
 
 def test_a_form_that_is_not_utf8_is_a_clear_400(client):
     token = csrf(client)
-    response = client.post("/account/login", data=f"email=%FF%FE%00&password=%C0&csrf_token={token}".encode(),
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/account/login",
+        data=f"email=%FF%FE%00&password=%C0&csrf_token={token}".encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 400 and "There is a problem" in response.get_data(as_text=True)
 
 
@@ -629,15 +685,28 @@ def test_the_web_servers_request_log_leaves_out_link_tokens(app, account, caplog
 # CSRF, rate limits, cookies
 
 ACCOUNT_POST_ROUTES = [
-    "/account/email", "/account/email/token", "/account/login", "/account/logout", "/account/name",
-    "/account/password", "/account/register", "/account/reset", "/account/reset/token",
-    "/account/sign-out-everywhere", "/account/verify", "/account/tokens", "/account/tokens/token/revoke",
+    "/account/email",
+    "/account/email/token",
+    "/account/login",
+    "/account/logout",
+    "/account/name",
+    "/account/password",
+    "/account/register",
+    "/account/reset",
+    "/account/reset/token",
+    "/account/sign-out-everywhere",
+    "/account/verify",
+    "/account/tokens",
+    "/account/tokens/token/revoke",
 ]
 
 
 def test_the_csrf_test_covers_every_account_form(app):
-    routes = {re.sub(r"<[^>]+>", "token", rule.rule) for rule in app.url_map.iter_rules()
-              if rule.endpoint.startswith("accounts.") and "POST" in rule.methods}
+    routes = {
+        re.sub(r"<[^>]+>", "token", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("accounts.") and "POST" in rule.methods
+    }
     assert routes == set(ACCOUNT_POST_ROUTES)
 
 
@@ -651,8 +720,12 @@ def test_every_account_form_needs_the_csrf_token(app, client, account, path):
 
 def test_sign_in_is_rate_limited_per_computer(client, account):
     token = csrf(client)
-    codes = [client.post("/account/login", data={"email": f"n{i}@example.org", "password": "x", "csrf_token": token}).status_code
-             for i in range(11)]
+    codes = [
+        client.post(
+            "/account/login", data={"email": f"n{i}@example.org", "password": "x", "csrf_token": token}
+        ).status_code
+        for i in range(11)
+    ]
     assert codes[:10] == [400] * 10 and codes[10] == 429
     assert client.get("/account/login").status_code == 200  # only posting is limited
 
@@ -707,24 +780,38 @@ def test_behind_a_configured_proxy_sign_in_limits_count_the_forwarded_address(tm
     for i in range(11):
         client = app.test_client()
         forwarded = {"X-Forwarded-For": f"198.51.100.{i + 1}"}
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account/login", headers=forwarded).get_data(as_text=True)).group(1)
-        codes.append(client.post("/account/login", headers=forwarded,
-                                 data={"email": f"n{i}@example.org", "password": "x", "csrf_token": token}).status_code)
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/account/login", headers=forwarded).get_data(as_text=True)
+        ).group(1)
+        codes.append(
+            client.post(
+                "/account/login",
+                headers=forwarded,
+                data={"email": f"n{i}@example.org", "password": "x", "csrf_token": token},
+            ).status_code
+        )
     assert codes[:10] == [400] * 10
     assert (codes[10] == 429) is limited
 
 
 def test_reset_requests_are_rate_limited(client):
     token = csrf(client, "/account/reset")
-    codes = [client.post("/account/reset", data={"email": f"n{i}@example.org", "csrf_token": token}).status_code
-             for i in range(6)]
+    codes = [
+        client.post("/account/reset", data={"email": f"n{i}@example.org", "csrf_token": token}).status_code
+        for i in range(6)
+    ]
     assert codes == [200] * 5 + [429]
 
 
 def test_registration_is_rate_limited(client):
     token = csrf(client, "/account/register")
-    codes = [client.post("/account/register", data={"name": "N", "email": f"n{i}@example.org", "password": PASSWORD,
-                                                    "csrf_token": token}).status_code for i in range(11)]
+    codes = [
+        client.post(
+            "/account/register",
+            data={"name": "N", "email": f"n{i}@example.org", "password": PASSWORD, "csrf_token": token},
+        ).status_code
+        for i in range(11)
+    ]
     assert codes == [200] * 10 + [429]
 
 
@@ -733,8 +820,12 @@ def set_cookie_after_sign_in(app, base_url="http://localhost") -> str:
     page = client.get("/account/login", base_url=base_url).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     # Over HTTPS, flask-wtf also checks the Referer is this site, as a browser sends it.
-    response = client.post("/account/login", base_url=base_url, headers={"Referer": f"{base_url}/account/login"},
-                           data={"email": "editor@example.org", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/account/login",
+        base_url=base_url,
+        headers={"Referer": f"{base_url}/account/login"},
+        data={"email": "editor@example.org", "password": PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 303
     return response.headers["Set-Cookie"]
 
@@ -744,6 +835,7 @@ def test_the_session_cookie_is_http_only_same_site_and_lasts_a_working_day(app, 
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     expires = re.search(r"Expires=([^;]+)", cookie).group(1)
     from email.utils import parsedate_to_datetime
+
     assert abs(parsedate_to_datetime(expires) - (utcnow() + timedelta(hours=12))) < timedelta(minutes=1)
 
 
@@ -756,6 +848,7 @@ def test_the_session_cookie_is_secure_in_production(tmp_path):
 
 
 # Operations and the command line
+
 
 def test_only_administrators_set_roles(session, account):
     editor = actor_for(session, account)
@@ -781,19 +874,24 @@ def test_signpost_users_create_reads_the_password_from_the_environment(app, runn
 
 def test_signpost_users_create_asks_for_the_password_twice(app, runner, monkeypatch):
     monkeypatch.delenv("SIGNPOST_NEW_USER_PASSWORD", raising=False)
-    result = runner.invoke(args=["users", "create", "mod@example.org", "--name", "Mo", "--role", "moderator",
-                                 "--role", "link_worker"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        args=["users", "create", "mod@example.org", "--name", "Mo", "--role", "moderator", "--role", "link_worker"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output  # hidden as it is typed
     assert user_at(app, "mod@example.org").roles == ["link_worker", "moderator"]
 
 
-@pytest.mark.parametrize("args, password, message", [
-    (["users", "create", "a@example.org", "--name", "A"], "short", "at least 12 characters"),
-    (["users", "create", "editor@example.org", "--name", "A"], PASSWORD, "already an account"),
-    (["users", "create", "not-an-address", "--name", "A"], PASSWORD, "right format"),
-    (["users", "create", "a@example.org", "--name", "A", "--role", "king"], PASSWORD, "Invalid value for '--role'"),
-])
+@pytest.mark.parametrize(
+    "args, password, message",
+    [
+        (["users", "create", "a@example.org", "--name", "A"], "short", "at least 12 characters"),
+        (["users", "create", "editor@example.org", "--name", "A"], PASSWORD, "already an account"),
+        (["users", "create", "not-an-address", "--name", "A"], PASSWORD, "right format"),
+        (["users", "create", "a@example.org", "--name", "A", "--role", "king"], PASSWORD, "Invalid value for '--role'"),
+    ],
+)
 def test_signpost_users_create_refuses_bad_input_clearly(runner, account, monkeypatch, args, password, message):
     monkeypatch.setenv("SIGNPOST_NEW_USER_PASSWORD", password)
     result = runner.invoke(args=args)

@@ -29,7 +29,11 @@ def account(session, world, role) -> User:
 
 def access(client, user_id, roles=(), trusted=False):
     path = f"/admin/users/{user_id}"
-    pairs = [("csrf_token", token(client, path))] + [("roles", role) for role in roles] + ([("trusted", "1")] if trusted else [])
+    pairs = (
+        [("csrf_token", token(client, path))]
+        + [("roles", role) for role in roles]
+        + ([("trusted", "1")] if trusted else [])
+    )
     return post(client, f"{path}/access", pairs)
 
 
@@ -42,12 +46,16 @@ def test_the_landing_page_counts_what_is_waiting_and_links_every_queue(app, sess
     assert 'href="/admin/users"' in admin and 'href="/admin/organisations"' in admin
 
 
-@pytest.mark.parametrize("role, status", [("editor", 403), ("outsider", 403), ("unverified", 403), ("moderator", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    "role, status", [("editor", 403), ("outsider", 403), ("unverified", 403), ("moderator", 200), ("admin", 200)]
+)
 def test_only_moderators_open_the_landing_page(app, session, world, role, status):
     assert signed_in(app, session, world, role).get("/admin").status_code == status
 
 
-@pytest.mark.parametrize("path", ["/admin/users", "/admin/organisations", "/admin/users/{user}", "/admin/organisations/{org}"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users", "/admin/organisations", "/admin/users/{user}", "/admin/organisations/{org}"]
+)
 @pytest.mark.parametrize("role, status", [("moderator", 403), ("editor", 403), ("admin", 200)])
 def test_only_admins_open_the_account_and_organisation_pages(app, session, world, path, role, status):
     url = path.format(user=world.users["editor"], org=world.org_a)
@@ -60,7 +68,9 @@ def test_accounts_are_searched_by_name_or_address(app, session, world):
     assert "Bea Walker" in page and "Sam Editor" not in page
     page = admin.get("/admin/users?q=TESS").get_data(as_text=True)
     assert "Tess Trusted" in page and "Bea Walker" not in page
-    assert "Sam Editor" not in admin.get("/admin/users?q=%25").get_data(as_text=True)  # % is a character, not a wildcard
+    assert "Sam Editor" not in admin.get("/admin/users?q=%25").get_data(
+        as_text=True
+    )  # % is a character, not a wildcard
     assert admin.get("/admin/users?q=" + "x" * 10_000).status_code == 200
 
 
@@ -73,7 +83,9 @@ def test_an_admin_grants_and_revokes_roles_and_trust_and_it_is_recorded(app, ses
     assert access(admin, editor_id, ["link_worker"]).status_code == 303
     user = account(session, world, "editor")
     assert (user.roles, user.trusted) == (["link_worker"], False)
-    revisions = session.exec(select(Revision).where(Revision.target_id == editor_id).order_by(Revision.changed_at)).all()
+    revisions = session.exec(
+        select(Revision).where(Revision.target_id == editor_id).order_by(Revision.changed_at)
+    ).all()
     assert [r.changes for r in revisions] == [
         {"roles": [[], ["link_worker", "moderator"]], "trusted": [False, True]},
         {"roles": [["link_worker", "moderator"], ["link_worker"]], "trusted": [True, False]},
@@ -110,7 +122,9 @@ def test_a_disabled_account_is_signed_out_at_once_and_can_be_enabled_again(app, 
     csrf = token(admin, path)
     response = post(admin, f"{path}/disable", [("csrf_token", csrf), ("archive_reason", "")])
     assert response.status_code == 400 and "Give a reason" in response.get_data(as_text=True)
-    assert post(admin, f"{path}/disable", [("csrf_token", csrf), ("archive_reason", "Left the pantry")]).status_code == 303
+    assert (
+        post(admin, f"{path}/disable", [("csrf_token", csrf), ("archive_reason", "Left the pantry")]).status_code == 303
+    )
     assert account(session, world, "editor").disabled_at is not None
     assert editor.get("/manage").status_code == 302  # the old session no longer works
     assert "Left the pantry" in admin.get(path).get_data(as_text=True)
@@ -134,7 +148,12 @@ def test_an_archived_organisation_is_listed_only_when_asked_and_can_be_brought_b
     admin = signed_in(app, session, world, "admin")
     path = f"/admin/organisations/{world.org_b}"
     csrf = token(admin, path)
-    assert post(admin, f"/manage/organisations/{world.org_b}/archive", [("csrf_token", csrf), ("archive_reason", "Merged")]).status_code == 303
+    assert (
+        post(
+            admin, f"/manage/organisations/{world.org_b}/archive", [("csrf_token", csrf), ("archive_reason", "Merged")]
+        ).status_code
+        == 303
+    )
     assert "Calder Valley Walkers" not in admin.get("/admin/organisations").get_data(as_text=True)
     listing = admin.get("/admin/organisations?archived=1").get_data(as_text=True)
     assert "Calder Valley Walkers" in listing and "Archived" in listing
@@ -173,9 +192,14 @@ def test_searches_treat_wildcards_as_characters_on_postgresql(postgres_url):
     engine = create_engine(postgres_url)
     migrate.upgrade(engine)
     with Session(engine) as db:
-        db.add_all([User(email="a_b@example.org", password_hash="x", name="100% Sam/Kim"),
-                    User(email="ab@example.org", password_hash="x", name="Other"), Organisation(name="50% Pantry"),
-                    Organisation(name="Pantry")])
+        db.add_all(
+            [
+                User(email="a_b@example.org", password_hash="x", name="100% Sam/Kim"),
+                User(email="ab@example.org", password_hash="x", name="Other"),
+                Organisation(name="50% Pantry"),
+                Organisation(name="Pantry"),
+            ]
+        )
         db.flush()
         assert [u.email for u in find_users(db, SYSTEM, "A_B")] == ["a_b@example.org"]
         assert [u.name for u in find_users(db, SYSTEM, "sam/k")] == ["100% Sam/Kim"]

@@ -41,14 +41,19 @@ def app(template, tmp_path):
     """An app on a copy of the two-organisation world (tests/worlds.py)."""
     yield from copied_app(template, tmp_path)
 
+
 NOW = datetime(2031, 5, 6, 9, 30, 15, tzinfo=UTC)
 LATER = datetime(2031, 5, 7, 11, 0, tzinfo=UTC)
 
 
 def second_editor(app, session, world):
     """Another untrusted editor of organisation A, signed in."""
-    account = factories.user(session, "volunteer@pantry.example.org", organisations=[session.get(Organisation, world.org_a)],
-                             name="Val Volunteer")
+    account = factories.user(
+        session,
+        "volunteer@pantry.example.org",
+        organisations=[session.get(Organisation, world.org_a)],
+        name="Val Volunteer",
+    )
     session.commit()
     client = app.test_client()
     factories.sign_in(client, account)
@@ -78,9 +83,11 @@ def two_edits_from_the_same_version(app, session, world, first: dict, second: di
 
 # Three-way merge ---------------------------------------------------------------------------------
 
+
 def test_two_queued_edits_to_different_fields_are_both_kept_when_approved(app, session, world):
     first, second = two_edits_from_the_same_version(
-        app, session, world, {"cost_description": "£2 a bag"}, {"summary": "Cheap groceries"})
+        app, session, world, {"cost_description": "£2 a bag"}, {"summary": "Cheap groceries"}
+    )
     moderator = signed_in(app, session, world, "moderator")
     assert decide(moderator, first.id, decision="approve").status_code == 303
     page = moderator.get(f"/moderate/changes/{second.id}").get_data(as_text=True)
@@ -92,13 +99,16 @@ def test_two_queued_edits_to_different_fields_are_both_kept_when_approved(app, s
 
 def test_a_field_changed_since_is_offered_per_field_and_the_moderators_pick_is_applied(app, session, world):
     first, second = two_edits_from_the_same_version(
-        app, session, world, {"summary": "Groceries at cost"}, {"summary": "Cheap groceries", "phone": "0141 555 0999"})
+        app, session, world, {"summary": "Groceries at cost"}, {"summary": "Cheap groceries", "phone": "0141 555 0999"}
+    )
     moderator = signed_in(app, session, world, "moderator")
     assert decide(moderator, first.id, decision="approve").status_code == 303
 
     page = moderator.get(f"/moderate/changes/{second.id}").get_data(as_text=True)
     assert 'name="choice-summary"' in page and 'name="choice-phone"' not in page
-    assert "Low-cost food shop" in page and "Groceries at cost" in page and "Cheap groceries" in page  # base, live, proposed
+    assert (
+        "Low-cost food shop" in page and "Groceries at cost" in page and "Cheap groceries" in page
+    )  # base, live, proposed
 
     refused = decide(moderator, second.id, decision="approve")
     assert refused.status_code == 400
@@ -112,7 +122,8 @@ def test_a_field_changed_since_is_offered_per_field_and_the_moderators_pick_is_a
 
 def test_the_moderator_may_pick_the_proposed_value_of_a_conflicting_field(app, session, world):
     first, second = two_edits_from_the_same_version(
-        app, session, world, {"summary": "Groceries at cost"}, {"summary": "Cheap groceries"})
+        app, session, world, {"summary": "Groceries at cost"}, {"summary": "Cheap groceries"}
+    )
     moderator = actor_for(session, session.get(User, world.users["moderator"]))
     decide_change(session, moderator, first, True, "", NOW)
     decide_change(session, moderator, second, True, "", NOW, choices={"summary": "proposed"})
@@ -121,9 +132,15 @@ def test_the_moderator_may_pick_the_proposed_value_of_a_conflicting_field(app, s
 
 # An editor's own waiting change ------------------------------------------------------------------
 
+
 def test_an_editors_second_edit_updates_their_waiting_change(app, session, world):
     editor = signed_in(app, session, world, "editor")
-    assert post_edit(editor, world.service_a, changed(edit_form(editor, world.service_a), summary="Cheap groceries")).status_code == 303
+    assert (
+        post_edit(
+            editor, world.service_a, changed(edit_form(editor, world.service_a), summary="Cheap groceries")
+        ).status_code
+        == 303
+    )
     form = edit_form(editor, world.service_a)
     assert dict(form)["summary"] == "Cheap groceries"  # the form starts from their waiting change
     assert post_edit(editor, world.service_a, changed(form, phone="0141 555 0999")).status_code == 303
@@ -138,7 +155,9 @@ def test_an_editors_second_edit_updates_their_waiting_change(app, session, world
 def test_an_editor_who_puts_everything_back_withdraws_their_waiting_change(app, session, world):
     editor = signed_in(app, session, world, "editor")
     post_edit(editor, world.service_a, changed(edit_form(editor, world.service_a), summary="Cheap groceries"))
-    response = post_edit(editor, world.service_a, changed(edit_form(editor, world.service_a), summary="Low-cost food shop"))
+    response = post_edit(
+        editor, world.service_a, changed(edit_form(editor, world.service_a), summary="Low-cost food shop")
+    )
     assert response.status_code == 303 and pending(session) == []
     change = session.exec(select(ChangeRequest)).one()
     assert change.status == "rejected" and change.note.startswith("Withdrawn")
@@ -149,13 +168,22 @@ def test_an_editors_second_edit_of_a_venue_updates_their_waiting_change(session,
     organisation, venue = session.get(Organisation, world.org_a), session.get(Location, world.location_a)
     values = listing_snapshot(venue)
     submit_listing_change(session, editor, "location", organisation, venue, values | {"travel_notes": "Bus 61"}, 1, NOW)
-    submit_listing_change(session, editor, "location", organisation, venue,
-                          values | {"travel_notes": "Bus 61", "accessibility": "Ramp"}, 1, NOW)
+    submit_listing_change(
+        session,
+        editor,
+        "location",
+        organisation,
+        venue,
+        values | {"travel_notes": "Bus 61", "accessibility": "Ramp"},
+        1,
+        NOW,
+    )
     (change,) = pending(session)
     assert sorted(change.field_names) == ["accessibility", "travel_notes"]
 
 
 # Every version restorable ------------------------------------------------------------------------
+
 
 def restore_first(session, world, target_type, target_id):
     """Restore a listing's oldest revision as a moderator; returns the revisions, newest first."""
@@ -166,21 +194,36 @@ def restore_first(session, world, target_type, target_id):
 
 
 def test_the_first_version_of_a_demo_service_and_organisation_is_restorable(session, world, tmp_path):
-    demo = {"organisations": [{
-        "key": "pantry", "name": "Demo Pantry", "description": "First words",
-        "locations": [{"key": "hub", "name": "Hub", "postcode": "G31 4QH", "location_type": "physical"}],
-        "services": [{"name": "Demo pantry", "summary": "Original summary", "locations": ["hub"]}],
-    }]}
+    demo = {
+        "organisations": [
+            {
+                "key": "pantry",
+                "name": "Demo Pantry",
+                "description": "First words",
+                "locations": [{"key": "hub", "name": "Hub", "postcode": "G31 4QH", "location_type": "physical"}],
+                "services": [{"name": "Demo pantry", "summary": "Original summary", "locations": ["hub"]}],
+            }
+        ]
+    }
     (tmp_path / "demo.json").write_text(json.dumps(demo))
     load_demo(session, date(2031, 5, 1), tmp_path / "demo.json")
     service_row = session.exec(select(Service).where(Service.name == "Demo pantry")).one()
     organisation = service_row.organisation
     assert [r.source for r in session.exec(select(Revision).where(Revision.target_id == service_row.id))] == ["demo"]
 
-    submit_service_change(session, SYSTEM, organisation, service_row, service_snapshot(service_row) | {"summary": "Later"},
-                          1, LATER)
-    submit_listing_change(session, SYSTEM, "organisation", organisation, organisation,
-                          {"name": "Demo Pantry", "description": "Later words"}, 1, LATER)
+    submit_service_change(
+        session, SYSTEM, organisation, service_row, service_snapshot(service_row) | {"summary": "Later"}, 1, LATER
+    )
+    submit_listing_change(
+        session,
+        SYSTEM,
+        "organisation",
+        organisation,
+        organisation,
+        {"name": "Demo Pantry", "description": "Later words"},
+        1,
+        LATER,
+    )
     history = restore_first(session, world, "service", service_row.id)
     assert [r.source for r in history] == ["restore", "system", "demo"]
     assert session.get(Service, service_row.id).summary == "Original summary"
@@ -190,22 +233,49 @@ def test_the_first_version_of_a_demo_service_and_organisation_is_restorable(sess
 
 def test_the_first_version_of_an_imported_listing_is_restorable(session, world):
     new = imports.NewRows()
-    organisation = imports.add_organisation(session, SYSTEM, new, validate(OrganisationInput(), {
-        "name": "Imported Trust", "description": "As imported"}), "sheet", "1", NOW)
+    organisation = imports.add_organisation(
+        session,
+        SYSTEM,
+        new,
+        validate(OrganisationInput(), {"name": "Imported Trust", "description": "As imported"}),
+        "sheet",
+        "1",
+        NOW,
+    )
     owner = type("Owner", (), {"id": organisation.id})()  # add_location and add_service need only the owner's id
-    venue = imports.add_location(session, SYSTEM, new, owner,
-                                 validate(LocationInput(), {"name": "Imported hall", "postcode": "G31 4QH"}) | {
-                                     "latitude": 55.85, "longitude": -4.2}, "sheet", "1", NOW)
-    added = imports.add_service(session, SYSTEM, new, owner, validate(ServiceInput(), {
-        "name": "Imported club", "summary": "As imported", "location_ids": [str(venue.id)]}), [], "sheet", "1", NOW)
+    venue = imports.add_location(
+        session,
+        SYSTEM,
+        new,
+        owner,
+        validate(LocationInput(), {"name": "Imported hall", "postcode": "G31 4QH"})
+        | {"latitude": 55.85, "longitude": -4.2},
+        "sheet",
+        "1",
+        NOW,
+    )
+    added = imports.add_service(
+        session,
+        SYSTEM,
+        new,
+        owner,
+        validate(ServiceInput(), {"name": "Imported club", "summary": "As imported", "location_ids": [str(venue.id)]}),
+        [],
+        "sheet",
+        "1",
+        NOW,
+    )
     new.flush(session)
     imported = session.get(Service, added.id)
-    submit_service_change(session, SYSTEM, imported.organisation, imported,
-                          service_snapshot(imported) | {"summary": "Edited"}, 1, LATER)
+    submit_service_change(
+        session, SYSTEM, imported.organisation, imported, service_snapshot(imported) | {"summary": "Edited"}, 1, LATER
+    )
     restore_first(session, world, "service", imported.id)
     assert session.get(Service, imported.id).summary == "As imported"
     trust = session.get(Organisation, organisation.id)
-    submit_listing_change(session, SYSTEM, "organisation", trust, trust, {"name": "Imported Trust", "description": "Edited"}, 1, LATER)
+    submit_listing_change(
+        session, SYSTEM, "organisation", trust, trust, {"name": "Imported Trust", "description": "Edited"}, 1, LATER
+    )
     restore_first(session, world, "organisation", trust.id)
     assert session.get(Organisation, trust.id).description == "As imported"
     assert [r.source for r in list_history(session, SYSTEM, "location", venue.id)] == ["import"]
@@ -213,14 +283,23 @@ def test_the_first_version_of_an_imported_listing_is_restorable(session, world):
 
 def test_the_first_version_of_a_service_created_through_the_api_is_restorable(app, session, world):
     client, secret = app.test_client(), token_for(app, world.users["trusted"])
-    sent = client.post(f"/api/organisations/{world.org_a}/services", headers=bearer(secret),
-                       json={"name": "New club", "summary": "First"})
+    sent = client.post(
+        f"/api/organisations/{world.org_a}/services",
+        headers=bearer(secret),
+        json={"name": "New club", "summary": "First"},
+    )
     assert sent.status_code == 202, sent.get_json()
     (change,) = pending(session)
-    created_at = datetime(2020, 1, 1, tzinfo=UTC)  # before the API's own edit below, which takes the time of the request
-    decide_change(session, actor_for(session, session.get(User, world.users["moderator"])), change, True, "", created_at)
+    created_at = datetime(
+        2020, 1, 1, tzinfo=UTC
+    )  # before the API's own edit below, which takes the time of the request
+    decide_change(
+        session, actor_for(session, session.get(User, world.users["moderator"])), change, True, "", created_at
+    )
     session.commit()
-    patched = client.patch(f"/api/services/{change.target_id}", headers=bearer(secret), json={"version": 1, "summary": "Second"})
+    patched = client.patch(
+        f"/api/services/{change.target_id}", headers=bearer(secret), json={"version": 1, "summary": "Second"}
+    )
     assert patched.status_code == 200, patched.get_json()
     session.expire_all()
     history = restore_first(session, world, "service", change.target_id)
@@ -229,7 +308,9 @@ def test_the_first_version_of_a_service_created_through_the_api_is_restorable(ap
 
 def test_history_shows_times_to_the_second_and_offers_the_first_version(app, session, world):
     live = service(session, world.service_a)
-    submit_service_change(session, SYSTEM, live.organisation, live, service_snapshot(live) | {"summary": "Later"}, 1, NOW)
+    submit_service_change(
+        session, SYSTEM, live.organisation, live, service_snapshot(live) | {"summary": "Later"}, 1, NOW
+    )
     session.commit()
     moderator = signed_in(app, session, world, "moderator")
     page = moderator.get(f"/moderate/services/{world.service_a}/history").get_data(as_text=True)

@@ -73,21 +73,28 @@ class World:
 
 @pytest.fixture
 def world(session) -> World:
-    org_a = factories.organisation(session, name="Parkhead Pantry", email="hello@pantry-a.org.uk",
-                                   website="https://www.pantry-a.org.uk")
+    org_a = factories.organisation(
+        session, name="Parkhead Pantry", email="hello@pantry-a.org.uk", website="https://www.pantry-a.org.uk"
+    )
     org_b = factories.organisation(session, name="Dennistoun Walking Club", email="info@walk-b.org.uk")
     service = factories.service(session, org_a, name="Community pantry")
     users = {
         "unverified": factories.user(session, "unverified@example.net", verified=False, name="Una Verified"),
         "verified": factories.user(session, "visitor@example.net", name="Vic Visitor"),
         # Owners manage who edits; plain_a only edits listings.
-        "editor_a": factories.user(session, "editor-a@example.net", organisations=[org_a], name="Eddie A", member_role="owner"),
+        "editor_a": factories.user(
+            session, "editor-a@example.net", organisations=[org_a], name="Eddie A", member_role="owner"
+        ),
         "plain_a": factories.user(session, "plain-a@example.net", organisations=[org_a], name="Pat Plain"),
         "moderator": factories.user(session, "mod@signpost.example.org", roles=["moderator"], name="Mo Derator"),
         "admin": factories.user(session, "admin@signpost.example.org", roles=["admin"], name="Ad Min"),
     }
-    coeditor_a = factories.user(session, "coeditor-a@example.net", organisations=[org_a], name="Co Editor", member_role="owner")
-    editor_b = factories.user(session, "editor-b@example.net", organisations=[org_b], name="Bea Editor", member_role="owner")
+    coeditor_a = factories.user(
+        session, "coeditor-a@example.net", organisations=[org_a], name="Co Editor", member_role="owner"
+    )
+    editor_b = factories.user(
+        session, "editor-b@example.net", organisations=[org_b], name="Bea Editor", member_role="owner"
+    )
     claims = {}
     for which, org in (("A", org_a), ("B", org_b)):
         claimant = factories.user(session, f"claimant-{which.lower()}@example.net", name=f"Claimant {which}")
@@ -106,7 +113,10 @@ def csrf(client, path: str) -> str:
 
 def sent_mail(app) -> list[email.message.Message]:
     folder = pathlib.Path(app.instance_path) / "mail"
-    return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)]
+    return [
+        email.message_from_bytes(p.read_bytes())
+        for p in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    ]
 
 
 def recipients(message) -> set[str]:
@@ -161,18 +171,32 @@ def test_a_claim_approved_by_a_moderator_makes_the_claimant_an_editor(app, clien
     assert response.status_code == 303
     assert "A Signpost moderator will check" in client.get(response.headers["Location"]).get_data(as_text=True)
     claim = session.exec(select(Claim).where(Claim.user_id == claimant.id)).one()
-    assert (claim.status, claim.job_title, claim.phone, claim.auto_approved) == ("pending", "Volunteer coordinator", "0141 496 0000", False)
+    assert (claim.status, claim.job_title, claim.phone, claim.auto_approved) == (
+        "pending",
+        "Volunteer coordinator",
+        "0141 496 0000",
+        False,
+    )
     [to_moderators] = sent_mail(app)
     assert recipients(to_moderators) == {MODERATORS} and "Vic Visitor" in body(to_moderators)
     assert "http://localhost/moderate/claims" in body(to_moderators)
 
     moderator_token = signed_in(client, world, world.users["moderator"])
     page = client.get("/moderate/claims").get_data(as_text=True)
-    for shown in ("Vic Visitor", "visitor@example.net", "Volunteer coordinator", "0141 496 0000",
-                  "I run the Tuesday pantry.", "info@walk-b.org.uk", "Dennistoun Walking Club"):
+    for shown in (
+        "Vic Visitor",
+        "visitor@example.net",
+        "Volunteer coordinator",
+        "0141 496 0000",
+        "I run the Tuesday pantry.",
+        "info@walk-b.org.uk",
+        "Dennistoun Walking Club",
+    ):
         assert shown in page, shown
-    response = client.post(f"/moderate/claims/{claim.id}/decide",
-                           data={"decision": "approve", "reason": "Checked by phone.", "csrf_token": moderator_token})
+    response = client.post(
+        f"/moderate/claims/{claim.id}/decide",
+        data={"decision": "approve", "reason": "Checked by phone.", "csrf_token": moderator_token},
+    )
     assert response.status_code == 303
     session.expire_all()
     assert claim.status == "approved" and claim.decided_by == world.users["moderator"].id
@@ -190,13 +214,17 @@ def test_a_denial_needs_a_reason_and_the_claimant_is_emailed_it(app, client, ses
     claim = world.claims["A"]
     token = signed_in(client, world, world.users["moderator"])
     before = snapshot(session)
-    response = client.post(f"/moderate/claims/{claim.id}/decide", data={"decision": "deny", "reason": "  ", "csrf_token": token})
+    response = client.post(
+        f"/moderate/claims/{claim.id}/decide", data={"decision": "deny", "reason": "  ", "csrf_token": token}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Say why the claim is denied" in page and 'aria-invalid="true"' in page
     assert snapshot(session) == before
     mail_before = len(sent_mail(app))
-    response = client.post(f"/moderate/claims/{claim.id}/decide",
-                           data={"decision": "deny", "reason": "Nobody there knows you.", "csrf_token": token})
+    response = client.post(
+        f"/moderate/claims/{claim.id}/decide",
+        data={"decision": "deny", "reason": "Nobody there knows you.", "csrf_token": token},
+    )
     assert response.status_code == 303
     session.expire_all()
     assert claim.status == "denied" and claim.reason == "Nobody there knows you."
@@ -229,8 +257,10 @@ def test_a_moderator_cannot_decide_their_own_claim(client, session, world):
 def test_claim_form_errors_name_the_field_and_keep_what_was_typed(client, session, world):
     token = signed_in(client, world, world.users["verified"])
     before = snapshot(session)
-    response = client.post(f"/organisations/{world.org_b.id}/claim",
-                           data={"job_title": "", "phone": "call me", "note": "Kept note", "csrf_token": token})
+    response = client.post(
+        f"/organisations/{world.org_b.id}/claim",
+        data={"job_title": "", "phone": "call me", "note": "Kept note", "csrf_token": token},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Say what your role is at the organisation." in page and "Enter a phone number" in page
@@ -251,10 +281,15 @@ def test_a_claim_from_the_organisations_own_domain_is_approved_at_once(app, clie
     assert claim.status == "approved" and claim.auto_approved and "club-c.org.uk" in claim.reason
     assert session.get(Membership, (person.id, org.id)) is not None
     subjects = {m["Subject"]: recipients(m) for m in sent_mail(app)}
-    assert subjects == {"Claim approved by email domain: Club C": {MODERATORS}, "You can now edit Club C on Signpost": {"pat@club-c.org.uk"}}
+    assert subjects == {
+        "Claim approved by email domain: Club C": {MODERATORS},
+        "You can now edit Club C on Signpost": {"pat@club-c.org.uk"},
+    }
 
 
-def test_a_request_that_fails_after_its_operation_keeps_nothing_and_sends_no_mail(app, client, session, world, monkeypatch):
+def test_a_request_that_fails_after_its_operation_keeps_nothing_and_sends_no_mail(
+    app, client, session, world, monkeypatch
+):
     org = factories.organisation(session, name="Club C", website="https://www.club-c.org.uk")
     person = factories.user(session, "pat@Club-C.org.uk", name="Pat")
     session.commit()
@@ -279,8 +314,10 @@ def test_bad_input_rolls_back_what_the_operation_did_before_refusing(client, ses
         raise ops.InputError({"reason": ["Refused after deciding."]})
 
     monkeypatch.setattr("directory.views.claims.ops.decide_claim", decide_then_refuse)
-    response = client.post(f"/moderate/claims/{claim.id}/decide",
-                           data={"decision": "approve", "reason": "Checked by phone.", "csrf_token": token})
+    response = client.post(
+        f"/moderate/claims/{claim.id}/decide",
+        data={"decision": "approve", "reason": "Checked by phone.", "csrf_token": token},
+    )
     assert response.status_code == 400 and "Refused after deciding." in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Claim, claim.id).status == "pending"
@@ -288,19 +325,27 @@ def test_bad_input_rolls_back_what_the_operation_did_before_refusing(client, ses
 
 def test_views_and_the_api_leave_committing_to_the_request():
     root = pathlib.Path(__file__).resolve().parent.parent / "directory"
-    found = [f"{path.relative_to(root)}:{n}" for folder in ("views", "api") for path in sorted((root / folder).glob("*.py"))
-             for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"\.(commit|rollback)\(", line)]
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("views", "api")
+        for path in sorted((root / folder).glob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.(commit|rollback)\(", line)
+    ]
     assert found == []
 
 
-@pytest.mark.parametrize("listed, address", [
-    ({"email": "clubd@gmail.com"}, "anyone@gmail.com"),
-    ({"email": "clubd@hotmail.co.uk", "website": "https://hotmail.co.uk"}, "someone@hotmail.co.uk"),
-    ({"website": "https://www.facebook.com/clubd"}, "staff@facebook.com"),
-    ({"email": "clubd@yahoo.co.uk"}, "someone@mail.yahoo.co.uk"),
-    ({"website": "https://club-d.org.uk"}, "crook@club-d.org.uk.evil.example"),
-    ({"website": "https://club-d.org.uk"}, "crook@notclub-d.org.uk"),
-])
+@pytest.mark.parametrize(
+    "listed, address",
+    [
+        ({"email": "clubd@gmail.com"}, "anyone@gmail.com"),
+        ({"email": "clubd@hotmail.co.uk", "website": "https://hotmail.co.uk"}, "someone@hotmail.co.uk"),
+        ({"website": "https://www.facebook.com/clubd"}, "staff@facebook.com"),
+        ({"email": "clubd@yahoo.co.uk"}, "someone@mail.yahoo.co.uk"),
+        ({"website": "https://club-d.org.uk"}, "crook@club-d.org.uk.evil.example"),
+        ({"website": "https://club-d.org.uk"}, "crook@notclub-d.org.uk"),
+    ],
+)
 def test_webmail_and_lookalike_domains_never_approve_a_claim(client, session, world, listed, address):
     org = factories.organisation(session, name="Club D", **listed)
     person = factories.user(session, address, name="Someone")
@@ -333,7 +378,9 @@ def test_an_invitation_is_emailed_with_a_link_that_works_once(app, client, sessi
     invitee = factories.user(session, "new.person@example.net", name="New Person")
     session.commit()
     token = signed_in(client, world, world.users["editor_a"])
-    response = client.post(f"/organisations/{world.org_a.id}/invite", data={"email": "New.Person@Example.net", "csrf_token": token})
+    response = client.post(
+        f"/organisations/{world.org_a.id}/invite", data={"email": "New.Person@Example.net", "csrf_token": token}
+    )
     assert response.status_code == 303
     [message] = sent_mail(app)
     assert recipients(message) == {"new.person@example.net"}
@@ -408,7 +455,9 @@ def test_inviting_someone_who_already_edits_is_refused(client, session, world):
     before = snapshot(session)
     for address in ("coeditor-a@example.net", "not an address", ""):
         response = client.post(f"/organisations/{world.org_a.id}/invite", data={"email": address, "csrf_token": token})
-        assert response.status_code == 400 and 'aria-describedby="email-hint email-error"' in response.get_data(as_text=True)
+        assert response.status_code == 400 and 'aria-describedby="email-hint email-error"' in response.get_data(
+            as_text=True
+        )
     assert snapshot(session) == before
 
 
@@ -417,7 +466,10 @@ def test_inviting_someone_who_already_edits_is_refused(client, session, world):
 
 def test_an_editor_removes_another_editor(client, session, world):
     token = signed_in(client, world, world.users["editor_a"])
-    response = client.post(f"/organisations/{world.org_a.id}/editors/remove", data={"user_id": str(world.coeditor_a.id), "csrf_token": token})
+    response = client.post(
+        f"/organisations/{world.org_a.id}/editors/remove",
+        data={"user_id": str(world.coeditor_a.id), "csrf_token": token},
+    )
     assert response.status_code == 303
     assert session.get(Membership, (world.coeditor_a.id, world.org_a.id)) is None
     assert "Co Editor no longer edits" in client.get(response.headers["Location"]).get_data(as_text=True)
@@ -437,7 +489,10 @@ def test_the_last_editor_can_only_be_removed_by_a_moderator(client, session, wor
 
 def test_an_editor_can_stop_editing_when_someone_else_still_edits(client, session, world):
     token = signed_in(client, world, world.coeditor_a)
-    response = client.post(f"/organisations/{world.org_a.id}/editors/remove", data={"user_id": str(world.coeditor_a.id), "csrf_token": token})
+    response = client.post(
+        f"/organisations/{world.org_a.id}/editors/remove",
+        data={"user_id": str(world.coeditor_a.id), "csrf_token": token},
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/organisations/{world.org_a.id}")
     assert session.get(Membership, (world.coeditor_a.id, world.org_a.id)) is None
 
@@ -448,15 +503,71 @@ ROLES = ("anonymous", "unverified", "verified", "plain_a", "editor_a", "moderato
 # Each role's answer for the action aimed at organisation A, then at organisation B. The editor
 # of A owns A and not B; plain_a edits A's listings without owning it. 302: sent to sign in; 403: refused; 400: refused as bad input; 303: done.
 EXPECTED = {
-    "claim": dict(anonymous=(302, 302), unverified=(403, 403), verified=(303, 303), plain_a=(400, 303), editor_a=(400, 303), moderator=(303, 303), admin=(303, 303)),
-    "decide": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(403, 403), moderator=(303, 303), admin=(303, 303)),
-    "invite": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(303, 403), moderator=(303, 303), admin=(303, 303)),
-    "remove": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(303, 403), moderator=(303, 303), admin=(303, 303)),
+    "claim": dict(
+        anonymous=(302, 302),
+        unverified=(403, 403),
+        verified=(303, 303),
+        plain_a=(400, 303),
+        editor_a=(400, 303),
+        moderator=(303, 303),
+        admin=(303, 303),
+    ),
+    "decide": dict(
+        anonymous=(302, 302),
+        unverified=(403, 403),
+        verified=(403, 403),
+        plain_a=(403, 403),
+        editor_a=(403, 403),
+        moderator=(303, 303),
+        admin=(303, 303),
+    ),
+    "invite": dict(
+        anonymous=(302, 302),
+        unverified=(403, 403),
+        verified=(403, 403),
+        plain_a=(403, 403),
+        editor_a=(303, 403),
+        moderator=(303, 303),
+        admin=(303, 303),
+    ),
+    "remove": dict(
+        anonymous=(302, 302),
+        unverified=(403, 403),
+        verified=(403, 403),
+        plain_a=(403, 403),
+        editor_a=(303, 403),
+        moderator=(303, 303),
+        admin=(303, 303),
+    ),
     # the user id in the hidden field belongs to the other organisation's editor
-    "remove_swapped_user": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(400, 403), moderator=(400, 400), admin=(400, 400)),
-    "accept": dict(anonymous=(302, 302), unverified=(403, 403), verified=(303, 303), plain_a=(303, 303), editor_a=(303, 303), moderator=(303, 303), admin=(303, 303)),
+    "remove_swapped_user": dict(
+        anonymous=(302, 302),
+        unverified=(403, 403),
+        verified=(403, 403),
+        plain_a=(403, 403),
+        editor_a=(400, 403),
+        moderator=(400, 400),
+        admin=(400, 400),
+    ),
+    "accept": dict(
+        anonymous=(302, 302),
+        unverified=(403, 403),
+        verified=(303, 303),
+        plain_a=(303, 303),
+        editor_a=(303, 303),
+        moderator=(303, 303),
+        admin=(303, 303),
+    ),
     # only moderators name an organisation's owners
-    "name_owner": dict(anonymous=(302, 302), unverified=(403, 403), verified=(403, 403), plain_a=(403, 403), editor_a=(403, 403), moderator=(303, 303), admin=(303, 303)),
+    "name_owner": dict(
+        anonymous=(302, 302),
+        unverified=(403, 403),
+        verified=(403, 403),
+        plain_a=(403, 403),
+        editor_a=(403, 403),
+        moderator=(303, 303),
+        admin=(303, 303),
+    ),
 }
 
 
@@ -467,7 +578,10 @@ def request_for(action: str, session, world: World, target: str, actor: User | N
     if action == "claim":
         return f"/organisations/{org.id}/claim", CLAIM_FORM | planted | {"user_id": str(world.coeditor_a.id)}
     if action == "decide":
-        return f"/moderate/claims/{world.claims[target].id}/decide", {"decision": "approve", "claim_id": str(world.claims['B' if target == 'A' else 'A'].id)} | planted
+        return f"/moderate/claims/{world.claims[target].id}/decide", {
+            "decision": "approve",
+            "claim_id": str(world.claims["B" if target == "A" else "A"].id),
+        } | planted
     if action == "invite":
         return f"/organisations/{org.id}/invite", {"email": "new.person@example.net"} | planted
     if action == "name_owner":
@@ -478,13 +592,21 @@ def request_for(action: str, session, world: World, target: str, actor: User | N
     if action == "remove":
         return f"/organisations/{org.id}/editors/remove", {"user_id": str(world.second_editor(target).id)} | planted
     if action == "remove_swapped_user":
-        return f"/organisations/{org.id}/editors/remove", {"user_id": str(world.second_editor("B" if target == "A" else "A").id)}
+        return f"/organisations/{org.id}/editors/remove", {
+            "user_id": str(world.second_editor("B" if target == "A" else "A").id)
+        }
     if action == "accept":
         # Stored directly: the operation will not invite a current editor, but one may have been invited before joining.
         emailed = f"table-{target}-token"
-        session.add(Invitation(organisation_id=org.id, email=actor.email if actor else "nobody@example.net",
-                               token_hash=ops.token_hash(emailed), invited_by=world.second_editor(target).id,
-                               expires_at=utcnow() + timedelta(days=1)))
+        session.add(
+            Invitation(
+                organisation_id=org.id,
+                email=actor.email if actor else "nobody@example.net",
+                token_hash=ops.token_hash(emailed),
+                invited_by=world.second_editor(target).id,
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
         session.commit()
         return f"/invitations/{emailed}", planted
     raise AssertionError(action)
@@ -532,10 +654,17 @@ def test_unverified_people_are_asked_to_confirm_their_address_first(client, worl
     assert "confirm your email address first" in page and 'name="job_title"' not in page
 
 
-@pytest.mark.parametrize("action, role", [
-    ("claim", "verified"), ("decide", "moderator"), ("invite", "editor_a"), ("remove", "editor_a"),
-    ("remove_swapped_user", "moderator"), ("accept", "verified"),
-])
+@pytest.mark.parametrize(
+    "action, role",
+    [
+        ("claim", "verified"),
+        ("decide", "moderator"),
+        ("invite", "editor_a"),
+        ("remove", "editor_a"),
+        ("remove_swapped_user", "moderator"),
+        ("accept", "verified"),
+    ],
+)
 @pytest.mark.parametrize("token", [None, "forged-token"])
 def test_every_form_needs_the_csrf_token(app, client, session, world, action, role, token):
     actor = world.users[role]
@@ -556,15 +685,24 @@ def test_hostile_text_is_shown_escaped_on_the_moderator_page(client, session, wo
     person = factories.user(session, "hostile@example.net", name='<img src=x onerror="alert(1)">')
     session.commit()
     token = signed_in(client, world, person)
-    response = client.post(f"/organisations/{world.org_b.id}/claim",
-                           data={"job_title": HOSTILE, "phone": "0141 496 0000", "note": f"</textarea>{HOSTILE}"})
+    response = client.post(
+        f"/organisations/{world.org_b.id}/claim",
+        data={"job_title": HOSTILE, "phone": "0141 496 0000", "note": f"</textarea>{HOSTILE}"},
+    )
     assert response.status_code == 400  # no token yet: refused
-    response = client.post(f"/organisations/{world.org_b.id}/claim",
-                           data={"job_title": HOSTILE, "phone": HOSTILE, "note": f"</textarea>{HOSTILE}", "csrf_token": token})
+    response = client.post(
+        f"/organisations/{world.org_b.id}/claim",
+        data={"job_title": HOSTILE, "phone": HOSTILE, "note": f"</textarea>{HOSTILE}", "csrf_token": token},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "<script>" not in page and "&lt;script&gt;" in page  # the phone is refused
-    assert client.post(f"/organisations/{world.org_b.id}/claim",
-                       data={"job_title": HOSTILE, "phone": "0141 496 0000", "note": f"</textarea>{HOSTILE}", "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            f"/organisations/{world.org_b.id}/claim",
+            data={"job_title": HOSTILE, "phone": "0141 496 0000", "note": f"</textarea>{HOSTILE}", "csrf_token": token},
+        ).status_code
+        == 303
+    )
     claim = session.exec(select(Claim).where(Claim.user_id == person.id)).one()
     claim.phone = HOSTILE  # as if stored before validation existed: the page must still escape it
     session.add(claim)
@@ -575,12 +713,18 @@ def test_hostile_text_is_shown_escaped_on_the_moderator_page(client, session, wo
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page and "&lt;img src=x" in page
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/organisations/not-a-uuid/claim"), ("post", "/organisations/00000000-0000-0000-0000-000000000000/claim"),
-    ("get", "/organisations/not-a-uuid/editors"), ("post", "/organisations/not-a-uuid/invite"),
-    ("post", "/organisations/not-a-uuid/editors/remove"), ("post", "/moderate/claims/not-a-uuid/decide"),
-    ("post", "/moderate/claims/00000000-0000-0000-0000-000000000000/decide"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/organisations/not-a-uuid/claim"),
+        ("post", "/organisations/00000000-0000-0000-0000-000000000000/claim"),
+        ("get", "/organisations/not-a-uuid/editors"),
+        ("post", "/organisations/not-a-uuid/invite"),
+        ("post", "/organisations/not-a-uuid/editors/remove"),
+        ("post", "/moderate/claims/not-a-uuid/decide"),
+        ("post", "/moderate/claims/00000000-0000-0000-0000-000000000000/decide"),
+    ],
+)
 def test_unknown_ids_are_a_404(client, world, method, path):
     token = signed_in(client, world, world.users["moderator"])
     form = {"csrf_token": token, "decision": "approve", "email": "a@b.org", "user_id": "x"}
@@ -588,9 +732,15 @@ def test_unknown_ids_are_a_404(client, world, method, path):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("form", [
-    {"decision": "maybe"}, {"decision": ""}, {}, {"decision": "deny", "reason": "x" * 2001},
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"decision": "maybe"},
+        {"decision": ""},
+        {},
+        {"decision": "deny", "reason": "x" * 2001},
+    ],
+)
 def test_a_broken_decision_is_a_400_that_changes_nothing(client, session, world, form):
     token = signed_in(client, world, world.users["moderator"])
     before = snapshot(session)
@@ -602,7 +752,9 @@ def test_a_broken_decision_is_a_400_that_changes_nothing(client, session, world,
 def test_a_broken_removal_is_a_400_that_changes_nothing(client, session, world, user_id):
     token = signed_in(client, world, world.users["editor_a"])
     before = snapshot(session)
-    response = client.post(f"/organisations/{world.org_a.id}/editors/remove", data={"user_id": user_id, "csrf_token": token})
+    response = client.post(
+        f"/organisations/{world.org_a.id}/editors/remove", data={"user_id": user_id, "csrf_token": token}
+    )
     assert response.status_code == 400 and snapshot(session) == before
 
 
@@ -614,10 +766,16 @@ def test_the_organisation_page_links_to_claiming_or_to_its_editors(client, world
     assert "Ask to edit its listings" in client.get(f"/organisations/{world.org_b.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("given, domain", [
-    ("https://www.Pantry.org.uk/about", "pantry.org.uk"), ("pantry.org.uk", "pantry.org.uk"),
-    ("http://[::1", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "given, domain",
+    [
+        ("https://www.Pantry.org.uk/about", "pantry.org.uk"),
+        ("pantry.org.uk", "pantry.org.uk"),
+        ("http://[::1", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_website_domain(given, domain):
     assert ops.website_domain(given) == domain
 
@@ -633,8 +791,10 @@ def test_shared_domains_include_subdomains_but_not_lookalikes():
 def test_a_just_invited_editor_cannot_remove_the_owner(client, session, world):
     token = signed_in(client, world, world.users["plain_a"])
     before = snapshot(session)
-    response = client.post(f"/organisations/{world.org_a.id}/editors/remove",
-                           data={"user_id": str(world.users["editor_a"].id), "csrf_token": token})
+    response = client.post(
+        f"/organisations/{world.org_a.id}/editors/remove",
+        data={"user_id": str(world.users["editor_a"].id), "csrf_token": token},
+    )
     assert response.status_code == 403 and "owners" in response.get_data(as_text=True)
     assert snapshot(session) == before
     page = client.get(f"/organisations/{world.org_a.id}/editors").get_data(as_text=True)
@@ -652,14 +812,24 @@ def test_a_removed_editors_pending_changes_are_marked_in_the_queue_and_they_are_
     from directory.models import ChangeRequest
 
     plain = world.users["plain_a"]
-    change = ChangeRequest(target_type="service", target_id=uuid.UUID(world.service_id), organisation_id=world.org_a.id,
-                           kind="update", proposed={"name": "Renamed"}, submitted_by=plain.id)
+    change = ChangeRequest(
+        target_type="service",
+        target_id=uuid.UUID(world.service_id),
+        organisation_id=world.org_a.id,
+        kind="update",
+        proposed={"name": "Renamed"},
+        submitted_by=plain.id,
+    )
     session.add(change)
     session.commit()
     token = signed_in(client, world, world.users["editor_a"])
     mail = len(sent_mail(app))
-    assert client.post(f"/organisations/{world.org_a.id}/editors/remove",
-                       data={"user_id": str(plain.id), "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            f"/organisations/{world.org_a.id}/editors/remove", data={"user_id": str(plain.id), "csrf_token": token}
+        ).status_code
+        == 303
+    )
     session.expire_all()
     assert session.get(ChangeRequest, change.id).submitter_removed_at is not None
     [told] = sent_mail(app)[mail:]

@@ -43,6 +43,8 @@ def test_overrides_win_over_environment(monkeypatch, tmp_path):
 
 
 def test_moderator_addresses_are_read_once_trimmed_and_each_named_once():
-    config = Config.from_env({"SIGNPOST_MODERATOR_EMAILS": " Lead@signpost.example , mods@signpost.example,,lead@signpost.example "})
+    config = Config.from_env(
+        {"SIGNPOST_MODERATOR_EMAILS": " Lead@signpost.example , mods@signpost.example,,lead@signpost.example "}
+    )
     assert config.moderator_addresses == ["lead@signpost.example", "mods@signpost.example"]
     assert Config().moderator_addresses == []

@@ -41,7 +41,9 @@ DRAMA_PHONE = re.compile(
 )
 EXAMPLE_EMAIL = re.compile(r"^[a-z0-9._-]+@([a-z0-9-]+\.)*example\.(org|com|net)$")
 EXAMPLE_URL = re.compile(r"^https://([a-z0-9-]+\.)*example\.(org|com|net)(/[a-z0-9/_-]*)?$")
-REAL_CHARITIES = re.compile(r"\b(trussell|citizens advice|age uk|age scotland|mind|samaritans|shelter|barnardo)\b", re.I)
+REAL_CHARITIES = re.compile(
+    r"\b(trussell|citizens advice|age uk|age scotland|mind|samaritans|shelter|barnardo)\b", re.I
+)
 
 AREAS = {
     "glasgow": ("S12000049", {"G31", "G32", "G33", "G34", "G40"}),
@@ -49,8 +51,13 @@ AREAS = {
     "tower_hamlets": ("E09000030", {"E1", "E2", "E3", "E14"}),
 }
 AREA_CODES = {
-    "S12000049": "local_authority", "E08000033": "local_authority", "E09000030": "local_authority",
-    "S08000031": "health_board", "E92000001": "national", "S92000003": "national", "GB": "national",
+    "S12000049": "local_authority",
+    "E08000033": "local_authority",
+    "E09000030": "local_authority",
+    "S08000031": "health_board",
+    "E92000001": "national",
+    "S92000003": "national",
+    "GB": "national",
 }
 
 
@@ -174,9 +181,23 @@ def test_no_synonym_term_is_in_two_groups():
 
 def test_synonyms_cover_what_link_workers_search_for():
     terms = {t for g in parse_synonyms((DATA / "synonyms.txt").read_text(encoding="utf-8")) for t in g}
-    for term in ["food bank", "debt", "esol", "bereavement", "counselling", "loneliness", "men's shed",
-                 "carer", "addiction", "domestic abuse", "universal credit", "dementia", "exercise",
-                 "allotment", "citizens advice"]:
+    for term in [
+        "food bank",
+        "debt",
+        "esol",
+        "bereavement",
+        "counselling",
+        "loneliness",
+        "men's shed",
+        "carer",
+        "addiction",
+        "domestic abuse",
+        "universal credit",
+        "dementia",
+        "exercise",
+        "allotment",
+        "citizens advice",
+    ]:
         assert term in terms, term
 
 
@@ -356,8 +377,23 @@ def test_status_details_match_the_status(services):
 
 def test_search_words_appear_in_service_text(services):
     text = [f"{s['name']} {s['summary']} {s['description']}".lower() for s in services]
-    for word in ["food bank", "pantry", "debt", "esol", "bereavement", "men's shed", "walking", "carers",
-                 "recovery", "dementia", "domestic abuse", "counselling", "gardening", "befriending", "lgbtq+"]:
+    for word in [
+        "food bank",
+        "pantry",
+        "debt",
+        "esol",
+        "bereavement",
+        "men's shed",
+        "walking",
+        "carers",
+        "recovery",
+        "dementia",
+        "domestic abuse",
+        "counselling",
+        "gardening",
+        "befriending",
+        "lgbtq+",
+    ]:
         assert sum(word in t for t in text) >= 3, word
 
 

@@ -34,7 +34,9 @@ def test_every_demo_venue_has_a_point(session):
     from directory.models import Location
 
     load_demo(session, LOADED_ON)
-    unplaced = session.exec(select(Location).where(Location.location_type == "physical", Location.latitude.is_(None))).all()
+    unplaced = session.exec(
+        select(Location).where(Location.location_type == "physical", Location.latitude.is_(None))
+    ).all()
     assert unplaced == []
 
 
@@ -87,9 +89,13 @@ def test_the_demo_loads_and_pages_render_on_postgresql(postgres_url, tmp_path):
 
 def test_demo_phone_lines_say_they_are_by_phone(session):
     load_demo(session, LOADED_ON)
-    lines = session.exec(select(Service).where(Service.name.in_(["Steady Ground Listening Line", "Calderdale Welfare Rights Line"]))).all()
+    lines = session.exec(
+        select(Service).where(Service.name.in_(["Steady Ground Listening Line", "Calderdale Welfare Rights Line"]))
+    ).all()
     assert {line.name: line.attendance for line in lines} == {
-        "Steady Ground Listening Line": ["phone"], "Calderdale Welfare Rights Line": ["phone", "home_visit"]}
+        "Steady Ground Listening Line": ["phone"],
+        "Calderdale Welfare Rights Line": ["phone", "home_visit"],
+    }
 
 
 def test_demo_phone_line_hours_are_phone_sessions_and_local_sessions_are_in_person(session):

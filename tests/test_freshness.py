@@ -51,10 +51,17 @@ def flag(listing: Listing, code: str, today: date = TODAY) -> Flag | None:
 # -- needs review and stale ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("age, expected", [
-    (182, []), (183, ["needs_review"]), (184, ["needs_review"]),
-    (364, ["needs_review"]), (365, ["stale"]), (366, ["stale"]),
-])
+@pytest.mark.parametrize(
+    "age, expected",
+    [
+        (182, []),
+        (183, ["needs_review"]),
+        (184, ["needs_review"]),
+        (364, ["needs_review"]),
+        (365, ["stale"]),
+        (366, ["stale"]),
+    ],
+)
 def test_review_after_six_months_and_stale_after_a_year(age, expected):
     assert codes(Listing(last_verified=days_ago(age))) == expected
 
@@ -79,17 +86,20 @@ def test_stale_flag_says_why_and_since_when():
 # -- funding ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("items, code", [
-    ([funding("funded", date(2027, 1, 22))], "funding_ending"),  # 59 days
-    ([funding("funded", date(2027, 1, 23))], "funding_ending"),  # 60 days
-    ([funding("funded", date(2027, 1, 24))], None),  # 61 days
-    ([funding("funded", TODAY)], "funding_ending"),  # ends today: still funded today
-    ([funding("funded", date(2026, 11, 23))], "funding_ended"),  # ended yesterday
-    ([funding("ended")], "funding_ended"),
-    ([funding("funded")], None),
-    ([funding("unfunded")], None),
-    ([funding("ended", date(2026, 3, 31)), funding("funded", None)], None),
-])
+@pytest.mark.parametrize(
+    "items, code",
+    [
+        ([funding("funded", date(2027, 1, 22))], "funding_ending"),  # 59 days
+        ([funding("funded", date(2027, 1, 23))], "funding_ending"),  # 60 days
+        ([funding("funded", date(2027, 1, 24))], None),  # 61 days
+        ([funding("funded", TODAY)], "funding_ending"),  # ends today: still funded today
+        ([funding("funded", date(2026, 11, 23))], "funding_ended"),  # ended yesterday
+        ([funding("ended")], "funding_ended"),
+        ([funding("funded")], None),
+        ([funding("unfunded")], None),
+        ([funding("ended", date(2026, 3, 31)), funding("funded", None)], None),
+    ],
+)
 def test_funding_at_its_boundaries(items, code):
     found = funding_flag(items, TODAY)
     assert (found.code if found else None) == code
@@ -107,10 +117,17 @@ SUMMER = Window(4, 1, 9, 30)
 WINTER = Window(11, 1, 2, 28)  # wraps the new year
 
 
-@pytest.mark.parametrize("day, out", [
-    (date(2026, 3, 31), True), (date(2026, 4, 1), False), (date(2026, 4, 2), False),
-    (date(2026, 9, 29), False), (date(2026, 9, 30), False), (date(2026, 10, 1), True),
-])
+@pytest.mark.parametrize(
+    "day, out",
+    [
+        (date(2026, 3, 31), True),
+        (date(2026, 4, 1), False),
+        (date(2026, 4, 2), False),
+        (date(2026, 9, 29), False),
+        (date(2026, 9, 30), False),
+        (date(2026, 10, 1), True),
+    ],
+)
 def test_out_of_season_at_the_season_edges(day, out):
     listing = Listing(last_verified=at(day), seasons=(SUMMER,))
     assert ("out_of_season" in codes(listing, day)) is out
@@ -121,10 +138,17 @@ def test_out_of_season_says_when_it_is_back():
     assert flag(listing, "out_of_season").reason == "Out of season, back on 1 April"
 
 
-@pytest.mark.parametrize("day, out", [
-    (date(2026, 10, 31), True), (date(2026, 11, 1), False), (date(2026, 12, 31), False),
-    (date(2027, 1, 1), False), (date(2027, 2, 28), False), (date(2027, 3, 1), True),
-])
+@pytest.mark.parametrize(
+    "day, out",
+    [
+        (date(2026, 10, 31), True),
+        (date(2026, 11, 1), False),
+        (date(2026, 12, 31), False),
+        (date(2027, 1, 1), False),
+        (date(2027, 2, 28), False),
+        (date(2027, 3, 1), True),
+    ],
+)
 def test_a_winter_season_runs_across_the_new_year(day, out):
     listing = Listing(last_verified=at(day), seasons=(WINTER,))
     assert ("out_of_season" in codes(listing, day)) is out
@@ -163,9 +187,13 @@ def test_quiet_across_the_new_year_for_a_winter_season():
 # -- closed ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("day, passed", [(date(2026, 11, 23), False), (date(2026, 11, 24), False), (date(2026, 11, 25), True)])
+@pytest.mark.parametrize(
+    "day, passed", [(date(2026, 11, 23), False), (date(2026, 11, 24), False), (date(2026, 11, 25), True)]
+)
 def test_temporarily_closed_asks_for_review_after_the_reopening_date(day, passed):
-    listing = Listing(status="temporarily_closed", last_verified=at(date(2026, 10, 1)), expected_reopening=date(2026, 11, 24))
+    listing = Listing(
+        status="temporarily_closed", last_verified=at(date(2026, 10, 1)), expected_reopening=date(2026, 11, 24)
+    )
     found = codes(listing, day)
     assert "temporarily_closed" in found
     assert ("reopening_passed" in found) is passed
@@ -180,18 +208,24 @@ def test_defunct_is_flagged_and_nothing_else():
     assert codes(Listing(status="defunct")) == ["defunct"]
 
 
-@pytest.mark.parametrize("days, urgent", [
-    ((), False), ((date(2026, 11, 20),), False),
-    ((date(2026, 11, 20), date(2026, 11, 20)), False),  # the same day: one voice, repeated
-    ((date(2026, 11, 20), date(2026, 11, 22)), True),
-])
+@pytest.mark.parametrize(
+    "days, urgent",
+    [
+        ((), False),
+        ((date(2026, 11, 20),), False),
+        ((date(2026, 11, 20), date(2026, 11, 20)), False),  # the same day: one voice, repeated
+        ((date(2026, 11, 20), date(2026, 11, 22)), True),
+    ],
+)
 def test_two_independent_closure_reports_make_an_urgent_review(days, urgent):
     found = flag(Listing(last_verified=days_ago(5), evidence=Evidence(closure_reports=days)), "reported_closed")
     assert (found is not None and found.urgent) is urgent
 
 
 def test_the_organisation_saying_it_has_closed_is_urgent_at_once():
-    found = flag(Listing(last_verified=days_ago(5), evidence=Evidence(closed_by_owner=date(2026, 11, 20))), "reported_closed")
+    found = flag(
+        Listing(last_verified=days_ago(5), evidence=Evidence(closed_by_owner=date(2026, 11, 20))), "reported_closed"
+    )
     assert found.urgent and "The organisation said it has closed on 20 November 2026" in found.reason
 
 
@@ -216,11 +250,14 @@ def test_contact_bouncing_names_the_address():
 # -- referral status -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("confirmed, unknown", [
-    (date(2026, 8, 25), False),  # the day before three months
-    (date(2026, 8, 24), True),  # exactly three months
-    (date(2026, 8, 23), True),
-])
+@pytest.mark.parametrize(
+    "confirmed, unknown",
+    [
+        (date(2026, 8, 25), False),  # the day before three months
+        (date(2026, 8, 24), True),  # exactly three months
+        (date(2026, 8, 23), True),
+    ],
+)
 def test_accepting_referrals_not_confirmed_for_three_months_becomes_unknown(confirmed, unknown):
     listing = Listing(last_verified=days_ago(5), routes=(route(confirmed=confirmed),))
     assert ("referral_unknown" in codes(listing)) is unknown
@@ -240,7 +277,9 @@ def test_add_months_keeps_to_the_end_of_short_months():
 
 def test_flags_come_most_serious_first():
     listing = Listing(
-        status="temporarily_closed", last_verified=days_ago(400), funding=(funding("ended", date(2026, 3, 31)),),
+        status="temporarily_closed",
+        last_verified=days_ago(400),
+        funding=(funding("ended", date(2026, 3, 31)),),
         evidence=Evidence(closure_reports=(date(2026, 11, 1), date(2026, 11, 2))),
     )
     assert codes(listing) == ["reported_closed", "temporarily_closed", "funding_ended", "stale"]

@@ -40,11 +40,11 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
 
 # Real rows from OS Code-Point Open (May 2025). AB43 1AJ has positional quality 90: no coordinates.
-CODEPOINT_M = '''"M32 0JG",10,379988,395476,"E92000001","E19000001","E18000002","","E08000009","E05015247"
+CODEPOINT_M = """"M32 0JG",10,379988,395476,"E92000001","E19000001","E18000002","","E08000009","E05015247"
 "AB43 1AJ",90,0,0,"S92000003","","","","",""
-'''
-CODEPOINT_NE = '''"NE30 1DP",10,435958,568671,"E92000001","E19000001","E18000001","","E08000022","E05015876"
-'''
+"""
+CODEPOINT_NE = """"NE30 1DP",10,435958,568671,"E92000001","E19000001","E18000001","","E08000022","E05015876"
+"""
 # Published WGS84 positions of the same units (ONS Postcode Directory values as served by
 # postcodes.io, quoted in public API test fixtures). ONSPD derives them with a Helmert fit,
 # so they sit 1-2 m from the OSTN15 position: a fair check at the 5 m requirement.
@@ -167,8 +167,9 @@ def test_normalise_postcode_gives_the_normalised_form():
 
 def test_a_unit_postcode_resolves_to_its_own_position_and_areas():
     place = resolve_postcode("g31 2er")
-    assert place == Place("G31 2ER", "unit", 55.86524, -4.23223, "unit",
-                          "S92000003", "S12000049", "S08000031", label="G31 2ER")
+    assert place == Place(
+        "G31 2ER", "unit", 55.86524, -4.23223, "unit", "S92000003", "S12000049", "S08000031", label="G31 2ER"
+    )
     assert place.note is None
 
 
@@ -190,7 +191,9 @@ def test_units_in_one_sector_have_their_own_positions():
     assert (one.latitude, one.longitude) != (sector.latitude, sector.longitude)
 
 
-@pytest.mark.parametrize(("postcode", "centre", "level"), [("SK2 9DA", "SK2 9", "sector"), ("AB43 1AJ", "AB43", "district")])
+@pytest.mark.parametrize(
+    ("postcode", "centre", "level"), [("SK2 9DA", "SK2 9", "sector"), ("AB43 1AJ", "AB43", "district")]
+)
 def test_a_unit_without_a_position_falls_back_to_a_centre_and_says_so(postcode, centre, level):
     place = resolve_postcode(postcode)  # positional quality 90 in Code-Point Open
     assert (place.kind, place.precision, place.label) == ("unit", level, f"{centre} ({level} centre)")
@@ -256,9 +259,15 @@ def test_an_unknown_postcode_says_so_and_suggests_the_first_part():
     )
 
 
-@pytest.mark.parametrize(("text", "where"), [
-    ("BT1 1AA", "Northern Ireland"), ("bt48", "Northern Ireland"), ("JE2 3AB", "Jersey"), ("IM1 1AA", "the Isle of Man"),
-])
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("BT1 1AA", "Northern Ireland"),
+        ("bt48", "Northern Ireland"),
+        ("JE2 3AB", "Jersey"),
+        ("IM1 1AA", "the Isle of Man"),
+    ],
+)
 def test_postcodes_outside_great_britain_are_said_not_to_be_covered(text, where):
     with pytest.raises(PostcodeNotFound) as raised:
         resolve_postcode(text)
@@ -301,9 +310,13 @@ def test_area_names_cover_every_code_in_the_shipped_centres():
     codes = set()
     for name in ("sectors.csv.gz", "districts.csv.gz", "areas.csv"):
         path = geography.POSTCODE_DIR / name
-        with (gzip.open(path, "rt", newline="") if name.endswith(".gz") else path.open(newline="")) as handle:
-            codes.update(code for row in csv.DictReader(handle) for code in (
-                row["country_code"], row["district_code"], row["health_code"]) if code)
+        with gzip.open(path, "rt", newline="") if name.endswith(".gz") else path.open(newline="") as handle:
+            codes.update(
+                code
+                for row in csv.DictReader(handle)
+                for code in (row["country_code"], row["district_code"], row["health_code"])
+                if code
+            )
     assert len(codes) > 380
     assert all(area_name(code) for code in codes)
 
@@ -313,7 +326,9 @@ def test_area_names_cover_every_code_in_the_shipped_centres():
 
 def test_grid_to_latlng_is_within_5_m_of_the_os_reference_points():
     points = reference_points()
-    latitudes, longitudes = grid_to_latlng([float(p["easting"]) for p in points], [float(p["northing"]) for p in points])
+    latitudes, longitudes = grid_to_latlng(
+        [float(p["easting"]) for p in points], [float(p["northing"]) for p in points]
+    )
     errors = [
         metres(lat, lng, float(p["latitude"]), float(p["longitude"]))
         for p, lat, lng in zip(points, latitudes, longitudes, strict=True)
@@ -403,8 +418,10 @@ def test_the_build_script_says_when_the_zip_names_no_release(tmp_path):
 
 
 def test_a_units_file_finds_each_unit_and_nothing_else(tmp_path):
-    rows = [UnitRow(p, 55 + i / 100, -4 - i / 100, "S92000003", f"S1200004{i % 3}", None)
-            for i, p in enumerate(["G31 2EZ", "G31 2AA", "G31 2ER", "G3 1AA", "G31 3AA", "G312 1AA"])]
+    rows = [
+        UnitRow(p, 55 + i / 100, -4 - i / 100, "S92000003", f"S1200004{i % 3}", None)
+        for i, p in enumerate(["G31 2EZ", "G31 2AA", "G31 2ER", "G3 1AA", "G31 3AA", "G312 1AA"])
+    ]
     write_units(tmp_path / "u.xz", reversed(rows), ["G31 2NP"], "test")
     units = read_units(tmp_path / "u.xz")
     for row in rows:

@@ -51,7 +51,10 @@ def test_a_published_edit_records_who_when_which_fields_before_and_after(app, se
     [revision] = revisions(session)
     assert (revision.target_type, revision.target_id, revision.source) == ("service", world.service_a, "editor")
     assert (revision.changed_by, revision.changed_by_name) == (world.users["trusted"], "Tess Trusted")
-    assert revision.changes == {"summary": ["Low-cost food shop", "Fresh fruit too"], "phone": ["0141 555 0100", "0141 555 0111"]}
+    assert revision.changes == {
+        "summary": ["Low-cost food shop", "Fresh fruit too"],
+        "phone": ["0141 555 0100", "0141 555 0111"],
+    }
     assert revision.snapshot == service_snapshot(service(session, world.service_a))
     assert abs((datetime.now(UTC) - revision.changed_at.replace(tzinfo=UTC)).total_seconds()) < 60
 
@@ -59,16 +62,25 @@ def test_a_published_edit_records_who_when_which_fields_before_and_after(app, se
 def test_a_moderator_edit_is_recorded_as_the_moderators(app, session, world):
     edit(app, session, world, "moderator", name="Parkhead larder")
     [revision] = revisions(session)
-    assert (revision.changed_by_name, revision.source, revision.changes) == ("Mo Derator", "moderator", {"name": ["Community pantry", "Parkhead larder"]})
+    assert (revision.changed_by_name, revision.source, revision.changes) == (
+        "Mo Derator",
+        "moderator",
+        {"name": ["Community pantry", "Parkhead larder"]},
+    )
 
 
 def test_confirming_is_recorded(app, session, world):
     client = signed_in(app, session, world, "editor")
     response = post(client, f"/manage/services/{world.service_a}/confirm", [("csrf_token", token(client, "/manage"))])
-    assert response.status_code == 303 and "now shows it was checked today" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 303 and "now shows it was checked today" in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
     [revision] = revisions(session)
     assert set(revision.changes) == {"last_verified_at", "verified_by", "verification_method"}
-    assert revision.changes["verification_method"] == [None, "owner"] and revision.changes["verified_by"] == [None, "Sam Editor"]
+    assert revision.changes["verification_method"] == [None, "owner"] and revision.changes["verified_by"] == [
+        None,
+        "Sam Editor",
+    ]
     live = service(session, world.service_a)
     assert live.verification_method == "owner" and live.last_verified_at is not None and live.version == 1
 
@@ -81,7 +93,11 @@ def test_a_moderator_confirming_another_organisations_listing_is_recorded_as_mod
 
 def test_archiving_is_recorded_and_raises_the_version(app, session, world):
     client = signed_in(app, session, world, "editor")
-    response = post(client, f"/manage/services/{world.service_a}/archive", [("csrf_token", token(client, "/manage")), ("archive_reason", "Funding ended")])
+    response = post(
+        client,
+        f"/manage/services/{world.service_a}/archive",
+        [("csrf_token", token(client, "/manage")), ("archive_reason", "Funding ended")],
+    )
     assert response.status_code == 303
     [revision] = revisions(session)
     assert revision.changes["archive_reason"] == [None, "Funding ended"] and revision.changes["archived_at"][0] is None
@@ -93,7 +109,11 @@ def test_archiving_is_recorded_and_raises_the_version(app, session, world):
 def test_the_history_page_shows_each_change_newest_first(app, session, world):
     edit(app, session, world, "trusted", summary="First change")
     edit(app, session, world, "trusted", summary="Second change")
-    page = signed_in(app, session, world, "moderator").get(f"/moderate/services/{world.service_a}/history").get_data(as_text=True)
+    page = (
+        signed_in(app, session, world, "moderator")
+        .get(f"/moderate/services/{world.service_a}/history")
+        .get_data(as_text=True)
+    )
     rows = re.findall(r'<tr><th scope="row">Summary</th><td>([^<]*)</td><td>([^<]*)</td>', page)
     assert rows == [("First change", "Second change"), ("Low-cost food shop", "First change")]
     assert page.count("Tess Trusted") == 2 and "Published by an editor" in page
@@ -105,10 +125,17 @@ def test_restore_brings_back_an_old_version_and_is_itself_recorded(app, session,
     edit(app, session, world, "moderator", summary="Changed twice", min_age="")
     moderator = signed_in(app, session, world, "moderator")
     first = revisions(session)[0]
-    response = post(moderator, f"/moderate/revisions/{first.id}/restore", [("csrf_token", token(moderator, "/moderate/changes"))])
+    response = post(
+        moderator, f"/moderate/revisions/{first.id}/restore", [("csrf_token", token(moderator, "/moderate/changes"))]
+    )
     assert response.status_code == 303
     live = service(session, world.service_a)
-    assert (live.summary, [s.weekday for s in live.schedules], live.min_age, live.version) == ("Changed once", ["WE"], 16, 4)
+    assert (live.summary, [s.weekday for s in live.schedules], live.min_age, live.version) == (
+        "Changed once",
+        ["WE"],
+        16,
+        4,
+    )
     restored = revisions(session)[-1]
     assert restored.source == "restore" and restored.changed_by_name == "Mo Derator"
     assert restored.changes == {"summary": ["Changed twice", "Changed once"], "min_age": [None, 16]}
@@ -121,7 +148,9 @@ def test_restoring_a_version_the_same_as_the_live_one_is_refused(app, session, w
     moderator = signed_in(app, session, world, "moderator")
     [only] = revisions(session)
     before = database(session)
-    response = post(moderator, f"/moderate/revisions/{only.id}/restore", [("csrf_token", token(moderator, "/moderate/changes"))])
+    response = post(
+        moderator, f"/moderate/revisions/{only.id}/restore", [("csrf_token", token(moderator, "/moderate/changes"))]
+    )
     assert response.status_code == 400 and "already matches this version" in response.get_data(as_text=True)
     assert database(session) == before
 
@@ -139,7 +168,9 @@ def test_only_moderators_restore(session, world, app):
 
 def test_every_publish_path_leaves_a_revision(app, session, world):
     live = service(session, world.service_a)
-    submit_service_change(session, SYSTEM, live.organisation, live, {**service_snapshot(live), "summary": "By the system"}, live.version)
+    submit_service_change(
+        session, SYSTEM, live.organisation, live, {**service_snapshot(live), "summary": "By the system"}, live.version
+    )
     session.commit()
     edit(app, session, world, "trusted", summary="By Tess")
     client = edit(app, session, world, "editor", summary="By Sam")
@@ -152,9 +183,20 @@ def test_every_publish_path_leaves_a_revision(app, session, world):
     post(client, f"/manage/services/{world.service_a}/confirm", [("csrf_token", token(client, "/manage"))])
     first = revisions(session)[0]
     post(moderator, f"/moderate/revisions/{first.id}/restore", [("csrf_token", token(moderator, "/moderate/changes"))])
-    post(client, f"/manage/services/{world.service_a}/archive", [("csrf_token", token(client, "/manage")), ("archive_reason", "Closed")])
+    post(
+        client,
+        f"/manage/services/{world.service_a}/archive",
+        [("csrf_token", token(client, "/manage")), ("archive_reason", "Closed")],
+    )
     names = [r.changed_by_name for r in revisions(session)]
-    assert names == ["Signpost", "Tess Trusted", "Sam Editor, approved by Mo Derator", "Sam Editor", "Mo Derator", "Sam Editor"]
+    assert names == [
+        "Signpost",
+        "Tess Trusted",
+        "Sam Editor, approved by Mo Derator",
+        "Sam Editor",
+        "Mo Derator",
+        "Sam Editor",
+    ]
     assert [r.source for r in revisions(session)] == ["system", "editor", "moderator", "editor", "restore", "editor"]
     assert all(r.changes for r in revisions(session))
 

@@ -52,7 +52,11 @@ def listing(session):
 
 def fields_for(kind: str) -> dict:
     value = PAYLOADS[kind]
-    return {"website": value} if kind == "javascript_url" else {"name": value, "description": value, "summary": value[:300]}
+    return (
+        {"website": value}
+        if kind == "javascript_url"
+        else {"name": value, "description": value, "summary": value[:300]}
+    )
 
 
 def assert_no_hidden(text: str, where: str) -> None:
@@ -105,7 +109,9 @@ def test_the_edit_form_cleans_or_refuses_each_payload(app, client, session, list
 def test_the_api_cleans_or_refuses_each_payload(app, client, session, listing, kind):
     service_id, _moderator, editor = listing
     secret = token_for(app, editor.id)
-    response = client.patch(f"/api/services/{service_id}", json={"version": 1, **fields_for(kind)}, headers=bearer(secret))
+    response = client.patch(
+        f"/api/services/{service_id}", json={"version": 1, **fields_for(kind)}, headers=bearer(secret)
+    )
     if kind in REFUSED:
         field, words = REFUSED[kind]
         assert response.status_code == 422
@@ -133,12 +139,21 @@ def test_the_importer_cleans_or_refuses_each_payload_and_its_csv_files_hold_no_f
     path.write_text(text.getvalue(), encoding="utf-8")
     sheet = open_spreadsheet(path, "council")
     with app.app_context():
-        report = run_import(get_db(app), sheet.records(), source="council", file_name=path.name, columns=sheet.headers,
-                            unmapped=sheet.unmapped, index=get_search(app))
+        report = run_import(
+            get_db(app),
+            sheet.records(),
+            source="council",
+            file_name=path.name,
+            columns=sheet.headers,
+            unmapped=sheet.unmapped,
+            index=get_search(app),
+        )
     problems = {(reject["column"], reject["problem"]) for reject in report.rejects}
     assert ("Service", "Keep this to 200 characters or fewer (it has 20,000).") in problems
     # A script address is left out with a warning; the listing is imported without it.
-    assert any(column == "Website" and "'javascript:' addresses are not web pages" in words for column, words in problems)
+    assert any(
+        column == "Website" and "'javascript:' addresses are not web pages" in words for column, words in problems
+    )
     services = session.exec(select(Service)).all()
     assert len(services) == len(PAYLOADS) - 1 and not any(s.website for s in services)
     for service in services:

@@ -16,8 +16,13 @@ EXPENSIVE = "full=true&per_page=100&search=a*"  # costs 1 + 4 (page) + 4 (full) 
 
 @pytest.fixture
 def limited(tmp_path):
-    return migrated_app(tmp_path, ORUK_RATE_LIMIT="20 per minute", SEARCH_RATE_LIMIT="10 per minute",
-                        API_RATE_LIMIT="10 per minute", MAX_REQUEST_KB=64)
+    return migrated_app(
+        tmp_path,
+        ORUK_RATE_LIMIT="20 per minute",
+        SEARCH_RATE_LIMIT="10 per minute",
+        API_RATE_LIMIT="10 per minute",
+        MAX_REQUEST_KB=64,
+    )
 
 
 def test_ordinary_oruk_requests_run_to_the_limit(limited):
@@ -31,7 +36,9 @@ def test_an_expensive_oruk_request_counts_as_several_and_the_429_says_why(limite
     first, second = (client.get(f"/oruk/services?{EXPENSIVE}") for _ in range(2))
     assert first.status_code == 200 and second.status_code == 429
     body = second.get_json()
-    assert body["status"] == 429 and "full records, large pages and wildcard searches count as several" in body["message"]
+    assert (
+        body["status"] == 429 and "full records, large pages and wildcard searches count as several" in body["message"]
+    )
     assert second.headers["Access-Control-Allow-Origin"] == "*" and "Retry-After" in second.headers
 
 
@@ -59,7 +66,8 @@ def test_a_huge_api_body_is_a_413_in_json_before_anything_is_read(limited):
     response = limited.test_client().patch(f"/api/services/{uuid.uuid4()}", data=body, content_type="application/json")
     assert response.status_code == 413
     assert response.get_json()["message"] == (
-        "This request is larger than Signpost accepts (64 KB). Shorten the longest text, or send fewer records at a time.")
+        "This request is larger than Signpost accepts (64 KB). Shorten the longest text, or send fewer records at a time."
+    )
 
 
 def test_a_huge_form_is_a_413_page_saying_what_to_do(limited):

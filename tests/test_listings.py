@@ -117,7 +117,11 @@ def test_a_venue_without_a_postcode_uses_the_geocoder_only_when_switched_on(sess
     from directory.models import Location
     from directory.operations.listings import place_location
 
-    monkeypatch.setattr(geography, "build_geocoder", lambda config: SimpleNamespace(geocode=lambda text, **kw: SimpleNamespace(latitude=53.72, longitude=-1.86)))
+    monkeypatch.setattr(
+        geography,
+        "build_geocoder",
+        lambda config: SimpleNamespace(geocode=lambda text, **kw: SimpleNamespace(latitude=53.72, longitude=-1.86)),
+    )
     venue = Location(location_type="physical", address_1="1 Square Road", town="Halifax")
     place_location(session, venue, SimpleNamespace(GEOCODER=""))
     assert venue.latitude is None  # off by default: no network

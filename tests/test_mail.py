@@ -60,8 +60,9 @@ def free_port() -> int:
 @pytest.fixture
 def inbox():
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            authenticator=handler.authenticate, auth_require_tls=False)
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=free_port(), authenticator=handler.authenticate, auth_require_tls=False
+    )
     controller.start()
     handler.port = controller.port
     yield handler
@@ -70,8 +71,13 @@ def inbox():
 
 @pytest.fixture
 def app(tmp_path, inbox):
-    app = migrated_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port, SMTP_STARTTLS=False,
-                       MAIL_FROM="Signpost <signpost@signpost.example.org>")
+    app = migrated_app(
+        tmp_path,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=inbox.port,
+        SMTP_STARTTLS=False,
+        MAIL_FROM="Signpost <signpost@signpost.example.org>",
+    )
     yield app
     get_db(app).engine.dispose()
 
@@ -90,9 +96,15 @@ def link_in(message) -> str:
 
 
 def test_a_confirmation_link_arrives_over_smtp_and_confirms_the_address(app, client, inbox):
-    response = client.post("/account/register", data={
-        "name": "Sam Editor", "email": "sam@pantry.example.org", "password": PASSWORD, "csrf_token": csrf(client),
-    })
+    response = client.post(
+        "/account/register",
+        data={
+            "name": "Sam Editor",
+            "email": "sam@pantry.example.org",
+            "password": PASSWORD,
+            "csrf_token": csrf(client),
+        },
+    )
     assert response.status_code == 200
     [(sender, recipients, message)] = inbox.take()
     assert sender == "signpost@signpost.example.org" and recipients == ["sam@pantry.example.org"]
@@ -115,14 +127,25 @@ def test_a_password_reset_arrives_over_smtp_and_works(app, client, inbox):
     response = client.post(link, data={"password": "a brand new passphrase", "csrf_token": csrf(client, link)})
     assert response.status_code == 303
     token = csrf(client)
-    assert client.post("/account/login", data={"email": "editor@example.org", "password": "a brand new passphrase",
-                                               "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            "/account/login",
+            data={"email": "editor@example.org", "password": "a brand new passphrase", "csrf_token": token},
+        ).status_code
+        == 303
+    )
 
 
 def test_signpost_signs_in_to_the_smtp_server_and_never_logs_the_password(tmp_path, inbox, caplog):
     caplog.set_level(logging.DEBUG)
-    app = migrated_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port, SMTP_STARTTLS=False,
-                       SMTP_USERNAME=SMTP_USER, SMTP_PASSWORD=SMTP_SECRET)
+    app = migrated_app(
+        tmp_path,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=inbox.port,
+        SMTP_STARTTLS=False,
+        SMTP_USERNAME=SMTP_USER,
+        SMTP_PASSWORD=SMTP_SECRET,
+    )
     send_mail(app.config["SIGNPOST"], ["a@example.org", "b@example.org"], "Hello", "Body text with a secret link")
     assert inbox.logins == [SMTP_USER]
     [(_, recipients, message)] = inbox.take()
@@ -135,27 +158,47 @@ def test_signpost_signs_in_to_the_smtp_server_and_never_logs_the_password(tmp_pa
 
 def test_a_refused_smtp_login_is_logged_without_the_password_and_the_page_still_answers(tmp_path, inbox, caplog):
     caplog.set_level(logging.DEBUG)
-    app = migrated_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=inbox.port, SMTP_STARTTLS=False,
-                       SMTP_USERNAME=SMTP_USER, SMTP_PASSWORD="the-wrong-smtp-password")
+    app = migrated_app(
+        tmp_path,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=inbox.port,
+        SMTP_STARTTLS=False,
+        SMTP_USERNAME=SMTP_USER,
+        SMTP_PASSWORD="the-wrong-smtp-password",
+    )
     client = app.test_client()
-    response = client.post("/account/reset", data={"email": "nobody@example.org", "csrf_token": csrf(client, "/account/reset")})
+    response = client.post(
+        "/account/reset", data={"email": "nobody@example.org", "csrf_token": csrf(client, "/account/reset")}
+    )
     assert response.status_code == 200  # nobody to write to: nothing sent
     with get_db(app).unit_of_work() as s:
         factories.user(s, "editor@example.org", password=PASSWORD)
-    response = client.post("/account/reset", data={"email": "editor@example.org", "csrf_token": csrf(client, "/account/reset")})
+    response = client.post(
+        "/account/reset", data={"email": "editor@example.org", "csrf_token": csrf(client, "/account/reset")}
+    )
     assert response.status_code == 200 and "If an account exists for" in response.get_data(as_text=True)
     assert inbox.take() == []
     failures = [r for r in caplog.records if r.levelno == logging.ERROR and "failed" in r.getMessage()]
-    assert failures and "the-wrong-smtp-password" not in signpost_log(caplog) and "/account/reset/" not in signpost_log(caplog)
+    assert (
+        failures
+        and "the-wrong-smtp-password" not in signpost_log(caplog)
+        and "/account/reset/" not in signpost_log(caplog)
+    )
     get_db(app).engine.dispose()
 
 
 def test_an_unreachable_smtp_server_does_not_break_registration(tmp_path, caplog):
     app = migrated_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False)
     client = app.test_client()
-    response = client.post("/account/register", data={
-        "name": "Sam", "email": "sam@example.org", "password": PASSWORD, "csrf_token": csrf(client),
-    })
+    response = client.post(
+        "/account/register",
+        data={
+            "name": "Sam",
+            "email": "sam@example.org",
+            "password": PASSWORD,
+            "csrf_token": csrf(client),
+        },
+    )
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
     assert "Mail 'Confirm your email address for Signpost' to sam@example.org failed" in signpost_log(caplog)
     assert "/account/verify/" not in signpost_log(caplog)
@@ -204,8 +247,11 @@ def test_a_reset_answers_as_fast_for_an_address_with_an_account_as_without(app, 
     with get_db(app).unit_of_work() as s:
         factories.user(s, "known@example.org")
     token = csrf(client, "/account/reset")
-    known, unknown = median_times(client, "/account/reset", [
-        {"email": "known@example.org", "csrf_token": token}, {"email": "nobody@example.org", "csrf_token": token}])
+    known, unknown = median_times(
+        client,
+        "/account/reset",
+        [{"email": "known@example.org", "csrf_token": token}, {"email": "nobody@example.org", "csrf_token": token}],
+    )
     assert same_time(known, unknown), (known, unknown)
     assert len(slow_inbox.take()) == 15  # each known address was still sent its link
 
@@ -216,8 +262,9 @@ def test_registering_answers_as_fast_for_a_taken_address_as_for_a_new_one(app, c
         factories.user(s, "taken@example.org")
     token, count = csrf(client, "/account/register"), iter(range(100))
     taken = {"name": "Sam", "email": "taken@example.org", "password": PASSWORD, "csrf_token": token}
-    known, unknown = median_times(client, "/account/register", [
-        taken, lambda: taken | {"email": f"new-{next(count)}@example.org"}])
+    known, unknown = median_times(
+        client, "/account/register", [taken, lambda: taken | {"email": f"new-{next(count)}@example.org"}]
+    )
     assert same_time(known, unknown), (known, unknown)
     assert len(slow_inbox.take()) == 30
 
@@ -230,8 +277,9 @@ def test_changing_address_answers_as_fast_for_a_taken_address_as_for_a_free_one(
     factories.sign_in(client, me)
     token = csrf(client, "/account")
     form = {"email_password": PASSWORD, "csrf_token": token}
-    known, unknown = median_times(client, "/account/email", [
-        form | {"new_email": "taken@example.org"}, form | {"new_email": "free@example.org"}])
+    known, unknown = median_times(
+        client, "/account/email", [form | {"new_email": "taken@example.org"}, form | {"new_email": "free@example.org"}]
+    )
     assert same_time(known, unknown), (known, unknown)
     assert len(slow_inbox.take()) == 60  # a notice to the old address, and a message to the new one, each time
 
@@ -239,8 +287,11 @@ def test_changing_address_answers_as_fast_for_a_taken_address_as_for_a_free_one(
 def test_the_reset_link_is_sent_once_the_answer_has_gone(app, client, inbox):
     with get_db(app).unit_of_work() as s:
         factories.user(s, "known@example.org")
-    response = client.post("/account/reset", data={"email": "known@example.org", "csrf_token": csrf(client, "/account/reset")},
-                           buffered=False)
+    response = client.post(
+        "/account/reset",
+        data={"email": "known@example.org", "csrf_token": csrf(client, "/account/reset")},
+        buffered=False,
+    )
     assert response.status_code == 200 and inbox.take() == []  # nothing yet: the answer comes first
     response.close()
     [(_, recipients, message)] = inbox.take()

@@ -40,13 +40,20 @@ def app(template, tmp_path):
 
 # The form round-trips -----------------------------------------------------------------------------
 
+
 def test_the_edit_form_shows_every_fact_and_saving_it_unchanged_changes_nothing(client, session, world):
     as_role(client, session, world, "editor")
     pairs = edit_form(client, world.service_a)
     values = dict(pairs)
     assert values["name"] == "Community pantry" and values["min_age"] == "16" and values["phone"] == "0141 555 0100"
-    assert (values["schedules-0-weekday"], values["schedules-0-opens_at"], values["schedules-0-closes_at"]) == ("TU", "10:00", "12:00")
-    assert values["schedules-1-weekday"] == "" and "schedules-2-weekday" in values and "schedules-3-weekday" not in values
+    assert (values["schedules-0-weekday"], values["schedules-0-opens_at"], values["schedules-0-closes_at"]) == (
+        "TU",
+        "10:00",
+        "12:00",
+    )
+    assert (
+        values["schedules-1-weekday"] == "" and "schedules-2-weekday" in values and "schedules-3-weekday" not in values
+    )
     assert values["seasons-0-end_day"] == "30" and values["funding-0-funded_until"] == "2030-03-31"
     assert values["areas-0-code"] == "S12000049" and values["referral_routes-0-route_type"] == "drop_in"
     assert values["languages"] == "en, ur" and ("categories", "food/food-pantry") in pairs
@@ -61,18 +68,38 @@ def test_a_moderator_edit_of_every_kind_of_row_is_published(client, session, wor
     as_role(client, session, world, "moderator")
     pairs = changed(
         [(n, v) for n, v in edit_form(client, world.service_a) if not n.startswith("seasons-0")],
-        **{"schedules-1-weekday": "TH", "schedules-1-opens_at": "18:00", "schedules-1-closes_at": "20:00",
-           "schedules-1-frequency": "monthly", "schedules-1-week_of_month": "-1", "schedules-0-remove": "1",
-           "referral_routes-1-route_type": "gp", "referral_routes-1-method": "phone", "referral_routes-1-contact": "0141 555 0199",
-           "funding-0-status": "funding_ending", "areas-1-area_type": "health_board", "areas-1-code": "S08000031",
-           "areas-1-name": "NHS Greater Glasgow and Clyde", "languages": "EN, pl", "circumstances": "living alone\nbereaved",
-           "is_free": "", "cost_description": "£2 suggested donation", "cost_min": "2", "summary": "Low-cost food"},
+        **{
+            "schedules-1-weekday": "TH",
+            "schedules-1-opens_at": "18:00",
+            "schedules-1-closes_at": "20:00",
+            "schedules-1-frequency": "monthly",
+            "schedules-1-week_of_month": "-1",
+            "schedules-0-remove": "1",
+            "referral_routes-1-route_type": "gp",
+            "referral_routes-1-method": "phone",
+            "referral_routes-1-contact": "0141 555 0199",
+            "funding-0-status": "funding_ending",
+            "areas-1-area_type": "health_board",
+            "areas-1-code": "S08000031",
+            "areas-1-name": "NHS Greater Glasgow and Clyde",
+            "languages": "EN, pl",
+            "circumstances": "living alone\nbereaved",
+            "is_free": "",
+            "cost_description": "£2 suggested donation",
+            "cost_min": "2",
+            "summary": "Low-cost food",
+        },
     )
     pairs = [(n, v) for n, v in pairs if n != "is_free"]  # untick "Free"
     assert post_edit(client, world.service_a, pairs).status_code == 303
     snapshot = service_snapshot(service(session, world.service_a))
-    assert [(s["weekday"], s["frequency"], s["week_of_month"], s["opens_at"]) for s in snapshot["schedules"]] == [("TH", "monthly", -1, "18:00")]
-    assert snapshot["seasons"] == [] and sorted(r["route_type"] for r in snapshot["referral_routes"]) == ["drop_in", "gp"]
+    assert [(s["weekday"], s["frequency"], s["week_of_month"], s["opens_at"]) for s in snapshot["schedules"]] == [
+        ("TH", "monthly", -1, "18:00")
+    ]
+    assert snapshot["seasons"] == [] and sorted(r["route_type"] for r in snapshot["referral_routes"]) == [
+        "drop_in",
+        "gp",
+    ]
     assert snapshot["funding"][0]["status"] == "funding_ending" and len(snapshot["areas"]) == 2
     assert snapshot["languages"] == ["en", "pl"] and snapshot["circumstances"] == ["living alone", "bereaved"]
     assert (snapshot["is_free"], snapshot["cost_min"], snapshot["summary"]) == (False, "2.00", "Low-cost food")
@@ -81,8 +108,15 @@ def test_a_moderator_edit_of_every_kind_of_row_is_published(client, session, wor
 
 def test_a_session_held_online_is_saved_and_shown_again_on_the_form(client, session, world):
     as_role(client, session, world, "moderator")
-    pairs = changed(edit_form(client, world.service_a), **{
-        "schedules-1-weekday": "TH", "schedules-1-opens_at": "19:00", "schedules-1-closes_at": "20:00", "schedules-1-attendance": "online"})
+    pairs = changed(
+        edit_form(client, world.service_a),
+        **{
+            "schedules-1-weekday": "TH",
+            "schedules-1-opens_at": "19:00",
+            "schedules-1-closes_at": "20:00",
+            "schedules-1-attendance": "online",
+        },
+    )
     assert post_edit(client, world.service_a, pairs).status_code == 303
     stored = {s["weekday"]: s["attendance"] for s in service_snapshot(service(session, world.service_a))["schedules"]}
     assert stored == {"TU": None, "TH": "online"}
@@ -93,12 +127,21 @@ def test_a_session_held_online_is_saved_and_shown_again_on_the_form(client, sess
 def test_an_editor_adds_a_service_and_it_waits_for_review(client, session, world):
     as_role(client, session, world, "editor")
     page = client.get(f"/manage/organisations/{world.org_a}/services/new").get_data(as_text=True)
-    pairs = changed(read_form(page, f"/manage/organisations/{world.org_a}/services/new"),
-                    name="Baby food bank", summary="Formula and nappies", **{"schedules-0-weekday": "FR"})
+    pairs = changed(
+        read_form(page, f"/manage/organisations/{world.org_a}/services/new"),
+        name="Baby food bank",
+        summary="Formula and nappies",
+        **{"schedules-0-weekday": "FR"},
+    )
     response = post(client, f"/manage/organisations/{world.org_a}/services/new", pairs)
     assert response.status_code == 303
     change = session.exec(select(ChangeRequest)).one()
-    assert (change.kind, change.target_id, change.organisation_id, change.proposed["name"]) == ("create", None, world.org_a, "Baby food bank")
+    assert (change.kind, change.target_id, change.organisation_id, change.proposed["name"]) == (
+        "create",
+        None,
+        world.org_a,
+        "Baby food bank",
+    )
     assert session.exec(select(Service).where(Service.name == "Baby food bank")).first() is None
     assert "Baby food bank" in client.get("/manage").get_data(as_text=True)
 
@@ -117,23 +160,42 @@ BAD_INPUT = [
     ({"min_age": "sixteen"}, "min_age", "Enter a whole number"),
     ({"min_age": "130"}, "min_age", "Age must be between 0 and 120."),
     ({"min_age": "40", "max_age": "18"}, "max_age", "Minimum age must not be above maximum age."),
-    ({"schedules-0-opens_at": "14:00", "schedules-0-closes_at": "09:00"}, "schedules-0-closes_at", "A session must open before it closes."),
+    (
+        {"schedules-0-opens_at": "14:00", "schedules-0-closes_at": "09:00"},
+        "schedules-0-closes_at",
+        "A session must open before it closes.",
+    ),
     ({"schedules-0-opens_at": "25:99"}, "schedules-0-opens_at", "Enter a time"),
     ({"schedules-1-opens_at": "10:00"}, "schedules-1-weekday", "This is required."),
-    ({"schedules-0-frequency": "monthly"}, "schedules-0-week_of_month", "A monthly session needs its week of the month."),
+    (
+        {"schedules-0-frequency": "monthly"},
+        "schedules-0-week_of_month",
+        "A monthly session needs its week of the month.",
+    ),
     ({"schedules-0-attendance": "by pigeon"}, "schedules-0-attendance", "is not one of"),
-    ({"location_ids": "", "schedules-0-location_id": "", "schedules-0-attendance": "in_person"}, "schedules-0-attendance",
-     "A session in person needs a venue: add a venue to the service, or choose how people take part in it."),
+    (
+        {"location_ids": "", "schedules-0-location_id": "", "schedules-0-attendance": "in_person"},
+        "schedules-0-attendance",
+        "A session in person needs a venue: add a venue to the service, or choose how people take part in it.",
+    ),
     ({"email": "not-an-address"}, "email", "'not-an-address' is not an email address."),
     ({"website": "javascript:alert(1)"}, "website", "is not a web address: it must start with https://"),
     ({"categories": "food/no-such-thing"}, "categories", "Unknown category: food/no-such-thing."),
     ({"languages": "english"}, "languages", "is not a language code"),
     ({"cost_min": "two pounds"}, "cost_min", "Enter an amount in pounds"),
     ({"cost_min": "5"}, "cost_min", "A free service cannot have a cost above zero."),
-    ({"expected_reopening": "2031-01-01"}, "expected_reopening", "Only a temporarily closed service has a reopening date."),
+    (
+        {"expected_reopening": "2031-01-01"},
+        "expected_reopening",
+        "Only a temporarily closed service has a reopening date.",
+    ),
     ({"seasons-0-start_month": "2", "seasons-0-start_day": "30"}, "seasons-0-start_day", "Month 2 has no day 30."),
     ({"seasons-0-start_month": "13"}, "seasons-0-start_month", "Enter a number from 1 to 12."),
-    ({"referral_routes-0-url": "ftp://example.org/form"}, "referral_routes-0-url", "is not a web address: it must start with https://"),
+    (
+        {"referral_routes-0-url": "ftp://example.org/form"},
+        "referral_routes-0-url",
+        "is not a web address: it must start with https://",
+    ),
     ({"areas-1-name": "Glasgow"}, "areas-1-area_type", "This is required."),
     ({"funding-0-funded_until": "31/03/2030"}, "funding-0-funded_until", "Enter a date"),
     ({"summary": "x" * 301}, "summary", "Keep this to 300 characters or fewer (it has 301)."),
@@ -143,7 +205,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize("values, field, message", BAD_INPUT, ids=[case[1] + ":" + case[2][:20] for case in BAD_INPUT])
-def test_bad_input_is_refused_with_a_message_on_the_field_and_the_form_keeps_it(client, session, world, values, field, message):
+def test_bad_input_is_refused_with_a_message_on_the_field_and_the_form_keeps_it(
+    client, session, world, values, field, message
+):
     as_role(client, session, world, "moderator")
     pairs = edit_form(client, world.service_a)
     pairs = [(n, v) for n, v in pairs if n not in values] + list(values.items())
@@ -182,17 +246,22 @@ def test_a_session_at_a_venue_of_another_organisation_is_refused(client, session
     before = database(session)
     response = post_edit(client, world.service_a, pairs)
     assert response.status_code == 400
-    assert errors_on(response.get_data(as_text=True)) == {"schedules-0-location_id": "Choose one of the organisation's own venues."}
+    assert errors_on(response.get_data(as_text=True)) == {
+        "schedules-0-location_id": "Choose one of the organisation's own venues."
+    }
     assert database(session) == before
 
 
 # Optimistic locking ------------------------------------------------------------------------------
 
+
 def test_an_edit_based_on_an_older_version_is_refused_and_keeps_the_input(client, session, world):
     as_role(client, session, world, "trusted")
     pairs = changed(edit_form(client, world.service_a), summary="Typed by Tess")
     live = service(session, world.service_a)
-    submit_service_change(session, SYSTEM, live.organisation, live, {**service_snapshot(live), "summary": "Saved by someone else"}, 1)
+    submit_service_change(
+        session, SYSTEM, live.organisation, live, {**service_snapshot(live), "summary": "Saved by someone else"}, 1
+    )
     session.commit()
     before = database(session)
     response = post_edit(client, world.service_a, pairs)
@@ -201,7 +270,10 @@ def test_an_edit_based_on_an_older_version_is_refused_and_keeps_the_input(client
     assert "This listing changed while you were editing" in page and 'value="Typed by Tess"' in page
     assert database(session) == before and service(session, world.service_a).summary == "Saved by someone else"
     # The form now carries the live version: saving again on purpose goes through.
-    assert post_edit(client, world.service_a, read_form(page, f"/manage/services/{world.service_a}/edit")).status_code == 303
+    assert (
+        post_edit(client, world.service_a, read_form(page, f"/manage/services/{world.service_a}/edit")).status_code
+        == 303
+    )
     assert service(session, world.service_a).summary == "Typed by Tess"
 
 
@@ -227,7 +299,11 @@ def test_hostile_text_is_stored_as_typed_and_shown_escaped(client, session, worl
     pairs = changed(edit_form(client, world.service_a), summary=value, description=value + "\n\n" + value, alert=value)
     assert post_edit(client, world.service_a, pairs).status_code == 303
     assert service(session, world.service_a).summary == value
-    for path in (f"/services/{world.service_a}", f"/manage/services/{world.service_a}/edit", f"/moderate/services/{world.service_a}/history"):
+    for path in (
+        f"/services/{world.service_a}",
+        f"/manage/services/{world.service_a}/edit",
+        f"/moderate/services/{world.service_a}/history",
+    ):
         page = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page or "&lt;img" in page
@@ -255,7 +331,9 @@ def test_ten_thousand_characters_are_refused_where_too_long_and_kept_in_a_descri
     as_role(client, session, world, "moderator")
     long = "a" * 10_000
     response = post_edit(client, world.service_a, changed(edit_form(client, world.service_a), name=long))
-    assert response.status_code == 400 and "Keep this to 200 characters or fewer (it has 10,000)." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Keep this to 200 characters or fewer (it has 10,000)." in response.get_data(
+        as_text=True
+    )
     response = post_edit(client, world.service_a, changed(edit_form(client, world.service_a), description=long))
     assert response.status_code == 303 and service(session, world.service_a).description == long
 
@@ -269,6 +347,7 @@ def test_absurd_row_numbers_are_ignored(client, session, world):
 
 # Who may do what: role x route x own/other organisation -------------------------------------------
 
+
 def _fixtures_for_decisions(session, world: World) -> dict:
     """A pending change, two revisions and an open report for each organisation's service."""
     from directory.auth import actor_for
@@ -278,10 +357,14 @@ def _fixtures_for_decisions(session, world: World) -> dict:
     for org, service_id, editor in (("a", world.service_a, "editor"), ("b", world.service_b, "editor_b")):
         live = session.get(Service, service_id)
         actor = actor_for(session, session.get(User, world.users[editor]))
-        _, change = submit_service_change(session, actor, live.organisation, live, {**service_snapshot(live), "summary": "Queued"}, live.version)
+        _, change = submit_service_change(
+            session, actor, live.organisation, live, {**service_snapshot(live), "summary": "Queued"}, live.version
+        )
         revisions = []
         for summary in ("First", "Second"):
-            _, revision = submit_service_change(session, SYSTEM, live.organisation, live, {**service_snapshot(live), "summary": summary}, live.version)
+            _, revision = submit_service_change(
+                session, SYSTEM, live.organisation, live, {**service_snapshot(live), "summary": summary}, live.version
+            )
             revisions.append(revision)
         report = report_problem(session, live, {"kind": "closed", "note": "Shut"})
         made[org] = {"change": change.id, "revision": revisions[0].id, "report": report.id}
@@ -292,12 +375,18 @@ def _fixtures_for_decisions(session, world: World) -> dict:
 def _requests(world: World, made: dict, org: str, pairs) -> dict:
     service_id, org_id = (world.service_a, world.org_a) if org == "a" else (world.service_b, world.org_b)
     return {
-        "edit": (f"/manage/services/{service_id}/edit", changed(pairs, summary="Changed", organisation_id=str(world.org_a))),
+        "edit": (
+            f"/manage/services/{service_id}/edit",
+            changed(pairs, summary="Changed", organisation_id=str(world.org_a)),
+        ),
         "new": (f"/manage/organisations/{org_id}/services/new", [("name", "New group")]),
         "confirm": (f"/manage/services/{service_id}/confirm", []),
         "suggest": (f"/services/{service_id}/suggest", [("suggestion", "Now on Thursdays")]),
         # The listing's summary changed after the change was queued: the moderator settles it.
-        "decide": (f"/moderate/changes/{made[org]['change']}", [("decision", "approve"), ("choice-summary", "proposed")]),
+        "decide": (
+            f"/moderate/changes/{made[org]['change']}",
+            [("decision", "approve"), ("choice-summary", "proposed")],
+        ),
         "report": (f"/moderate/reports/{made[org]['report']}", [("status", "resolved")]),
         "restore": (f"/moderate/revisions/{made[org]['revision']}/restore", []),
         "archive": (f"/manage/services/{service_id}/archive", [("archive_reason", "Stopped")]),
@@ -342,7 +431,9 @@ def test_every_write_route_by_role_and_organisation(app, client, session, world,
 
 @pytest.mark.parametrize("role", ["editor", "trusted"])
 def test_a_form_claiming_organisation_a_cannot_edit_a_service_of_b(app, client, session, world, role):
-    pairs = changed(moderators_form(app, session, world, world.service_b), summary="Hijacked", organisation_id=str(world.org_a))
+    pairs = changed(
+        moderators_form(app, session, world, world.service_b), summary="Hijacked", organisation_id=str(world.org_a)
+    )
     as_role(client, session, world, role)
     pairs = changed(pairs, csrf_token=token(client, f"/services/{world.service_a}"))
     before = database(session)
@@ -359,9 +450,13 @@ def test_the_organisation_in_a_form_is_ignored_for_the_editors_own_service(clien
     assert service(session, world.service_a).organisation_id == world.org_a
 
 
-@pytest.mark.parametrize("path", [
-    "/manage", "/moderate/changes",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/manage",
+        "/moderate/changes",
+    ],
+)
 def test_pages_need_signing_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -389,7 +484,12 @@ def test_an_archived_service_cannot_be_edited(client, session, world):
     as_role(client, session, world, "editor")
     pairs = edit_form(client, world.service_a)
     csrf = dict(pairs)["csrf_token"]
-    assert client.post(f"/manage/services/{world.service_a}/archive", data={"archive_reason": "Closed", "csrf_token": csrf}).status_code == 303
+    assert (
+        client.post(
+            f"/manage/services/{world.service_a}/archive", data={"archive_reason": "Closed", "csrf_token": csrf}
+        ).status_code
+        == 303
+    )
     assert client.get(f"/manage/services/{world.service_a}/edit").status_code == 410
     before = database(session)
     assert post_edit(client, world.service_a, pairs).status_code == 410 and database(session) == before
@@ -399,7 +499,9 @@ def test_archiving_needs_a_reason(client, session, world):
     as_role(client, session, world, "editor")
     csrf = dict(edit_form(client, world.service_a))["csrf_token"]
     before = database(session)
-    response = client.post(f"/manage/services/{world.service_a}/archive", data={"archive_reason": "  ", "csrf_token": csrf})
+    response = client.post(
+        f"/manage/services/{world.service_a}/archive", data={"archive_reason": "  ", "csrf_token": csrf}
+    )
     assert response.status_code == 400 and "Say why the service is being archived" in response.get_data(as_text=True)
     assert database(session) == before
 
@@ -409,4 +511,7 @@ def test_unknown_ids_are_a_404(client, session, world):
     csrf = token(client, f"/services/{world.service_a}")
     assert client.get("/manage/services/not-an-id/edit").status_code == 404
     assert client.get(f"/manage/services/{uuid.uuid4()}/edit").status_code == 404
-    assert client.post(f"/moderate/changes/{uuid.uuid4()}", data={"csrf_token": csrf, "decision": "approve"}).status_code == 404
+    assert (
+        client.post(f"/moderate/changes/{uuid.uuid4()}", data={"csrf_token": csrf, "decision": "approve"}).status_code
+        == 404
+    )

@@ -37,8 +37,12 @@ def map_data(html: str, block_id: str = "results-map-data") -> dict:
 
 
 def test_leaflet_script_style_and_images_are_served_with_their_types(client):
-    for path, content_type in [("leaflet.js", "text/javascript"), ("leaflet.css", "text/css"),
-                               ("images/marker-icon.png", "image/png"), ("images/layers.png", "image/png")]:
+    for path, content_type in [
+        ("leaflet.js", "text/javascript"),
+        ("leaflet.css", "text/css"),
+        ("images/marker-icon.png", "image/png"),
+        ("images/layers.png", "image/png"),
+    ]:
         response = client.get(f"/assets/leaflet/{path}")
         assert response.status_code == 200, path
         assert response.mimetype == content_type, path
@@ -53,15 +57,18 @@ def test_versioned_leaflet_urls_are_cached_for_a_year(client):
     assert unpinned.cache_control.max_age == 3600 and not unpinned.cache_control.immutable
 
 
-@pytest.mark.parametrize("path", [
-    "../../pyproject.toml",
-    "..%2F..%2Fpyproject.toml",
-    "../package.json",
-    "../../../directory/static/map.js",
-    "..%2F..%2F..%2Fdirectory%2Fconfig.py",
-    "%2Fetc%2Fpasswd",
-    "leaflet-missing.js",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../pyproject.toml",
+        "..%2F..%2Fpyproject.toml",
+        "../package.json",
+        "../../../directory/static/map.js",
+        "..%2F..%2F..%2Fdirectory%2Fconfig.py",
+        "%2Fetc%2Fpasswd",
+        "leaflet-missing.js",
+    ],
+)
 def test_paths_outside_leaflet_dist_are_not_found(client, path):
     response = client.get(f"/assets/leaflet/{path}", follow_redirects=True)  # "//" is merged by a redirect first
     assert response.status_code == 404
@@ -70,7 +77,8 @@ def test_paths_outside_leaflet_dist_are_not_found(client, path):
 
 
 def test_without_leaflet_installed_the_asset_404_says_how_to_install_it_and_pages_have_no_map(
-        client, directory, monkeypatch, tmp_path):
+    client, directory, monkeypatch, tmp_path
+):
     monkeypatch.setattr(assets, "LEAFLET", tmp_path / "node_modules" / "leaflet")
     response = client.get("/assets/leaflet/leaflet.js")
     assert response.status_code == 404
@@ -109,7 +117,9 @@ def test_the_map_region_is_named_and_hidden_until_javascript_draws_it(client, di
     region = re.search(r'<div class="map [^>]*>', html).group(0)
     assert 'role="region"' in region and 'aria-label="Map of results near G31 2ER"' in region
     assert region.endswith(" hidden>")
-    assert html.index('<ol class="results"') < html.index('id="results-map"')  # the list is the answer; the map supplements it
+    assert html.index('<ol class="results"') < html.index(
+        'id="results-map"'
+    )  # the list is the answer; the map supplements it
 
 
 def test_the_page_loads_leaflet_and_the_map_script_only_with_a_map(client, directory):
@@ -129,8 +139,11 @@ def test_a_keyword_search_has_no_searched_place(client, directory):
 
 
 def test_the_configured_tile_server_and_attribution_are_used(tmp_path):
-    app = migrated_app(tmp_path, MAP_TILES_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png",
-                       MAP_ATTRIBUTION="Tiles © Example & friends")
+    app = migrated_app(
+        tmp_path,
+        MAP_TILES_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+        MAP_ATTRIBUTION="Tiles © Example & friends",
+    )
     with app.app_context():
         session = get_db(app).sessionmaker()
         org = factories.organisation(session)
@@ -153,10 +166,13 @@ def test_the_default_tiles_are_openstreetmap_with_its_attribution(client, direct
     assert "img-src 'self' data: https: https://tile.openstreetmap.org;" in response.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("url, source", [
-    ("http://tiles.example.org:8080/{z}/{x}/{y}.png", "http://tiles.example.org:8080"),
-    ("https://{s}.tile.example.org/{z}/{x}/{y}.png", "https://*.tile.example.org"),
-])
+@pytest.mark.parametrize(
+    "url, source",
+    [
+        ("http://tiles.example.org:8080/{z}/{x}/{y}.png", "http://tiles.example.org:8080"),
+        ("https://{s}.tile.example.org/{z}/{x}/{y}.png", "https://*.tile.example.org"),
+    ],
+)
 def test_the_csp_allows_images_from_the_configured_tile_host_only(tmp_path, url, source):
     response = make_app(tmp_path, MAP_TILES_URL=url).test_client().get("/assets/leaflet/leaflet.css")
     policy = response.headers["Content-Security-Policy"]
@@ -165,16 +181,21 @@ def test_the_csp_allows_images_from_the_configured_tile_host_only(tmp_path, url,
 
 
 def test_tiles_served_by_signpost_itself_need_no_csp_change(tmp_path):
-    response = make_app(tmp_path, MAP_TILES_URL="/tiles/{z}/{x}/{y}.png").test_client().get("/assets/leaflet/leaflet.css")
+    response = (
+        make_app(tmp_path, MAP_TILES_URL="/tiles/{z}/{x}/{y}.png").test_client().get("/assets/leaflet/leaflet.css")
+    )
     assert "img-src 'self' data: https:;" in response.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("url", [
-    "tile.openstreetmap.org/{z}/{x}/{y}.png",
-    "https://tile.openstreetmap.org/tiles.png",
-    "javascript:alert(1)//{z}/{x}/{y}",
-    "https://a.example; script-src *;/{z}/{x}/{y}",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "https://tile.openstreetmap.org/tiles.png",
+        "javascript:alert(1)//{z}/{x}/{y}",
+        "https://a.example; script-src *;/{z}/{x}/{y}",
+    ],
+)
 def test_a_tile_url_that_is_not_one_refuses_to_start_naming_the_setting(tmp_path, url):
     with pytest.raises(ConfigError, match="SIGNPOST_MAP_TILES_URL"):
         make_app(tmp_path, MAP_TILES_URL=url)
@@ -182,17 +203,27 @@ def test_a_tile_url_that_is_not_one_refuses_to_start_naming_the_setting(tmp_path
 
 def test_service_page_has_a_map_of_its_venues(client, app, session):
     org = factories.organisation(session)
-    hall = factories.venue_at(session, org, 55.852, -4.205, name="Parkhead Hub", address_1="1 Westmuir St",
-                              town="Glasgow", postcode="G31 5EH")
-    online = factories.location(session, org, name="Online", location_type="virtual", postcode=None,
-                                address_1=None, town=None, url="https://example.org/join")
+    hall = factories.venue_at(
+        session, org, 55.852, -4.205, name="Parkhead Hub", address_1="1 Westmuir St", town="Glasgow", postcode="G31 5EH"
+    )
+    online = factories.location(
+        session,
+        org,
+        name="Online",
+        location_type="virtual",
+        postcode=None,
+        address_1=None,
+        town=None,
+        url="https://example.org/join",
+    )
     service = factories.service(session, org, locations=[hall, online], name=f"{HOSTILE} club")
     session.commit()
     html = client.get(f"/services/{service.id}").get_data(as_text=True)
     data = map_data(html, "venues-map-data")
     assert data["place"] is None
-    assert data["markers"] == [{"name": "Parkhead Hub", "venue": "1 Westmuir St, Glasgow, G31 5EH",
-                                "lat": 55.852, "lng": -4.205}]
+    assert data["markers"] == [
+        {"name": "Parkhead Hub", "venue": "1 Westmuir St, Glasgow, G31 5EH", "lat": 55.852, "lng": -4.205}
+    ]
     assert 'aria-label="Map of the venue"' in html and HOSTILE not in html
     assert html.index("Parkhead Hub</h3>") < html.index('id="venues-map"') < html.index('id="cost"')
     assert '<script defer src="/static/map.js"></script>' in html

@@ -55,9 +55,12 @@ def _session_rows(engine) -> None:
     from sqlalchemy import text
 
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO schedule (id, service_id, frequency, weekday, description) "
-            "SELECT '00000000000000000000000000000003', id, 'weekly', 'TH', 'Evening group' FROM service"))
+        connection.execute(
+            text(
+                "INSERT INTO schedule (id, service_id, frequency, weekday, description) "
+                "SELECT '00000000000000000000000000000003', id, 'weekly', 'TH', 'Evening group' FROM service"
+            )
+        )
 
 
 def _listing(engine) -> None:
@@ -65,14 +68,20 @@ def _listing(engine) -> None:
     from sqlalchemy import text
 
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO organisation (id, name, description, created_at, updated_at, version) "
-            "VALUES ('00000000000000000000000000000001', 'Trust', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
-        connection.execute(text(
-            "INSERT INTO service (id, organisation_id, name, summary, description, status, is_free, languages, "
-            "groups_served, attendance, circumstances, eligibility_criteria, open_to_all, version, attributes, created_at, updated_at) "
-            "VALUES ('00000000000000000000000000000002', '00000000000000000000000000000001', 'Group', '', '', 'active', "
-            "true, '[]', '[]', '[]', '[]', '', true, 1, '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(
+            text(
+                "INSERT INTO organisation (id, name, description, created_at, updated_at, version) "
+                "VALUES ('00000000000000000000000000000001', 'Trust', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO service (id, organisation_id, name, summary, description, status, is_free, languages, "
+                "groups_served, attendance, circumstances, eligibility_criteria, open_to_all, version, attributes, created_at, updated_at) "
+                "VALUES ('00000000000000000000000000000002', '00000000000000000000000000000001', 'Group', '', '', 'active', "
+                "true, '[]', '[]', '[]', '[]', '', true, 1, '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
 
 
 def _check_session_attendance(engine) -> None:

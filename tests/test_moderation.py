@@ -66,6 +66,7 @@ def search_names(client, words: str) -> str:
 
 # Untrusted edits wait for a moderator -----------------------------------------------------------
 
+
 def test_an_untrusted_edit_waits_and_the_live_listing_and_search_stay_until_approved(app, session, world):
     public = app.test_client()
     assert "Community pantry" in search_names(public, "pantry")
@@ -86,7 +87,9 @@ def test_an_editor_sees_their_change_waiting(app, session, world):
     client = queue_edit(app, session, world, summary="Cheap groceries")
     page = client.get("/manage").get_data(as_text=True)
     assert "Sent for review" in page and "waiting for a moderator" in page
-    assert "1 change waiting for a moderator" in client.get(f"/manage/services/{world.service_a}/edit").get_data(as_text=True)
+    assert "1 change waiting for a moderator" in client.get(f"/manage/services/{world.service_a}/edit").get_data(
+        as_text=True
+    )
 
 
 def test_an_unverified_member_cannot_submit_anything(app, session, world):
@@ -96,11 +99,23 @@ def test_an_unverified_member_cannot_submit_anything(app, session, world):
 
 # Trusted editors publish at once, except sensitive fields ---------------------------------------
 
+
 def test_a_trusted_editor_publishes_at_once(app, session, world):
-    queue_edit(app, session, world, "trusted", summary="Now with fresh fruit", phone="0141 555 0111",
-               **{"schedules-1-weekday": "SA", "schedules-1-opens_at": "09:00"})
+    queue_edit(
+        app,
+        session,
+        world,
+        "trusted",
+        summary="Now with fresh fruit",
+        phone="0141 555 0111",
+        **{"schedules-1-weekday": "SA", "schedules-1-opens_at": "09:00"},
+    )
     live = service(session, world.service_a)
-    assert (live.summary, live.phone, sorted(s.weekday for s in live.schedules)) == ("Now with fresh fruit", "0141 555 0111", ["SA", "TU"])
+    assert (live.summary, live.phone, sorted(s.weekday for s in live.schedules)) == (
+        "Now with fresh fruit",
+        "0141 555 0111",
+        ["SA", "TU"],
+    )
     assert session.exec(select(ChangeRequest)).all() == []
 
 
@@ -119,18 +134,34 @@ SENSITIVE_EDITS = {
 @pytest.mark.parametrize("field", list(SENSITIVE_EDITS))
 def test_a_trusted_editors_change_to_a_sensitive_field_goes_to_review(app, session, world, field):
     client = signed_in(app, session, world, "trusted")
-    pairs = changed(edit_form(client, world.service_a), summary="Also changed", **{k: v for k, v in SENSITIVE_EDITS[field].items() if v is not None})
+    pairs = changed(
+        edit_form(client, world.service_a),
+        summary="Also changed",
+        **{k: v for k, v in SENSITIVE_EDITS[field].items() if v is not None},
+    )
     pairs = [(n, v) for n, v in pairs if SENSITIVE_EDITS[field].get(n, "") is not None]
     before = service_snapshot(service(session, world.service_a))
     assert post_edit(client, world.service_a, pairs).status_code == 303
     assert service_snapshot(service(session, world.service_a)) == before  # nothing published, not even the summary
     change = pending(session)
-    assert field in {name for name, _, _ in diff(before, change.proposed)} and change.submitted_by == world.users["trusted"]
+    assert (
+        field in {name for name, _, _ in diff(before, change.proposed)}
+        and change.submitted_by == world.users["trusted"]
+    )
 
 
 def test_the_sensitive_fields_are_the_ones_the_issue_names():
-    assert SENSITIVE == {"name", "organisation_id", "min_age", "max_age", "groups_served", "circumstances",
-                         "eligibility_criteria", "open_to_all", "referral_routes"}
+    assert SENSITIVE == {
+        "name",
+        "organisation_id",
+        "min_age",
+        "max_age",
+        "groups_served",
+        "circumstances",
+        "eligibility_criteria",
+        "open_to_all",
+        "referral_routes",
+    }
 
 
 def test_a_moderator_publishes_sensitive_changes_at_once(app, session, world):
@@ -140,20 +171,28 @@ def test_a_moderator_publishes_sensitive_changes_at_once(app, session, world):
 
 # The moderator's review: a diff of the changed fields only --------------------------------------
 
+
 def test_the_review_page_shows_only_the_changed_fields(app, session, world):
     queue_edit(app, session, world, summary="Cheap groceries", phone="0141 555 0999")
     moderator = signed_in(app, session, world, "moderator")
     page = moderator.get(f"/moderate/changes/{pending(session).id}").get_data(as_text=True)
     rows = re.findall(r'<tr><th scope="row">([^<]+)', page)
     assert rows == ["Summary", "Phone"]
-    assert "Low-cost food shop" in page and "Cheap groceries" in page and "0141 555 0100" in page and "0141 555 0999" in page
+    assert (
+        "Low-cost food shop" in page
+        and "Cheap groceries" in page
+        and "0141 555 0100" in page
+        and "0141 555 0999" in page
+    )
     assert "Sam Editor" in page and "has changed since" not in page
 
 
 def test_the_review_page_shows_only_the_editors_fields_when_the_listing_changed_since_they_started(app, session, world):
     queue_edit(app, session, world, summary="Cheap groceries")
     live = service(session, world.service_a)
-    submit_service_change(session, SYSTEM, live.organisation, live, {**service_snapshot(live), "phone": "0800 000 000"}, live.version)
+    submit_service_change(
+        session, SYSTEM, live.organisation, live, {**service_snapshot(live), "phone": "0800 000 000"}, live.version
+    )
     session.commit()
     moderator = signed_in(app, session, world, "moderator")
     page = moderator.get(f"/moderate/changes/{pending(session).id}").get_data(as_text=True)
@@ -179,15 +218,23 @@ def test_diff_ignores_order_and_blanks():
 
 # Decisions, and the editor is emailed -----------------------------------------------------------
 
+
 def test_approval_publishes_records_both_names_and_emails_the_editor(app, session, world):
     queue_edit(app, session, world, summary="Cheap groceries")
     moderator = signed_in(app, session, world, "moderator")
     change_id = pending(session).id
     assert decide(moderator, change_id, "approve", "Thanks, looks good").status_code == 303
     change = session.get(ChangeRequest, change_id)
-    assert (change.status, change.decided_by, change.note) == ("approved", world.users["moderator"], "Thanks, looks good")
+    assert (change.status, change.decided_by, change.note) == (
+        "approved",
+        world.users["moderator"],
+        "Thanks, looks good",
+    )
     revision = session.exec(select(Revision)).one()
-    assert revision.changed_by == world.users["editor"] and revision.changed_by_name == "Sam Editor, approved by Mo Derator"
+    assert (
+        revision.changed_by == world.users["editor"]
+        and revision.changed_by_name == "Sam Editor, approved by Mo Derator"
+    )
     assert revision.changes == {"summary": ["Low-cost food shop", "Cheap groceries"]} and revision.source == "moderator"
     [message] = sent_mail(app)
     assert message["To"] == "editor@pantry.example.org" and "approved" in message["Subject"]
@@ -233,19 +280,24 @@ def test_a_change_is_decided_once(app, session, world):
 def test_approving_a_new_service_creates_it(app, session, world):
     editor = signed_in(app, session, world, "editor")
     path = f"/manage/organisations/{world.org_a}/services/new"
-    pairs = changed(read_form(editor.get(path).get_data(as_text=True), path), name="Baby bank", location_ids=str(world.location_a))
+    pairs = changed(
+        read_form(editor.get(path).get_data(as_text=True), path), name="Baby bank", location_ids=str(world.location_a)
+    )
     assert post(editor, path, pairs).status_code == 303
     moderator = signed_in(app, session, world, "moderator")
     change_id = pending(session).id
     assert "Baby bank" in moderator.get(f"/moderate/changes/{change_id}").get_data(as_text=True)
     assert decide(moderator, change_id, "approve").status_code == 303
     created = session.exec(select(Service).where(Service.name == "Baby bank")).one()
-    assert created.organisation_id == world.org_a and [link.location_id for link in created.location_links] == [world.location_a]
+    assert created.organisation_id == world.org_a and [link.location_id for link in created.location_links] == [
+        world.location_a
+    ]
     assert session.get(ChangeRequest, change_id).target_id == created.id
     assert "Baby bank" in search_names(app.test_client(), "baby")
 
 
 # The queue: changes, suggestions and problem reports, oldest first ------------------------------
+
 
 def test_the_queue_lists_changes_suggestions_and_reports_oldest_first(app, session, world):
     live = session.get(Service, world.service_b)
@@ -254,7 +306,12 @@ def test_the_queue_lists_changes_suggestions_and_reports_oldest_first(app, sessi
     queue_edit(app, session, world, summary="Cheap groceries")
     public = app.test_client()
     path = f"/services/{world.service_a}"
-    assert post(public, f"{path}/suggest", [("csrf_token", token(public, path)), ("suggestion", "New phone: 0141 555 0123")]).status_code == 303
+    assert (
+        post(
+            public, f"{path}/suggest", [("csrf_token", token(public, path)), ("suggestion", "New phone: 0141 555 0123")]
+        ).status_code
+        == 303
+    )
     page = signed_in(app, session, world, "moderator").get("/moderate/changes").get_data(as_text=True)
     kinds = re.findall(r"<td>(Problem report|Changes|Suggested edit)", page)
     assert kinds == ["Problem report", "Changes", "Suggested edit"]
@@ -265,7 +322,11 @@ def test_a_problem_report_can_be_resolved_from_the_queue(app, session, world):
     report = report_problem(session, session.get(Service, world.service_a), {"kind": "closed", "note": ""})
     session.commit()
     moderator = signed_in(app, session, world, "moderator")
-    response = post(moderator, f"/moderate/reports/{report.id}", [("csrf_token", token(moderator, "/moderate/changes")), ("status", "resolved")])
+    response = post(
+        moderator,
+        f"/moderate/reports/{report.id}",
+        [("csrf_token", token(moderator, "/moderate/changes")), ("status", "resolved")],
+    )
     assert response.status_code == 303
     session.expire_all()
     assert session.get(ProblemReport, report.id).status == "resolved"
@@ -274,17 +335,32 @@ def test_a_problem_report_can_be_resolved_from_the_queue(app, session, world):
 
 # Suggest an edit: anyone, into the queue, editors told -------------------------------------------
 
+
 def test_a_suggestion_lands_in_the_queue_and_tells_the_editors(app, session, world):
     public = app.test_client()
     path = f"/services/{world.service_a}"
     assert "Suggest an edit" in public.get(path).get_data(as_text=True)
-    response = post(public, f"{path}/suggest", [("csrf_token", token(public, path)), ("suggestion", "<b>Closed</b> on Mondays now")])
-    assert response.status_code == 303 and "Your suggestion has been sent" in public.get(response.headers["Location"]).get_data(as_text=True)
+    response = post(
+        public, f"{path}/suggest", [("csrf_token", token(public, path)), ("suggestion", "<b>Closed</b> on Mondays now")]
+    )
+    assert response.status_code == 303 and "Your suggestion has been sent" in public.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
     change = pending(session)
-    assert (change.kind, change.target_id, change.proposed, change.submitted_by) == ("suggestion", world.service_a, {"text": "<b>Closed</b> on Mondays now"}, None)
+    assert (change.kind, change.target_id, change.proposed, change.submitted_by) == (
+        "suggestion",
+        world.service_a,
+        {"text": "<b>Closed</b> on Mondays now"},
+        None,
+    )
     [message] = sent_mail(app)
     to = {address for _, address in getaddresses([message["To"]])}
-    assert to == {"editor@pantry.example.org", "trusted@pantry.example.org", "hello@pantry.example.org", "mods@signpost.example.org"}
+    assert to == {
+        "editor@pantry.example.org",
+        "trusted@pantry.example.org",
+        "hello@pantry.example.org",
+        "mods@signpost.example.org",
+    }
     page = signed_in(app, session, world, "moderator").get(f"/moderate/changes/{change.id}").get_data(as_text=True)
     assert "&lt;b&gt;Closed&lt;/b&gt; on Mondays now" in page
 
@@ -309,7 +385,10 @@ def test_suggestions_are_rate_limited(app, session, world):
     public = app.test_client()
     path = f"/services/{world.service_a}"
     csrf = token(public, path)
-    codes = [post(public, f"{path}/suggest", [("csrf_token", csrf), ("suggestion", f"Idea {n}")]).status_code for n in range(6)]
+    codes = [
+        post(public, f"{path}/suggest", [("csrf_token", csrf), ("suggestion", f"Idea {n}")]).status_code
+        for n in range(6)
+    ]
     assert codes[:5] == [303] * 5 and codes[5] == 429
 
 

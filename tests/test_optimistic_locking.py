@@ -22,15 +22,27 @@ def test_a_save_that_lost_the_race_is_refused_with_the_stale_message(app, sessio
     try:
         mine, theirs = session.get(Service, service_id), elsewhere.get(Service, service_id)
         assert mine.version == theirs.version == 1
-        submit_service_change(elsewhere, SYSTEM, theirs.organisation, theirs,
-                              service_snapshot(theirs) | {"summary": "Their change"}, base_version=1)
+        submit_service_change(
+            elsewhere,
+            SYSTEM,
+            theirs.organisation,
+            theirs,
+            service_snapshot(theirs) | {"summary": "Their change"},
+            base_version=1,
+        )
         elsewhere.commit()
 
         # This process still holds version 1 in memory, so its own version check passes; the
         # database's conditional update is what refuses it.
         with pytest.raises(InputError) as refused:
-            submit_service_change(session, SYSTEM, mine.organisation, mine,
-                                  service_snapshot(mine) | {"summary": "My change"}, base_version=1)
+            submit_service_change(
+                session,
+                SYSTEM,
+                mine.organisation,
+                mine,
+                service_snapshot(mine) | {"summary": "My change"},
+                base_version=1,
+            )
         assert refused.value.messages == {"base_version": [STALE]}
     finally:
         elsewhere.close()

@@ -62,6 +62,7 @@ def venue_path(world) -> str:
 
 # Organisation details ---------------------------------------------------------------------------
 
+
 def test_an_untrusted_editors_change_to_the_details_waits_for_a_moderator(app, session, world):
     editor = signed_in(app, session, world, "editor")
     assert submit(editor, org_path(world), phone="0141 555 0199").status_code == 303
@@ -84,7 +85,10 @@ def test_a_trusted_editor_publishes_details_at_once_but_a_new_name_is_reviewed(a
     live = fresh(session, Organisation, world.org_a)
     assert live.website == "https://pantry.example.org" and live.version == 2
     revision = session.exec(select(Revision).where(Revision.target_id == world.org_a)).one()
-    assert revision.changes == {"website": [None, "https://pantry.example.org"]} and revision.changed_by_name == "Tess Trusted"
+    assert (
+        revision.changes == {"website": [None, "https://pantry.example.org"]}
+        and revision.changed_by_name == "Tess Trusted"
+    )
 
     assert submit(trusted, org_path(world), name="Parkhead Food Trust").status_code == 303
     assert fresh(session, Organisation, world.org_a).name == "Parkhead Pantry Trust"
@@ -115,11 +119,19 @@ def test_an_edit_based_on_an_older_version_of_the_details_is_refused(app, sessio
 
 # Venues -----------------------------------------------------------------------------------------
 
+
 def test_an_editor_adds_a_venue_placed_by_its_postcode_after_review(app, session, world):
     editor = signed_in(app, session, world, "editor")
     path = f"/manage/organisations/{world.org_a}/locations/new"
-    response = submit(editor, path, name="Shettleston Hall", address_1="2 Main Street", postcode="g32 7ab",
-                      accessibility="Step-free; hearing loop", wheelchair_accessible="true")
+    response = submit(
+        editor,
+        path,
+        name="Shettleston Hall",
+        address_1="2 Main Street",
+        postcode="g32 7ab",
+        accessibility="Step-free; hearing loop",
+        wheelchair_accessible="true",
+    )
     assert response.status_code == 303
     change = pending(session)
     assert (change.target_type, change.kind, change.proposed["postcode"]) == ("location", "create", "G32 7AB")
@@ -132,10 +144,15 @@ def test_an_editor_adds_a_venue_placed_by_its_postcode_after_review(app, session
 def test_a_venue_postcode_is_checked_through_geography(app, session, world):
     moderator = signed_in(app, session, world, "moderator")
     before = database(session)
-    for postcode, message in (("G31", "only part of a postcode"), ("hello", "is not a UK postcode"),
-                              ("ZZ99 9ZZ", "not one we know")):
+    for postcode, message in (
+        ("G31", "only part of a postcode"),
+        ("hello", "is not a UK postcode"),
+        ("ZZ99 9ZZ", "not one we know"),
+    ):
         response = submit(moderator, venue_path(world), postcode=postcode)
-        assert response.status_code == 400 and message in errors_on(response.get_data(as_text=True))["postcode"], postcode
+        assert response.status_code == 400 and message in errors_on(response.get_data(as_text=True))["postcode"], (
+            postcode
+        )
     assert database(session) == before
 
 
@@ -144,10 +161,18 @@ def test_a_confidential_venue_keeps_only_its_postcode_district(app, session, wor
     response = submit(moderator, venue_path(world), address_1="1 Hidden Lane", postcode="G40 1AT", confidential="true")
     assert response.status_code == 303
     venue = fresh(session, Location, world.location_a)
-    assert (venue.confidential, venue.postcode, venue.address_1, venue.geocode_source) == (True, "G40", None, "district")
+    assert (venue.confidential, venue.postcode, venue.address_1, venue.geocode_source) == (
+        True,
+        "G40",
+        None,
+        "district",
+    )
     # A district alone is refused for a venue whose address is not confidential, with the way out named.
     response = submit(moderator, venue_path(world), postcode="G40", confidential="false")
-    assert response.status_code == 400 and "mark the address confidential" in errors_on(response.get_data(as_text=True))["postcode"]
+    assert (
+        response.status_code == 400
+        and "mark the address confidential" in errors_on(response.get_data(as_text=True))["postcode"]
+    )
 
 
 def test_a_moderator_moves_a_venue_and_it_is_placed_again(app, session, world):
@@ -168,9 +193,12 @@ def test_a_venue_name_change_from_a_trusted_editor_is_reviewed(app, session, wor
 
 # New organisations ------------------------------------------------------------------------------
 
+
 def test_a_proposed_organisation_is_created_on_approval_and_the_proposer_edits_it(app, session, world):
     outsider = signed_in(app, session, world, "outsider")
-    assert submit(outsider, "/organisations/new", name="Tollcross Men's Shed", email="shed@example.org").status_code == 303
+    assert (
+        submit(outsider, "/organisations/new", name="Tollcross Men's Shed", email="shed@example.org").status_code == 303
+    )
     assert session.exec(select(Organisation).where(Organisation.name == "Tollcross Men's Shed")).first() is None
     assert "waiting for a moderator" in outsider.get("/manage").get_data(as_text=True)
     change = pending(session)
@@ -191,7 +219,9 @@ def test_a_rejected_organisation_is_not_created_and_the_proposer_is_told_why(app
     outsider = signed_in(app, session, world, "outsider")
     assert submit(outsider, "/organisations/new", name="Duplicate Pantry").status_code == 303
     moderator = signed_in(app, session, world, "moderator")
-    assert decide(moderator, pending(session).id, "reject", "Already listed as Parkhead Pantry Trust").status_code == 303
+    assert (
+        decide(moderator, pending(session).id, "reject", "Already listed as Parkhead Pantry Trust").status_code == 303
+    )
     assert session.exec(select(Organisation).where(Organisation.name == "Duplicate Pantry")).first() is None
     mail = sent_mail(app)[-1]
     assert "not approved" in mail["Subject"] and "Already listed" in mail.get_payload(decode=True).decode()
@@ -215,12 +245,17 @@ def test_a_proposal_without_a_name_is_refused(app, session, world):
 
 # Archiving --------------------------------------------------------------------------------------
 
+
 def test_archiving_an_organisation_takes_its_services_out_and_a_moderator_brings_it_back(app, session, world):
     editor = signed_in(app, session, world, "editor")
     csrf = dict(form(editor, org_path(world)))["csrf_token"]
     public = app.test_client()
     assert "Community pantry" in public.get("/search?q=pantry").get_data(as_text=True)
-    response = post(editor, f"/manage/organisations/{world.org_a}/archive", [("csrf_token", csrf), ("archive_reason", "Closed down")])
+    response = post(
+        editor,
+        f"/manage/organisations/{world.org_a}/archive",
+        [("csrf_token", csrf), ("archive_reason", "Closed down")],
+    )
     assert response.status_code == 303
     assert fresh(session, Organisation, world.org_a).archive_reason == "Closed down"
     assert public.get(f"/organisations/{world.org_a}").status_code == 410
@@ -229,7 +264,9 @@ def test_archiving_an_organisation_takes_its_services_out_and_a_moderator_brings
 
     assert post(editor, f"/moderate/organisations/{world.org_a}/unarchive", [("csrf_token", csrf)]).status_code == 403
     moderator = signed_in(app, session, world, "moderator")
-    response = post(moderator, f"/moderate/organisations/{world.org_a}/unarchive", [("csrf_token", token(moderator, "/admin"))])
+    response = post(
+        moderator, f"/moderate/organisations/{world.org_a}/unarchive", [("csrf_token", token(moderator, "/admin"))]
+    )
     assert response.status_code == 303
     assert fresh(session, Organisation, world.org_a).archived_at is None
     assert "Community pantry" in public.get("/search?q=pantry").get_data(as_text=True)
@@ -241,7 +278,9 @@ def test_a_venue_still_used_by_a_service_cannot_be_archived(app, session, world)
     editor = signed_in(app, session, world, "editor")
     csrf = dict(form(editor, venue_path(world)))["csrf_token"]
     before = database(session)
-    response = post(editor, f"/manage/locations/{world.location_a}/archive", [("csrf_token", csrf), ("archive_reason", "Moved")])
+    response = post(
+        editor, f"/manage/locations/{world.location_a}/archive", [("csrf_token", csrf), ("archive_reason", "Moved")]
+    )
     assert response.status_code == 400 and "Community pantry" in response.get_data(as_text=True)
     assert database(session) == before
 
@@ -253,7 +292,9 @@ def test_an_unused_venue_is_archived_with_a_reason_and_no_longer_editable(app, s
     csrf = dict(form(editor, f"{path}/edit"))["csrf_token"]
     response = post(editor, f"{path}/archive", [("csrf_token", csrf), ("archive_reason", "")])
     assert response.status_code == 400 and "Give a reason" in response.get_data(as_text=True)
-    assert post(editor, f"{path}/archive", [("csrf_token", csrf), ("archive_reason", "Library closed")]).status_code == 303
+    assert (
+        post(editor, f"{path}/archive", [("csrf_token", csrf), ("archive_reason", "Library closed")]).status_code == 303
+    )
     assert fresh(session, Location, library.id).archive_reason == "Library closed"
     assert editor.get(f"{path}/edit").status_code == 410
 
@@ -272,13 +313,18 @@ def test_a_moderator_brings_back_an_archived_service(app, session, world):
 
 # History and restore ----------------------------------------------------------------------------
 
+
 def test_organisation_history_shows_who_when_which_fields_and_restores(app, session, world):
     moderator = signed_in(app, session, world, "moderator")
     submit(moderator, org_path(world), description="First words")
     submit(moderator, org_path(world), description="Second words", phone="0141 555 0123")
     page = moderator.get(f"/moderate/organisations/{world.org_a}/history").get_data(as_text=True)
-    assert "Mo Derator" in page and "About the organisation" in page and "First words" in page and "Second words" in page
-    oldest = session.exec(select(Revision).where(Revision.target_id == world.org_a).order_by(Revision.changed_at)).first()
+    assert (
+        "Mo Derator" in page and "About the organisation" in page and "First words" in page and "Second words" in page
+    )
+    oldest = session.exec(
+        select(Revision).where(Revision.target_id == world.org_a).order_by(Revision.changed_at)
+    ).first()
     response = post(moderator, f"/moderate/revisions/{oldest.id}/restore", [("csrf_token", token(moderator, "/admin"))])
     assert response.status_code == 303
     live = fresh(session, Organisation, world.org_a)
@@ -290,7 +336,9 @@ def test_venue_history_and_restore(app, session, world):
     moderator = signed_in(app, session, world, "moderator")
     submit(moderator, venue_path(world), accessibility="Ramp at the side door")
     submit(moderator, venue_path(world), accessibility="Lift to all floors")
-    revisions = session.exec(select(Revision).where(Revision.target_id == world.location_a).order_by(Revision.changed_at)).all()
+    revisions = session.exec(
+        select(Revision).where(Revision.target_id == world.location_a).order_by(Revision.changed_at)
+    ).all()
     page = moderator.get(f"/moderate/locations/{world.location_a}/history").get_data(as_text=True)
     assert "Accessibility" in page and "Ramp at the side door" in page
     csrf = token(moderator, "/admin")

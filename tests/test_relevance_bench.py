@@ -75,10 +75,12 @@ def test_scores_are_summarised_per_kind_and_overall():
 
 
 def _directory() -> dict:
-    return {"organisations": [
-        {"name": "North Hub", "services": [{"name": "Coffee Morning"}, {"name": "Food Bank"}]},
-        {"name": "South Hub", "services": [{"name": "Coffee Morning"}]},
-    ]}
+    return {
+        "organisations": [
+            {"name": "North Hub", "services": [{"name": "Coffee Morning"}, {"name": "Food Bank"}]},
+            {"name": "South Hub", "services": [{"name": "Coffee Morning"}]},
+        ]
+    }
 
 
 def _write(tmp_path: Path, query: dict) -> Path:

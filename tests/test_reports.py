@@ -43,13 +43,25 @@ def sent_mail(app) -> list[email.message.Message]:
 
 def test_a_report_is_stored_and_emailed_to_the_organisation_its_editors_and_moderators(app, client, session, listing):
     path = f"/services/{listing.id}"
-    response = client.post(f"{path}/report", data={"kind": "wrong_times", "note": "Now Thursdays", "csrf_token": csrf(client, path)})
+    response = client.post(
+        f"{path}/report", data={"kind": "wrong_times", "note": "Now Thursdays", "csrf_token": csrf(client, path)}
+    )
     assert response.status_code == 303
     assert "Thank you" in client.get(response.headers["Location"]).get_data(as_text=True)
     report = session.exec(select(ProblemReport)).one()
-    assert (report.kind, report.note, report.status, report.service_id) == ("wrong_times", "Now Thursdays", "open", listing.id)
+    assert (report.kind, report.note, report.status, report.service_id) == (
+        "wrong_times",
+        "Now Thursdays",
+        "open",
+        listing.id,
+    )
     [message] = sent_mail(app)
-    assert {address for _, address in getaddresses([message["To"]])} == {"hello@pantry.example.org", "volunteer@pantry.example.org", "mods@signpost.example.org", "lead@signpost.example.org"}
+    assert {address for _, address in getaddresses([message["To"]])} == {
+        "hello@pantry.example.org",
+        "volunteer@pantry.example.org",
+        "mods@signpost.example.org",
+        "lead@signpost.example.org",
+    }
     body = message.get_payload(decode=True).decode()
     assert "Parkhead Pantry" in body and "days or times are wrong" in body and "Now Thursdays" in body
 
@@ -72,7 +84,9 @@ def test_a_hostile_note_is_stored_as_text_and_shown_escaped(client, session, lis
     path = f"/services/{listing.id}"
     client.post(f"{path}/report", data={"kind": "other", "note": "x" * 1001, "csrf_token": csrf(client, path)})
     assert session.exec(select(ProblemReport)).all() == []  # too long: refused
-    response = client.post(f"{path}/report", data={"kind": "bogus", "note": "<script>alert(1)</script>", "csrf_token": csrf(client, path)})
+    response = client.post(
+        f"{path}/report", data={"kind": "bogus", "note": "<script>alert(1)</script>", "csrf_token": csrf(client, path)}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "&lt;script&gt;" in page and "<script>alert(1)" not in page
 

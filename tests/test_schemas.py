@@ -24,7 +24,10 @@ def _errors(schema, data) -> str:
         ({"name": "X", "languages": ["English"]}, "not a language code"),
         ({"name": "X", "groups_served": ["aliens"]}, "groups_served"),
         ({"name": "X", "schedules": [{"weekday": "XX"}]}, "schedules.0.weekday"),
-        ({"name": "X", "schedules": [{"weekday": "MO", "opens_at": "14:00", "closes_at": "13:00"}]}, "open before it closes"),
+        (
+            {"name": "X", "schedules": [{"weekday": "MO", "opens_at": "14:00", "closes_at": "13:00"}]},
+            "open before it closes",
+        ),
         ({"name": "X", "schedules": [{"weekday": "MO", "frequency": "monthly"}]}, "week of the month"),
         ({"name": "X", "seasons": [{"start_month": 2, "start_day": 30, "end_month": 3}]}, "Month 2 has no day 30"),
         ({"name": "X", "is_free": True, "cost_min": 3}, "free service cannot have a cost"),

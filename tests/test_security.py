@@ -33,27 +33,47 @@ def app(template, tmp_path):
     """An app on a copy of the two-organisation world (tests/worlds.py)."""
     yield from copied_app(template, tmp_path)
 
+
 # Every POST route, and the test that puts it through a role x own/other organisation table.
 # A new write route fails test_every_write_route_is_in_a_permission_table until it is added here.
 COVERED = {
     "tests/test_manage.py::test_every_write_route_by_role_and_organisation": {
-        "manage.save_service", "manage.new_service", "manage.confirm", "manage.archive", "manage.suggest",
-        "manage.decide", "manage.close", "manage.restore",
+        "manage.save_service",
+        "manage.new_service",
+        "manage.confirm",
+        "manage.archive",
+        "manage.suggest",
+        "manage.decide",
+        "manage.close",
+        "manage.restore",
     },
     "tests/test_claims.py::test_permission_table": {
-        "claims.claim_post", "claims.decide", "claims.invite", "claims.remove", "claims.accept", "claims.name_owner",
+        "claims.claim_post",
+        "claims.decide",
+        "claims.invite",
+        "claims.remove",
+        "claims.accept",
+        "claims.name_owner",
     },
     "this file: test_new_write_routes_by_role_and_organisation": {
-        "organisations.propose", "organisations.edit_organisation", "organisations.new_location",
-        "organisations.edit_location", "organisations.archive", "organisations.unarchive",
-        "admin.access", "admin.sign_in_access",
+        "organisations.propose",
+        "organisations.edit_organisation",
+        "organisations.new_location",
+        "organisations.edit_location",
+        "organisations.archive",
+        "organisations.unarchive",
+        "admin.access",
+        "admin.sign_in_access",
     },
     "tests/importers/test_views_imports.py: only administrators import, only moderators decide": {
-        "imports.upload", "imports.confirm", "imports.decide_merge",
+        "imports.upload",
+        "imports.confirm",
+        "imports.decide_merge",
     },
     # The JSON API: bearer tokens only (a browser session never counts, so there is no CSRF to forge).
     "tests/api/test_rest_write.py: a token acts only for its owner's organisations": {
-        "rest.create_service", "rest.confirm",
+        "rest.create_service",
+        "rest.confirm",
     },
     # The Open Referral feed is read-only: every write method gets a JSON 405.
     "tests/api/test_oruk.py: writes are refused": {"oruk.unknown_path"},
@@ -63,11 +83,26 @@ COVERED = {
     # Routes that act only on the visitor's own account, session or shortlist, or that anyone may use
     # (a problem report); their own tests cover them, and no organisation or other account is involved.
     "own account, own session, or open to all": {
-        "public.report", "shortlist.add", "shortlist.remove", "shortlist.note", "shortlist.move", "shortlist.clear",
-        "shortlist.save", "accounts.register", "accounts.resend_verification", "accounts.login", "accounts.logout",
-        "accounts.reset_request", "accounts.reset_password", "accounts.change_name", "accounts.change_password",
-        "accounts.change_email", "accounts.confirm_email", "accounts.sign_out_everywhere",
-        "accounts.create_api_token", "accounts.revoke_api_token",
+        "public.report",
+        "shortlist.add",
+        "shortlist.remove",
+        "shortlist.note",
+        "shortlist.move",
+        "shortlist.clear",
+        "shortlist.save",
+        "accounts.register",
+        "accounts.resend_verification",
+        "accounts.login",
+        "accounts.logout",
+        "accounts.reset_request",
+        "accounts.reset_password",
+        "accounts.change_name",
+        "accounts.change_password",
+        "accounts.change_email",
+        "accounts.confirm_email",
+        "accounts.sign_out_everywhere",
+        "accounts.create_api_token",
+        "accounts.revoke_api_token",
     },
 }
 
@@ -83,6 +118,7 @@ def test_every_write_route_is_in_a_permission_table(app):
 
 
 # Role x route x own/other organisation for the organisation, venue and admin routes -------------
+
 
 def _targets(session, world) -> dict:
     """Per organisation: an unused venue to archive, and an archived service and venue to bring back."""
@@ -119,7 +155,11 @@ def _requests(app, session, world, made, org: str) -> list[tuple[str, str, list]
     return [
         ("propose", "/organisations/new", [("name", f"New group {org}")]),
         ("org_edit", org_edit, changed(_form(app, session, world, org_edit), phone="0141 555 0999") + planted),
-        ("venue_new", f"/manage/organisations/{own_org}/locations/new", [("name", "Annexe"), ("postcode", "G31 5EH")] + planted),
+        (
+            "venue_new",
+            f"/manage/organisations/{own_org}/locations/new",
+            [("name", "Annexe"), ("postcode", "G31 5EH")] + planted,
+        ),
         ("venue_edit", venue_edit, changed(_form(app, session, world, venue_edit), travel_notes="Bus 2") + planted),
         ("venue_archive", f"/manage/locations/{made[org]['spare']}/archive", [("archive_reason", "Gone")] + planted),
         ("service_unarchive", f"/moderate/services/{made[org]['service']}/unarchive", planted),
@@ -176,7 +216,13 @@ def test_new_write_routes_by_role_and_organisation(app, client, session, world, 
         after = database(session)
         assert other_organisation(session, other) == theirs, (role, org, route)  # whatever ids the form planted
         if route in allowed:
-            assert response.status_code == 303, (role, org, route, response.status_code, response.get_data(as_text=True)[:300])
+            assert response.status_code == 303, (
+                role,
+                org,
+                route,
+                response.status_code,
+                response.get_data(as_text=True)[:300],
+            )
             assert after != before, (role, org, route)
         else:
             expected = 302 if role == "anonymous" else 403
@@ -199,27 +245,40 @@ def test_ids_planted_in_a_venue_form_change_only_the_venue_in_the_url(app, clien
 @pytest.mark.parametrize("role", ["editor", "trusted"])
 def test_an_editor_cannot_reach_another_organisations_forms_by_changing_the_url(app, client, session, world, role):
     as_role(client, session, world, role)
-    for path in (f"/manage/organisations/{world.org_b}/edit", f"/manage/locations/{world.location_b}/edit",
-                 f"/manage/organisations/{world.org_b}/locations/new", f"/moderate/organisations/{world.org_b}/history"):
+    for path in (
+        f"/manage/organisations/{world.org_b}/edit",
+        f"/manage/locations/{world.location_b}/edit",
+        f"/manage/organisations/{world.org_b}/locations/new",
+        f"/moderate/organisations/{world.org_b}/history",
+    ):
         assert client.get(path).status_code == 403, path
 
 
 def test_an_editor_cannot_make_themselves_an_admin(app, client, session, world):
     as_role(client, session, world, "editor")
     before = database(session)
-    response = post(client, f"/admin/users/{world.users['editor']}/access",
-                    [("csrf_token", token(client, "/manage")), ("roles", "admin")])
+    response = post(
+        client,
+        f"/admin/users/{world.users['editor']}/access",
+        [("csrf_token", token(client, "/manage")), ("roles", "admin")],
+    )
     assert response.status_code == 403 and database(session) == before
 
 
 # CSRF: every POST route refuses a request without the token --------------------------------------
 
+
 def _url(rule, world) -> str:
     values = {"raw_id": str(world.service_a), "token": "t" * 20, "kind": "services", "verb": "disable"}
-    return rule.rule.replace("<any(organisations, locations):kind>", "organisations").replace(
-        "<any(organisations, locations, services):kind>", "services").replace(
-        "<any(disable, enable):verb>", "disable").replace("<raw_id>", values["raw_id"]).replace("<token>", values["token"]).replace(
-        "<action>", "confirm").replace("<token_id>", values["raw_id"])
+    return (
+        rule.rule.replace("<any(organisations, locations):kind>", "organisations")
+        .replace("<any(organisations, locations, services):kind>", "services")
+        .replace("<any(disable, enable):verb>", "disable")
+        .replace("<raw_id>", values["raw_id"])
+        .replace("<token>", values["token"])
+        .replace("<action>", "confirm")
+        .replace("<token_id>", values["raw_id"])
+    )
 
 
 # Routes that never act on a browser session, so a forged cross-site request carries nothing to use.
@@ -254,12 +313,18 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(app, session, w
 
 # Security headers on every page -------------------------------------------------------------------
 
+
 def _pages(app, world, made_change) -> list[str]:
     ids = {
-        "public.service": world.service_a, "public.organisation": world.org_a, "manage.edit_service": world.service_a,
-        "manage.history": world.service_a, "manage.organisation_history": world.org_a,
-        "manage.location_history": world.location_a, "organisations.edit_location": world.location_a,
-        "manage.review": made_change, "admin.user": world.users["editor"],
+        "public.service": world.service_a,
+        "public.organisation": world.org_a,
+        "manage.edit_service": world.service_a,
+        "manage.history": world.service_a,
+        "manage.organisation_history": world.org_a,
+        "manage.location_history": world.location_a,
+        "organisations.edit_location": world.location_a,
+        "manage.review": made_change,
+        "admin.user": world.users["editor"],
     }
     pages = []
     for rule in app.url_map.iter_rules():
@@ -267,7 +332,9 @@ def _pages(app, world, made_change) -> list[str]:
             continue
         url = rule.rule
         for name in rule.arguments:
-            value = ids.get(rule.endpoint, world.org_a) if name == "raw_id" else {"filename": "signpost.css"}.get(name, "x")
+            value = (
+                ids.get(rule.endpoint, world.org_a) if name == "raw_id" else {"filename": "signpost.css"}.get(name, "x")
+            )
             url = re.sub(rf"<(?:[a-z]+:)?{name}>", str(value), url)
         pages.append(url)
     return pages + ["/no-such-page", "/services/not-an-id"]
@@ -280,7 +347,11 @@ def _directives(policy: str) -> dict[str, list[str]]:
 def test_every_page_sends_the_security_headers(app, session, world):
     editor = signed_in(app, session, world, "editor")
     change_path = f"/manage/services/{world.service_a}/edit"
-    post(editor, change_path, changed(read_form(editor.get(change_path).get_data(as_text=True), change_path), summary="New"))
+    post(
+        editor,
+        change_path,
+        changed(read_form(editor.get(change_path).get_data(as_text=True), change_path), summary="New"),
+    )
     change = session.exec(select(ChangeRequest)).first()
     admin = signed_in(app, session, world, "admin")
     statuses = set()
@@ -322,7 +393,10 @@ def test_a_widget_blueprint_can_be_exempted_from_the_framing_ban(app):
         client = app.test_client()
         for path in ("/probe/widget", "/probe/one"):
             response = client.get(path)
-            assert "frame-ancestors *" in response.headers["Content-Security-Policy"] and "X-Frame-Options" not in response.headers
+            assert (
+                "frame-ancestors *" in response.headers["Content-Security-Policy"]
+                and "X-Frame-Options" not in response.headers
+            )
             assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
         response = client.get("/probe/two")
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
@@ -342,7 +416,16 @@ HOSTILE = {
     "control": "Food\x00 for\x1b all\x07\x7f",
     "rtl": "Pantry \u202egnp.exe",
 }
-DANGEROUS = ("<script>alert", "<img src=x", "onfocus='alert", 'href="javascript:', "href='javascript:", "\x00", "\x1b", "\u202e")
+DANGEROUS = (
+    "<script>alert",
+    "<img src=x",
+    "onfocus='alert",
+    'href="javascript:',
+    "href='javascript:",
+    "\x00",
+    "\x1b",
+    "\u202e",
+)
 
 
 class TextFields(HTMLParser):
@@ -356,8 +439,13 @@ class TextFields(HTMLParser):
         attrs = dict(attrs)
         if tag == "form":
             self.inside = attrs.get("action", "").split("?")[0].endswith(self.action)
-        elif self.inside and tag == "textarea" or self.inside and tag == "input" and attrs.get("type", "text") in (
-                "text", "email", "url", "tel", "search", "date", "time", "number"):
+        elif (
+            self.inside
+            and tag == "textarea"
+            or self.inside
+            and tag == "input"
+            and attrs.get("type", "text") in ("text", "email", "url", "tel", "search", "date", "time", "number")
+        ):
             if attrs.get("name") and not re.search(r"-[1-9]\d*-", attrs["name"]):  # one row of each repeated group
                 self.names.append(attrs["name"])
 
@@ -375,10 +463,18 @@ FORMS = {
     # name: (role, page with the form, the form's action)
     "organisation": ("moderator", "/manage/organisations/{org_a}/edit", "/manage/organisations/{org_a}/edit"),
     "proposal": ("outsider", "/organisations/new", "/organisations/new"),
-    "new_venue": ("editor", "/manage/organisations/{org_a}/locations/new", "/manage/organisations/{org_a}/locations/new"),
+    "new_venue": (
+        "editor",
+        "/manage/organisations/{org_a}/locations/new",
+        "/manage/organisations/{org_a}/locations/new",
+    ),
     "venue": ("moderator", "/manage/locations/{location_a}/edit", "/manage/locations/{location_a}/edit"),
     "service": ("moderator", "/manage/services/{service_a}/edit", "/manage/services/{service_a}/edit"),
-    "new_service": ("editor", "/manage/organisations/{org_a}/services/new", "/manage/organisations/{org_a}/services/new"),
+    "new_service": (
+        "editor",
+        "/manage/organisations/{org_a}/services/new",
+        "/manage/organisations/{org_a}/services/new",
+    ),
     "suggestion": ("anonymous", "/services/{service_a}", "/services/{service_a}/suggest"),
     "report": ("anonymous", "/services/{service_a}", "/services/{service_a}/report"),
     "claim": ("outsider", "/organisations/{org_b}/claim", "/organisations/{org_b}/claim"),
@@ -393,12 +489,19 @@ FORMS = {
 
 
 def _fill(path: str, world) -> str:
-    return path.format(org_a=world.org_a, org_b=world.org_b, service_a=world.service_a, location_a=world.location_a,
-                       editor=world.users["editor"])
+    return path.format(
+        org_a=world.org_a,
+        org_b=world.org_b,
+        service_a=world.service_a,
+        location_a=world.location_a,
+        editor=world.users["editor"],
+    )
 
 
 @pytest.mark.parametrize("form_name", list(FORMS))
-def test_hostile_payloads_through_every_form_are_refused_clearly_or_shown_harmlessly(app, session, world, form_name, no_rate_limits):
+def test_hostile_payloads_through_every_form_are_refused_clearly_or_shown_harmlessly(
+    app, session, world, form_name, no_rate_limits
+):
     role, page_path, action, *undo = (_fill(part, world) for part in FORMS[form_name])
     client = signed_in(app, session, world, role)
     page = client.get(page_path).get_data(as_text=True)
@@ -423,16 +526,29 @@ def test_hostile_payloads_through_every_form_are_refused_clearly_or_shown_harmle
                 form = read_form(client.get(page_path).get_data(as_text=True), action)
             assert response.status_code in (200, 303, 400, 409, 410), (form_name, names, kind, response.status_code)
             if response.status_code == 400:
-                assert "error-message" in body or "error-summary" in body or "There is a problem" in body, (form_name, names, kind)
+                assert "error-message" in body or "error-summary" in body or "There is a problem" in body, (
+                    form_name,
+                    names,
+                    kind,
+                )
             assert_harmless(body, f"{form_name} {names} {kind}")
     # Everything stored is shown escaped wherever it appears.
     admin = signed_in(app, session, world, "admin")
     session.expire_all()
-    shown = ["/manage", "/moderate/changes", "/moderate/claims", f"/services/{world.service_a}",
-             f"/organisations/{world.org_a}", f"/moderate/services/{world.service_a}/history",
-             f"/moderate/organisations/{world.org_a}/history", f"/moderate/locations/{world.location_a}/history",
-             f"/admin/organisations/{world.org_a}", f"/admin/users/{world.users['editor']}", "/admin/users",
-             "/admin/organisations"]
+    shown = [
+        "/manage",
+        "/moderate/changes",
+        "/moderate/claims",
+        f"/services/{world.service_a}",
+        f"/organisations/{world.org_a}",
+        f"/moderate/services/{world.service_a}/history",
+        f"/moderate/organisations/{world.org_a}/history",
+        f"/moderate/locations/{world.location_a}/history",
+        f"/admin/organisations/{world.org_a}",
+        f"/admin/users/{world.users['editor']}",
+        "/admin/users",
+        "/admin/organisations",
+    ]
     shown += [f"/moderate/changes/{change.id}" for change in session.exec(select(ChangeRequest))]
     for path in shown:
         response = admin.get(path)
@@ -446,13 +562,25 @@ def test_hostile_reasons_and_names_are_stored_as_text_and_shown_escaped(app, ses
     admin = signed_in(app, session, world, "admin")
     csrf = token(admin, "/admin")
     payload = HOSTILE["script"] + HOSTILE["handler"]
-    assert post(admin, f"/admin/users/{world.users['editor']}/disable", [("csrf_token", csrf), ("archive_reason", payload)]).status_code == 303
-    assert post(admin, f"/manage/organisations/{world.org_b}/archive", [("csrf_token", csrf), ("archive_reason", payload)]).status_code == 303
+    assert (
+        post(
+            admin, f"/admin/users/{world.users['editor']}/disable", [("csrf_token", csrf), ("archive_reason", payload)]
+        ).status_code
+        == 303
+    )
+    assert (
+        post(
+            admin, f"/manage/organisations/{world.org_b}/archive", [("csrf_token", csrf), ("archive_reason", payload)]
+        ).status_code
+        == 303
+    )
     session.expire_all()
     assert session.get(Organisation, world.org_b).archive_reason == payload
-    for path in (f"/admin/users/{world.users['editor']}", f"/admin/organisations/{world.org_b}",
-                 f"/moderate/organisations/{world.org_b}/history"):
+    for path in (
+        f"/admin/users/{world.users['editor']}",
+        f"/admin/organisations/{world.org_b}",
+        f"/moderate/organisations/{world.org_b}/history",
+    ):
         page = admin.get(path).get_data(as_text=True)
         assert "&lt;script&gt;" in page, path
         assert_harmless(page, path)
-

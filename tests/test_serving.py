@@ -65,16 +65,40 @@ LOG_LINE = re.compile(r'.*"(?:GET|POST) (\S+) HTTP/[\d.]+" \d+ \S+ \d+ms worker=
 def start_server(app, tmp_path: Path, **env) -> Server:
     config = app.config["SIGNPOST"]
     port, log = free_port(), tmp_path / "access.log"
-    environment = os.environ | {
-        "PYTHONPATH": str(ROOT), "SIGNPOST_ENV": "testing", "SIGNPOST_SECRET_KEY": "serving-test-key",
-        "SIGNPOST_INSTANCE_DIR": config.INSTANCE_DIR, "SIGNPOST_DATABASE_URL": config.DATABASE_URL,
-        "SIGNPOST_INDEX_DIR": config.INDEX_DIR, "SIGNPOST_REDIS_URL": "",
-        "SIGNPOST_SEARCH_RATE_LIMIT": "100000 per minute",  # these tests search every worker until all answer
-    } | env
-    command = [sys.executable, "-c", "from directory.cli import main; main()", "serve", "--port", str(port),
-               "--workers", str(WORKERS), "--access-log", str(log)]
-    process = subprocess.Popen(command, env=environment, cwd=tmp_path, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.err", "w"))
+    environment = (
+        os.environ
+        | {
+            "PYTHONPATH": str(ROOT),
+            "SIGNPOST_ENV": "testing",
+            "SIGNPOST_SECRET_KEY": "serving-test-key",
+            "SIGNPOST_INSTANCE_DIR": config.INSTANCE_DIR,
+            "SIGNPOST_DATABASE_URL": config.DATABASE_URL,
+            "SIGNPOST_INDEX_DIR": config.INDEX_DIR,
+            "SIGNPOST_REDIS_URL": "",
+            "SIGNPOST_SEARCH_RATE_LIMIT": "100000 per minute",  # these tests search every worker until all answer
+        }
+        | env
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "from directory.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(WORKERS),
+        "--access-log",
+        str(log),
+    ]
+    process = subprocess.Popen(
+        command,
+        env=environment,
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "server.err", "w"),
+    )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -102,8 +126,13 @@ def listing(app, session):
     """A listing and two trusted editors of its organisation (their summary changes publish at once)."""
     org = factories.organisation(session, name="Calder Valley Community Trust")
     venue = factories.venue_at(session, org, 53.7248, -1.8658)
-    service = factories.service(session, org, locations=[venue], name="Knit and natter",
-                                description="Knitting and crochet with a cuppa. Bring quillwork.")
+    service = factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Knit and natter",
+        description="Knitting and crochet with a cuppa. Bring quillwork.",
+    )
     for name in ("ann", "bob"):
         factories.user(session, f"{name}@calder.example.org", organisations=[org], trusted=True, password=PASSWORD)
     session.commit()
@@ -122,7 +151,9 @@ def signed_in(server: Server, email: str) -> requests.Session:
     client = requests.Session()
     page = client.get(server.url + "/account/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(server.url + "/account/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    response = client.post(
+        server.url + "/account/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
+    )
     assert response.status_code == 200 and "Sign out" in response.text, response.status_code
     return client
 
@@ -141,7 +172,9 @@ def search_on_every_worker(server: Server, word: str, limit: float = 30.0) -> li
         results.append((time.monotonic() - start, found(server, word)))
         if len(set(server.pids("/search", since))) == WORKERS:
             return results
-    raise AssertionError(f"not every worker answered a search within {limit:.0f} s: {set(server.pids('/search', since))}")
+    raise AssertionError(
+        f"not every worker answered a search within {limit:.0f} s: {set(server.pids('/search', since))}"
+    )
 
 
 def edit_page(client: requests.Session, server: Server, service_id) -> list[tuple[str, str]]:
@@ -171,8 +204,10 @@ def test_two_editors_saving_the_same_listing_at_once_lose_nothing(server, listin
     first_version = session.get(Service, listing).version
     rounds, responses = 4, []
     for number in range(rounds):
-        forms = {name: changed(edit_page(client, server, listing), summary=f"{name} round {number}")
-                 for name, client in editors.items()}
+        forms = {
+            name: changed(edit_page(client, server, listing), summary=f"{name} round {number}")
+            for name, client in editors.items()
+        }
         barrier, answers = threading.Barrier(2), {}
 
         def submit(name, barrier, answers, forms):
@@ -185,7 +220,9 @@ def test_two_editors_saving_the_same_listing_at_once_lose_nothing(server, listin
         for thread in threads:
             thread.join(60)
         responses.append(answers)
-        assert sorted(r.status_code for r in answers.values()) == [303, 409], {k: v.status_code for k, v in answers.items()}
+        assert sorted(r.status_code for r in answers.values()) == [303, 409], {
+            k: v.status_code for k, v in answers.items()
+        }
 
     winners = []
     for answers in responses:
@@ -204,7 +241,9 @@ def test_two_editors_saving_the_same_listing_at_once_lose_nothing(server, listin
 
     # The loser's form now carries the live version: saving it again goes through, nothing lost.
     loser = next(name for name in editors if name != winners[-1])
-    again = save(editors[loser], server, listing, read_form(responses[-1][loser].text, f"/manage/services/{listing}/edit"))
+    again = save(
+        editors[loser], server, listing, read_form(responses[-1][loser].text, f"/manage/services/{listing}/edit")
+    )
     assert again.status_code == 303
     session.expire_all()
     assert session.get(Service, listing).summary == f"{loser} round {rounds - 1}"
@@ -229,8 +268,12 @@ def sign_in_attempts_on_distinct_workers(server: Server, address: str, count: in
     time.sleep(0.5)  # every idle worker has accepted its connection
     statuses = []
     for connection, (cookie, body) in zip(connections, forms, strict=True):
-        connection.request("POST", "/account/login", body=body, headers={
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        connection.request(
+            "POST",
+            "/account/login",
+            body=body,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         statuses.append(connection.getresponse().status)
         connection.close()
     return statuses

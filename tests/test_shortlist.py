@@ -28,15 +28,25 @@ HOSTILE = "<script>alert('x')</script> ask for Jo & <b>Sam</b>"
 def services(app, session):
     """Two running services with phones, venues and sessions."""
     org = factories.organisation(session, name="Parkhead Pantry Trust")
-    hall = factories.location(session, org, name="Parkhead Hub", address_1="1 Westmuir Street", town="Glasgow", postcode="G31 5EH")
+    hall = factories.location(
+        session, org, name="Parkhead Hub", address_1="1 Westmuir Street", town="Glasgow", postcode="G31 5EH"
+    )
     pantry = factories.service(
-        session, org, locations=[hall], name="Community pantry", phone="0141 496 0001",
+        session,
+        org,
+        locations=[hall],
+        name="Community pantry",
+        phone="0141 496 0001",
         referral_routes=[{"route_type": "drop_in", "status": "accepting"}],
         schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}],
     )
     walk = factories.service(
-        session, org, name="Health walk",
-        referral_routes=[{"route_type": "self_referral", "method": "email", "contact": "walks@example.org", "status": "accepting"}],
+        session,
+        org,
+        name="Health walk",
+        referral_routes=[
+            {"route_type": "self_referral", "method": "email", "contact": "walks@example.org", "status": "accepting"}
+        ],
     )
     session.commit()
     return pantry, walk
@@ -73,8 +83,16 @@ def test_adding_a_service_returns_to_the_page_and_shows_it_on_the_list(client, s
     assert response.status_code == 303
     assert response.headers["Location"] == f"/services/{pantry.id}#shortlist-{pantry.id}"
     page = client.get("/shortlist").get_data(as_text=True)
-    for text in ["Community pantry", "Parkhead Pantry Trust", "1 Westmuir Street, Glasgow, G31 5EH", "0141 496 0001",
-                 "Drop in", "Next session", "Do not write the person's name or details here", "Shortlist (1)"]:
+    for text in [
+        "Community pantry",
+        "Parkhead Pantry Trust",
+        "1 Westmuir Street, Glasgow, G31 5EH",
+        "0141 496 0001",
+        "Drop in",
+        "Next session",
+        "Do not write the person's name or details here",
+        "Shortlist (1)",
+    ]:
         assert text in page, text
 
 
@@ -94,7 +112,7 @@ def test_search_results_post_with_their_own_button_because_they_sit_inside_the_s
     assert 'formmethod="post"' in button and 'name="csrf_token"' in button
     assert f"service_id={pantry.id}" in button and "next=/search?q%3Dpantry" in button.replace("%2F", "/")
     # Forms cannot nest: the result must not open a second <form> inside the search form.
-    results = page[page.index('<ol class="results"'):page.index("</ol>", page.index('<ol class="results"'))]
+    results = page[page.index('<ol class="results"') : page.index("</ol>", page.index('<ol class="results"'))]
     assert "<form" not in results
 
 
@@ -131,7 +149,9 @@ def test_a_note_is_kept_shown_and_in_the_plain_text(client, services):
     pantry, _ = services
     csrf = token(client, pantry)
     add(client, pantry, csrf)
-    response = post(client, "/shortlist/note", csrf, service_id=str(pantry.id), note="  ask at reception\x07 for\nthe group leader ")
+    response = post(
+        client, "/shortlist/note", csrf, service_id=str(pantry.id), note="  ask at reception\x07 for\nthe group leader "
+    )
     assert response.headers["Location"] == f"/shortlist#item-{pantry.id}"
     page = client.get("/shortlist").get_data(as_text=True)
     assert ">ask at reception for the group leader</textarea>" in page
@@ -165,7 +185,9 @@ def test_clear_empties_the_list(client, services):
     assert "Your shortlist is empty" in client.get("/shortlist").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/shortlist/add", "/shortlist/remove", "/shortlist/note", "/shortlist/clear", "/shortlist/save"])
+@pytest.mark.parametrize(
+    "path", ["/shortlist/add", "/shortlist/remove", "/shortlist/note", "/shortlist/clear", "/shortlist/save"]
+)
 def test_every_change_needs_the_csrf_token(client, services, path):
     pantry, _ = services
     response = client.post(path, data={"service_id": str(pantry.id), "note": "x"})
@@ -183,7 +205,15 @@ def test_a_token_from_another_browser_is_refused(app, client, services):
 
 @pytest.mark.parametrize(
     "next_path",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example", "javascript:alert(1)", "evil.example", "/" + "a" * 3000],
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "/" + "a" * 3000,
+    ],
 )
 def test_next_must_be_a_path_on_this_site(client, services, next_path):
     pantry, _ = services
@@ -322,7 +352,10 @@ def test_saving_gives_a_short_link_to_a_read_only_copy(client, session, services
     assert response.status_code == 303 and response.headers["Location"] == "/shortlist#share"
     record = session.exec(select(SavedShortlist)).one()
     assert re.fullmatch(r"[A-Za-z0-9_-]{12}", record.slug)
-    assert record.items == [{"service_id": str(pantry.id), "note": "ask at reception"}, {"service_id": str(walk.id), "note": ""}]
+    assert record.items == [
+        {"service_id": str(pantry.id), "note": "ask at reception"},
+        {"service_id": str(walk.id), "note": ""},
+    ]
     page = client.get("/shortlist").get_data(as_text=True)
     assert f"http://localhost/s/{record.slug}" in page
     assert f"List online: http://localhost/s/{record.slug}" in page
@@ -424,8 +457,16 @@ def test_text_messages_count_gsm_and_unicode_segments():
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("/search?q=food", "/search?q=food"), ("/services/1#x", "/services/1"), ("//evil.example", None),
-     ("https://evil.example", None), ("/\\evil.example", None), ("/\n/evil", None), ("", None), (None, None)],
+    [
+        ("/search?q=food", "/search?q=food"),
+        ("/services/1#x", "/services/1"),
+        ("//evil.example", None),
+        ("https://evil.example", None),
+        ("/\\evil.example", None),
+        ("/\n/evil", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_same_site_path(raw, expected):
     assert same_site_path(raw) == expected
@@ -450,4 +491,6 @@ def test_a_move_in_an_unknown_direction_is_a_400_naming_the_choices(client, serv
     csrf = token(client, pantry)
     add(client, pantry, csrf)
     response = post(client, "/shortlist/move", csrf, service_id=str(pantry.id), direction="sideways")
-    assert response.status_code == 400 and "&#39;sideways&#39; is not one of: up, down." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "&#39;sideways&#39; is not one of: up, down." in response.get_data(
+        as_text=True
+    )

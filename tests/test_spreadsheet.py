@@ -9,8 +9,14 @@ import pytest
 
 from directory import spreadsheet
 
-FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+44 20 7946 0000", "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)",
-            "\tTabbed", "\rReturned"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+44 20 7946 0000",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(A1:A9)",
+    "\tTabbed",
+    "\rReturned",
+]
 
 
 @pytest.mark.parametrize("value", FORMULAS)

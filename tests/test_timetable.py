@@ -12,7 +12,12 @@ from search.timing import fits_pattern
 
 
 def rule(**fields):
-    return SimpleNamespace(**({"frequency": "weekly", "weekday": "TU", "week_of_month": None, "valid_from": None, "valid_to": None} | fields))
+    return SimpleNamespace(
+        **(
+            {"frequency": "weekly", "weekday": "TU", "week_of_month": None, "valid_from": None, "valid_to": None}
+            | fields
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,9 +44,15 @@ WINTER = Window(11, 1, 2, 28)  # wraps the new year
 @pytest.mark.parametrize(
     "window, day, expected",
     [
-        (SUMMER, date(2026, 3, 31), False), (SUMMER, date(2026, 4, 1), True), (SUMMER, date(2026, 9, 30), True),
-        (SUMMER, date(2026, 10, 1), False), (WINTER, date(2026, 12, 31), True), (WINTER, date(2027, 1, 1), True),
-        (WINTER, date(2027, 2, 28), True), (WINTER, date(2027, 3, 1), False), (WINTER, date(2026, 10, 31), False),
+        (SUMMER, date(2026, 3, 31), False),
+        (SUMMER, date(2026, 4, 1), True),
+        (SUMMER, date(2026, 9, 30), True),
+        (SUMMER, date(2026, 10, 1), False),
+        (WINTER, date(2026, 12, 31), True),
+        (WINTER, date(2027, 1, 1), True),
+        (WINTER, date(2027, 2, 28), True),
+        (WINTER, date(2027, 3, 1), False),
+        (WINTER, date(2026, 10, 31), False),
     ],
 )
 def test_seasons_at_their_boundaries(window, day, expected):
@@ -67,8 +78,12 @@ def test_next_session_skips_days_out_of_season():
 
 
 def timed(weekday="TU", opens="10:00", closes="12:00", **fields):
-    return rule(weekday=weekday, opens_at=time.fromisoformat(opens) if opens else None,
-                closes_at=time.fromisoformat(closes) if closes else None, **fields)
+    return rule(
+        weekday=weekday,
+        opens_at=time.fromisoformat(opens) if opens else None,
+        closes_at=time.fromisoformat(closes) if closes else None,
+        **fields,
+    )
 
 
 def at(moment: str) -> datetime:
@@ -118,7 +133,10 @@ def test_the_earlier_of_two_sessions_that_day_comes_first_and_a_finished_one_is_
     [
         # Clocks go forward at 1am on 28 March 2027 and back at 2am on 31 October 2027 (both Sundays):
         # UK wall-clock time is what counts, whatever the offset from UTC.
-        ("2027-03-28T10:30", True), ("2027-03-28T12:30", False), ("2027-10-31T10:30", True), ("2027-10-31T12:30", False),
+        ("2027-03-28T10:30", True),
+        ("2027-03-28T12:30", False),
+        ("2027-10-31T10:30", True),
+        ("2027-10-31T12:30", False),
     ],
 )
 def test_clock_changes_do_not_move_sessions(moment, expected):
@@ -163,4 +181,7 @@ def test_out_of_season_days_are_skipped():
     ],
 )
 def test_parts_of_the_day(opens, closes, parts, expected):
-    assert fits_pattern(timed(opens=opens, closes=closes), SearchQuery(today=date(2026, 12, 1), parts_of_day=parts)) is expected
+    assert (
+        fits_pattern(timed(opens=opens, closes=closes), SearchQuery(today=date(2026, 12, 1), parts_of_day=parts))
+        is expected
+    )

@@ -37,7 +37,11 @@ def demo_database(tmp_path_factory):
     with get_db(app).unit_of_work() as session:
         service = session.scalars(select(Service).order_by(Service.name)).first()
         factories.user(session, "moderator@signpost.example.org", roles=["moderator"], name="Mo Derator")
-        snapshot = service_snapshot(service) | {"summary": "Open every weekday, £2.50 a visit", "is_free": False, "cost_min": "2.50"}
+        snapshot = service_snapshot(service) | {
+            "summary": "Open every weekday, £2.50 a visit",
+            "is_free": False,
+            "cost_min": "2.50",
+        }
         submit_service_change(session, SYSTEM, service.organisation, service, snapshot, service.version)
         report_problem(session, service, {"kind": "wrong_times", "note": "Closed on Mondays now"})
     get_db(app).engine.dispose()
@@ -85,8 +89,16 @@ def test_every_table_arrives_equal_and_the_index_is_rebuilt(source, target, tmp_
     assert sum(len(rows) for rows in before.values()) > 2000
     assert before == after
     with target_engine.connect() as connection:  # the planner has statistics for the copied rows
-        never = connection.execute(text("SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0 AND last_analyze IS NULL "
-                                        "AND last_autoanalyze IS NULL AND schemaname = 'public'")).scalars().all()
+        never = (
+            connection.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0 AND last_analyze IS NULL "
+                    "AND last_autoanalyze IS NULL AND schemaname = 'public'"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert never == []
 
     moved = make_app(tmp_path, DATABASE_URL=target)  # the same instance folder, so the rebuilt index
@@ -114,7 +126,10 @@ def test_a_database_that_holds_data_is_refused_unless_replace_is_given(source, t
     assert refused.exit_code != 0
     assert "already holds data" in refused.output and "--replace" in refused.output
     with engine.connect() as connection:
-        assert connection.execute(select(func.count()).where(Service.summary == "Changed in PostgreSQL since")).scalar() > 300
+        assert (
+            connection.execute(select(func.count()).where(Service.summary == "Changed in PostgreSQL since")).scalar()
+            > 300
+        )
 
     replaced = move(app, source_url, target, "--replace")
     assert replaced.exit_code == 0, replaced.output
@@ -128,7 +143,9 @@ def test_a_copy_that_does_not_verify_is_rolled_back(source, target, monkeypatch)
 
     def tampered(connection, table):
         rows, digest = real(connection, table)
-        return (rows, "0" * 64) if table.name == "service" and connection.dialect.name == "postgresql" else (rows, digest)
+        return (
+            (rows, "0" * 64) if table.name == "service" and connection.dialect.name == "postgresql" else (rows, digest)
+        )
 
     monkeypatch.setattr(transfer, "checksum", tampered)
     result = move(app, source_url, target)
@@ -137,11 +154,18 @@ def test_a_copy_that_does_not_verify_is_rolled_back(source, target, monkeypatch)
     assert set(transfer.row_counts(create_engine(target)).values()) == {0}
 
 
-@pytest.mark.parametrize("source_url, target_url, message", [
-    ("postgresql+psycopg://x@localhost/a", "postgresql+psycopg://x@localhost/b", "--from must be a SQLite database URL"),
-    ("sqlite:///{tmp}/signpost.db", "sqlite:///{tmp}/other.db", "--to must be a PostgreSQL URL"),
-    ("sqlite:///{tmp}/missing.db", "postgresql+psycopg://x@localhost/b", "There is no SQLite database"),
-])
+@pytest.mark.parametrize(
+    "source_url, target_url, message",
+    [
+        (
+            "postgresql+psycopg://x@localhost/a",
+            "postgresql+psycopg://x@localhost/b",
+            "--from must be a SQLite database URL",
+        ),
+        ("sqlite:///{tmp}/signpost.db", "sqlite:///{tmp}/other.db", "--to must be a PostgreSQL URL"),
+        ("sqlite:///{tmp}/missing.db", "postgresql+psycopg://x@localhost/b", "There is no SQLite database"),
+    ],
+)
 def test_wrong_urls_are_refused_with_what_to_give(source, source_url, target_url, message, tmp_path):
     app, _ = source
     result = move(app, source_url.format(tmp=tmp_path), target_url.format(tmp=tmp_path))

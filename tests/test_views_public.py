@@ -63,10 +63,22 @@ def test_a_bad_postcode_is_a_400_with_a_clear_message(client):
 def test_service_page_shows_every_fact_in_plain_language(client, listing):
     page = client.get(f"/services/{listing.id}").get_data(as_text=True)
     for text in [
-        "16 and over", "Carers", "Only people who meet the criteria", "Self-referral by phone",
-        "Accepting referrals", "GP referral", "typical wait 6 weeks", "Every Wednesday, 1:30pm to 3pm",
-        "1 April to 30 September", "Shettleston Hall", "Wheelchair accessible", "£2: suggested donation",
-        "English, Urdu", "Funding ending", "31 March 2027", "Never confirmed",
+        "16 and over",
+        "Carers",
+        "Only people who meet the criteria",
+        "Self-referral by phone",
+        "Accepting referrals",
+        "GP referral",
+        "typical wait 6 weeks",
+        "Every Wednesday, 1:30pm to 3pm",
+        "1 April to 30 September",
+        "Shettleston Hall",
+        "Wheelchair accessible",
+        "£2: suggested donation",
+        "English, Urdu",
+        "Funding ending",
+        "31 March 2027",
+        "Never confirmed",
     ]:
         assert text in page, text
 
@@ -100,8 +112,15 @@ def test_organisation_page_lists_services_and_venues(client, listing):
     assert "Carers&#39; café" in page and "Shettleston Hall, G32 7AA" in page
 
 
-@pytest.mark.parametrize("path", ["/services/not-a-uuid", pytest.param(f"/services/{uuid.uuid4()}", id="/services/unknown-uuid"),
-                                  pytest.param(f"/organisations/{uuid.uuid4()}", id="/organisations/unknown-uuid"), "/nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/services/not-a-uuid",
+        pytest.param(f"/services/{uuid.uuid4()}", id="/services/unknown-uuid"),
+        pytest.param(f"/organisations/{uuid.uuid4()}", id="/organisations/unknown-uuid"),
+        "/nowhere",
+    ],
+)
 def test_unknown_ids_give_a_404_page(client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -138,8 +157,13 @@ def test_an_unexpected_error_shows_a_calm_page_without_a_traceback(app):
 
 def test_service_page_warns_what_to_check_and_says_when_next(client, session):
     org = factories.organisation(session)
-    service = factories.service(session, org, name="Garden club", seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
-                                funding=[{"source": "Lottery", "status": "ended", "funded_until": "2026-03-31"}])
+    service = factories.service(
+        session,
+        org,
+        name="Garden club",
+        seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+        funding=[{"source": "Lottery", "status": "ended", "funded_until": "2026-03-31"}],
+    )
     session.commit()
     page = client.get(f"/services/{service.id}").get_data(as_text=True)
     assert "Check before you refer" in page and "Funding ended on 31 March 2026" in page
@@ -155,8 +179,13 @@ def gp_only_contact(app, session):
         name="Social prescribing clinic",
         referral_routes=[
             {"route_type": "self_referral", "method": "phone", "contact": "0141 496 0101", "status": "accepting"},
-            {"route_type": "gp", "method": "email", "contact": "referrals@clinic.example", "status": "accepting",
-             "url": "https://clinic.example/refer"},
+            {
+                "route_type": "gp",
+                "method": "email",
+                "contact": "referrals@clinic.example",
+                "status": "accepting",
+                "url": "https://clinic.example/refer",
+            },
         ],
     )
     session.commit()
@@ -164,7 +193,9 @@ def gp_only_contact(app, session):
 
 
 @pytest.mark.parametrize("roles, shown", [((), False), (("link_worker",), True), (("moderator",), True)])
-def test_professional_referral_contacts_are_for_link_workers_and_moderators(client, session, gp_only_contact, roles, shown):
+def test_professional_referral_contacts_are_for_link_workers_and_moderators(
+    client, session, gp_only_contact, roles, shown
+):
     if roles:
         factories.sign_in(client, factories.user(session, roles=roles))
         session.commit()

@@ -14,21 +14,53 @@ from .conftest import stop_clock
 def directory(app, session):
     org = factories.organisation(session, name="Halifax Community Trust")
     venue = factories.location(session, org, name="Square Chapel", postcode="HX1 1QE")
-    factories.service(session, org, locations=[venue], name="Walking group", description="Gentle walks.",
-                      categories=["physical-activity"], min_age=50,
-                      referral_routes=[{"route_type": "self_referral", "method": "phone", "contact": "01632 960001"}])
-    factories.service(session, org, locations=[venue], name="Food pantry", description="Low-cost food.",
-                      categories=["food/food-pantry"], is_free=False, cost_description="£3 a visit", cost_min=3)
+    factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Walking group",
+        description="Gentle walks.",
+        categories=["physical-activity"],
+        min_age=50,
+        referral_routes=[{"route_type": "self_referral", "method": "phone", "contact": "01632 960001"}],
+    )
+    factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Food pantry",
+        description="Low-cost food.",
+        categories=["food/food-pantry"],
+        is_free=False,
+        cost_description="£3 a visit",
+        cost_min=3,
+    )
     for i in range(25):
-        factories.service(session, org, locations=[venue], name=f"Coffee morning {i:02d}", description="Coffee and chat.")
+        factories.service(
+            session, org, locations=[venue], name=f"Coffee morning {i:02d}", description="Coffee and chat."
+        )
     session.commit()
 
 
 def test_the_empty_search_page_shows_the_form(client):
     page = client.get("/search").get_data(as_text=True)
-    for field in ('name="q"', 'name="postcode"', 'name="radius"', 'name="category"', 'name="age"', 'name="group"',
-                  'name="self_referral"', 'name="free"', 'name="language"', 'name="when"', 'name="day"',
-                  'name="in_season"', 'name="accepting"', 'name="wheelchair"', 'name="order"'):
+    for field in (
+        'name="q"',
+        'name="postcode"',
+        'name="radius"',
+        'name="category"',
+        'name="age"',
+        'name="group"',
+        'name="self_referral"',
+        'name="free"',
+        'name="language"',
+        'name="when"',
+        'name="day"',
+        'name="in_season"',
+        'name="accepting"',
+        'name="wheelchair"',
+        'name="order"',
+    ):
         assert field in page, field
     assert "<script" not in page
 
@@ -53,7 +85,10 @@ def test_venues_in_one_sector_are_at_their_own_distances(client, session, direct
 
 def test_a_unit_without_a_position_is_searched_from_its_sector_and_the_page_says_so(client, directory):
     page = client.get("/search?q=walking&postcode=SK2+9DA").get_data(as_text=True)
-    assert "Code-Point Open gives no exact position for SK2 9DA, so distances are measured from the centre of SK2 9." in page
+    assert (
+        "Code-Point Open gives no exact position for SK2 9DA, so distances are measured from the centre of SK2 9."
+        in page
+    )
 
 
 def test_a_northern_ireland_postcode_is_said_not_to_be_covered(client, directory):
@@ -125,13 +160,19 @@ def test_closed_services_appear_only_when_asked_with_their_label(app, client, se
     stop_clock(app, "2026-12-04T12:00")  # a Friday
     org = factories.organisation(session, name="Other")
     venue = factories.location(session, org, postcode="HX1 1QE")
-    factories.service(session, org, locations=[venue], name="Boxing club", status="temporarily_closed",
-                      expected_reopening="2027-02-01", status_reason="Roof repairs")
+    factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Boxing club",
+        status="temporarily_closed",
+        expected_reopening="2027-02-01",
+        status_reason="Roof repairs",
+    )
     session.commit()
     assert "Boxing club" not in client.get("/search?q=boxing").get_data(as_text=True)
     page = client.get("/search?q=boxing&include_closed=1").get_data(as_text=True)
     assert "Boxing club" in page and "Closed until 1 February 2027" in page
-
 
 
 def test_a_full_page_of_results_takes_no_more_database_statements_than_a_short_one(app, client, directory):
@@ -166,10 +207,25 @@ def test_a_past_day_is_refused_with_today_named(app, client):
 def tuesdays_and_thursdays(session):
     org = factories.organisation(session, name="Two-day trust")
     venue = factories.location(session, org, name="Square Chapel", postcode="HX1 1QE")
-    factories.service(session, org, locations=[venue], name="Knit and natter", description="Knitting.", schedules=[
-        {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}, {"weekday": "TH", "opens_at": "18:00", "closes_at": "20:00"}])
-    factories.service(session, org, locations=[venue], name="Monday knitting", description="Knitting.",
-                      schedules=[{"weekday": "MO", "opens_at": "10:00", "closes_at": "12:00"}])
+    factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Knit and natter",
+        description="Knitting.",
+        schedules=[
+            {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"},
+            {"weekday": "TH", "opens_at": "18:00", "closes_at": "20:00"},
+        ],
+    )
+    factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Monday knitting",
+        description="Knitting.",
+        schedules=[{"weekday": "MO", "opens_at": "10:00", "closes_at": "12:00"}],
+    )
     session.commit()
 
 
@@ -215,8 +271,24 @@ def test_nothing_within_the_largest_radius_names_where_the_directory_has_listing
 def test_the_person_filter_hides_groups_only_for_others_and_shows_a_chip(client, session):
     org = factories.organisation(session, name="Halifax trust")
     venue = factories.location(session, org, name="Square Chapel", postcode="HX1 1QE")
-    factories.service(session, org, locations=[venue], name="Women's circle", description="Friendship.", groups_served=["women"], open_to_all=False)
-    factories.service(session, org, locations=[venue], name="Men's shed", description="Friendship.", groups_served=["men"], open_to_all=False)
+    factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Women's circle",
+        description="Friendship.",
+        groups_served=["women"],
+        open_to_all=False,
+    )
+    factories.service(
+        session,
+        org,
+        locations=[venue],
+        name="Men's shed",
+        description="Friendship.",
+        groups_served=["men"],
+        open_to_all=False,
+    )
     session.commit()
     page = client.get("/search?q=friendship&person=men").get_data(as_text=True)
     assert "Men&#39;s shed" in page and "Women&#39;s circle" not in page and "Suits: Men" in page

@@ -26,7 +26,9 @@ def test_the_guide_shows_the_two_lines_with_an_absolute_script_address(client):
 
 
 def test_choices_change_the_code_and_the_preview(client):
-    response = client.get("/widget?postcode=g31&category=food&category=carers&radius=10&results=10&label=Find+%22help%22")
+    response = client.get(
+        "/widget?postcode=g31&category=food&category=carers&radius=10&results=10&label=Find+%22help%22"
+    )
     raw = response.get_data(as_text=True)
     line = 'postcode="G31" categories="food,carers" radius="10" results="10" label="Find &#34;help&#34;"'
     assert f"<signpost-search {line} autosearch>" in raw  # the preview, its label escaped

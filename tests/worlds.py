@@ -30,6 +30,7 @@ ROLES = ("anonymous", "unverified", "outsider", "editor", "trusted", "moderator"
 
 # A directory with two organisations, built once and copied for each test ------------------------
 
+
 @dataclass(frozen=True)
 class World:
     org_a: uuid.UUID
@@ -49,20 +50,30 @@ def build_world(session) -> World:
     factories.location(session, a, name="Parkhead Library", address_1="64 Tollcross Road")
     venue_b = factories.location(session, b, name="Calder Hall")
     service_a = factories.service(
-        session, a, locations=[venue_a], name="Community pantry", min_age=16, categories=["food/food-pantry"],
+        session,
+        a,
+        locations=[venue_a],
+        name="Community pantry",
+        min_age=16,
+        categories=["food/food-pantry"],
         schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}],
         referral_routes=[{"route_type": "drop_in", "status": "accepting"}],
         seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
         funding=[{"source": "Lottery", "status": "funded", "funded_until": "2030-03-31"}],
         areas=[{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}],
-        phone="0141 555 0100", languages=["en", "ur"],
+        phone="0141 555 0100",
+        languages=["en", "ur"],
     )
     service_b = factories.service(session, b, locations=[venue_b], name="Valley walks", summary="Gentle walks")
     users = {
-        "unverified": factories.user(session, "new@pantry.example.org", verified=False, organisations=[a], name="Una Verified"),
+        "unverified": factories.user(
+            session, "new@pantry.example.org", verified=False, organisations=[a], name="Una Verified"
+        ),
         "outsider": factories.user(session, "someone@example.org", name="Oli Outsider"),
         "editor": factories.user(session, "editor@pantry.example.org", organisations=[a], name="Sam Editor"),
-        "trusted": factories.user(session, "trusted@pantry.example.org", organisations=[a], trusted=True, name="Tess Trusted"),
+        "trusted": factories.user(
+            session, "trusted@pantry.example.org", organisations=[a], trusted=True, name="Tess Trusted"
+        ),
         "editor_b": factories.user(session, "editor@calder.example.org", organisations=[b], name="Bea Walker"),
         "moderator": factories.user(session, "mod@signpost.example.org", roles=["moderator"], name="Mo Derator"),
         "admin": factories.user(session, "admin@signpost.example.org", roles=["admin"], name="Ada Min"),
@@ -101,6 +112,7 @@ def signed_in(app, session, world, role):
 
 
 # Helpers: sign in, read a form as a browser would, post it, and fingerprint the database --------
+
 
 def as_role(client, session, world: World, role: str) -> None:
     """Sign a fresh client in as the world's account for role (anonymous: leave it signed out)."""
@@ -204,7 +216,9 @@ def database(session) -> dict:
 
 def sent_mail(app) -> list[email.message.Message]:
     folder = pathlib.Path(app.instance_path) / "mail"
-    return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime)]
+    return [
+        email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    ]
 
 
 def service(session, service_id) -> Service:

@@ -33,13 +33,20 @@ def _rate_limit() -> str:
 
 
 def _too_many() -> str:
-    return (f"Too many requests from this computer: the limit is {_rate_limit().replace(';', ' and ')}, and full "
-            "records, large pages and wildcard searches count as several. Wait a little, then try again.")
+    return (
+        f"Too many requests from this computer: the limit is {_rate_limit().replace(';', ' and ')}, and full "
+        "records, large pages and wildcard searches count as several. Wait a little, then try again."
+    )
 
 
 # Per computer; full=true, long pages, `*` searches and ndjson streams count as several requests.
-limiter.shared_limit(_rate_limit, scope="signpost-oruk", cost=request_cost, error_message=_too_many,
-                     exempt_when=lambda: request.method == "OPTIONS")(bp)
+limiter.shared_limit(
+    _rate_limit,
+    scope="signpost-oruk",
+    cost=request_cost,
+    error_message=_too_many,
+    exempt_when=lambda: request.method == "OPTIONS",
+)(bp)
 
 
 def register(app: Flask) -> None:
@@ -74,8 +81,9 @@ def _unexpected_error(error: Exception):
 def _bad_parameters(error: ValidationError):
     errors = {name: _words(messages) for name, messages in error.messages.items()}
     names = ", ".join(sorted(errors))
-    return jsonify(status=400, message=f"Check the query parameter{'s' if len(errors) > 1 else ''}: {names}.",
-                   errors=errors), 400
+    return jsonify(
+        status=400, message=f"Check the query parameter{'s' if len(errors) > 1 else ''}: {names}.", errors=errors
+    ), 400
 
 
 def _words(messages) -> list[str]:
@@ -106,8 +114,9 @@ def _uuid(raw: str) -> uuid.UUID | None:
 
 
 def _filters(args: dict) -> queries.ServiceFilters:
-    return queries.ServiceFilters(args["search"], args["taxonomy_term_id"], args["taxonomy_id"],
-                                  args["organization_id"], args["modified_after"])
+    return queries.ServiceFilters(
+        args["search"], args["taxonomy_term_id"], args["taxonomy_id"], args["organization_id"], args["modified_after"]
+    )
 
 
 @bp.get("/")
@@ -120,8 +129,10 @@ def api_details():
 def openapi():
     """The ORUK 3.0 OpenAPI document, pointed at this server."""
     document = dict(_openapi_document())
-    document["components"] = {**document["components"], "parameters": {
-        **document["components"]["parameters"], "per_page": shapes.PER_PAGE_PARAMETER}}
+    document["components"] = {
+        **document["components"],
+        "parameters": {**document["components"]["parameters"], "per_page": shapes.PER_PAGE_PARAMETER},
+    }
     document["servers"] = [{"url": url_for("oruk.api_details", _external=True).rstrip("/")}]
     return jsonify(document)
 
@@ -278,10 +289,13 @@ def taxonomy(raw_id: str):
 def taxonomy_term_list():
     args = _args(shapes.TaxonomyTermListArgs())
     per_page = args["per_page"]
-    found = queries.taxonomy_terms(get_session(), args["search"], args["page"], per_page,
-                                   args["taxonomy_id"], args["parent_id"], args["top_only"])
+    found = queries.taxonomy_terms(
+        get_session(), args["search"], args["page"], per_page, args["taxonomy_id"], args["parent_id"], args["top_only"]
+    )
     shape = _shapes()
-    return jsonify(shapes.page_envelope([shape.taxonomy_term(t) for t in found.items], found.total, args["page"], per_page))
+    return jsonify(
+        shapes.page_envelope([shape.taxonomy_term(t) for t in found.items], found.total, args["page"], per_page)
+    )
 
 
 @bp.get("/taxonomy_terms/<raw_id>")
@@ -300,5 +314,7 @@ def unknown_path(unknown: str):
     """Anything else under the prefix (the router would answer in HTML): JSON saying what to do instead."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         return jsonify(status=405, message="This API is read-only: use GET."), 405, {"Allow": "GET, HEAD, OPTIONS"}
-    return jsonify(status=404, message=f"There is no '{unknown[:60]}' in this API; start at "
-                   f"{url_for('oruk.api_details', _external=True)}"), 404
+    return jsonify(
+        status=404,
+        message=f"There is no '{unknown[:60]}' in this API; start at {url_for('oruk.api_details', _external=True)}",
+    ), 404

@@ -20,7 +20,9 @@ PREFIX = "/api"
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 bp = Blueprint(
-    "rest", __name__, url_prefix=PREFIX,
+    "rest",
+    __name__,
+    url_prefix=PREFIX,
     description="Search the directory and read listings (no key needed); update your organisation's listings with a personal API token.",
 )
 
@@ -39,18 +41,29 @@ def register_rest_api(app: Flask) -> None:
     from . import rest_docs, rest_read, rest_write  # noqa: F401  (their routes join bp)
 
     config = app.config["SIGNPOST"]
-    app.config.update({
-        "REST_API_TITLE": "Signpost API",
-        "REST_API_VERSION": "1",
-        "REST_OPENAPI_VERSION": "3.0.3",
-        "REST_OPENAPI_URL_PREFIX": PREFIX,
-        "REST_OPENAPI_JSON_PATH": "openapi.json",
-    })
+    app.config.update(
+        {
+            "REST_API_TITLE": "Signpost API",
+            "REST_API_VERSION": "1",
+            "REST_OPENAPI_VERSION": "3.0.3",
+            "REST_OPENAPI_URL_PREFIX": PREFIX,
+            "REST_OPENAPI_JSON_PATH": "openapi.json",
+        }
+    )
     spec = {
-        "info": {"description": "Community services for link workers: search, listings, postcodes and categories. "
-                                "Reading needs no key. Editors write with a personal API token from their account page."},
-        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer",
-                                                     "description": "A personal API token from your account page"}}},
+        "info": {
+            "description": "Community services for link workers: search, listings, postcodes and categories. "
+            "Reading needs no key. Editors write with a personal API token from their account page."
+        },
+        "components": {
+            "securitySchemes": {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token from your account page",
+                }
+            }
+        },
     }
     api = SignpostApi(app, spec_kwargs=spec, config_prefix="REST")
     api.register_blueprint(bp)
@@ -73,8 +86,14 @@ def _too_many() -> str:
     return f"Too many requests: the limit is {_limit().replace(';', ' and ')}. Wait a little, then try again.{more}"
 
 
-limiter.shared_limit(_limit, scope="signpost-api", key_func=rate_limit_key, error_message=_too_many, cost=request_cost,
-                     exempt_when=lambda: request.method == "OPTIONS")(bp)
+limiter.shared_limit(
+    _limit,
+    scope="signpost-api",
+    key_func=rate_limit_key,
+    error_message=_too_many,
+    cost=request_cost,
+    exempt_when=lambda: request.method == "OPTIONS",
+)(bp)
 
 
 @bp.after_request
@@ -84,7 +103,9 @@ def _cross_origin_reads(response):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Allow-Headers"] = "Authorization"
         response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-        response.headers["Access-Control-Expose-Headers"] = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+        )
         response.headers["Access-Control-Max-Age"] = "3600"
     return response
 

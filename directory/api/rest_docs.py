@@ -41,7 +41,10 @@ def _fields(spec: dict, schema: dict | None) -> tuple[str, list[tuple[str, str, 
         return "", []
     name = _type(spec, schema)
     resolved = _resolve(spec, schema.get("items", schema) if schema.get("type") == "array" else schema)
-    rows = [(field, _type(spec, value), value.get("description", "")) for field, value in resolved.get("properties", {}).items()]
+    rows = [
+        (field, _type(spec, value), value.get("description", ""))
+        for field, value in resolved.get("properties", {}).items()
+    ]
     return name, rows
 
 
@@ -52,20 +55,36 @@ def operations(spec: dict) -> list[dict]:
         for method, op in methods.items():
             if method not in ("get", "post", "patch", "put", "delete"):
                 continue
-            params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
-                       "type": _type(spec, p.get("schema", {})), "description": p.get("description", ""),
-                       "repeatable": p.get("schema", {}).get("type") == "array"}
-                      for p in methods.get("parameters", []) + op.get("parameters", [])]
+            params = [
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p.get("required", False),
+                    "type": _type(spec, p.get("schema", {})),
+                    "description": p.get("description", ""),
+                    "repeatable": p.get("schema", {}).get("type") == "array",
+                }
+                for p in methods.get("parameters", []) + op.get("parameters", [])
+            ]
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             ok = next((code for code in op["responses"] if code.startswith("2")), "200")
             answer = op["responses"][ok].get("content", {}).get("application/json", {}).get("schema")
-            out.append({
-                "id": f"{method}{path}".replace("/", "-").replace("{", "").replace("}", ""),
-                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "description": op.get("description", ""), "params": params, "token": bool(op.get("security")),
-                "body": _fields(spec, body), "answer": _fields(spec, answer),
-                "responses": [(code, r.get("description", "")) for code, r in op["responses"].items() if code != "default"],
-            })
+            out.append(
+                {
+                    "id": f"{method}{path}".replace("/", "-").replace("{", "").replace("}", ""),
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": params,
+                    "token": bool(op.get("security")),
+                    "body": _fields(spec, body),
+                    "answer": _fields(spec, answer),
+                    "responses": [
+                        (code, r.get("description", "")) for code, r in op["responses"].items() if code != "default"
+                    ],
+                }
+            )
     return out
 
 

@@ -22,14 +22,24 @@ from search import search_services
 from .rest import bp
 from .tokens import reader
 
-ERRORS = {"400": "Bad request", "401": "The API token is not valid", "404": "Not found", "410": "Removed from the directory",
-          "422": "Invalid input: a message per field", "429": "Too many requests: slow down"}
+ERRORS = {
+    "400": "Bad request",
+    "401": "The API token is not valid",
+    "404": "Not found",
+    "410": "Removed from the directory",
+    "422": "Invalid input: a message per field",
+    "429": "Too many requests: slow down",
+}
 
 
 def error_docs(*codes: int) -> dict:
     """OpenAPI documentation of the JSON errors an endpoint may answer with."""
-    return {"responses": {str(code): {"description": ERRORS[str(code)], "content": {"application/json": {"schema": schemas.ErrorOut}}}
-                          for code in codes}}
+    return {
+        "responses": {
+            str(code): {"description": ERRORS[str(code)], "content": {"application/json": {"schema": schemas.ErrorOut}}}
+            for code in codes
+        }
+    }
 
 
 @bp.get("/search")
@@ -55,13 +65,27 @@ def search(args):
     page = search_services(db, search_query(args, place, radius, clock.local_now(), per_page))
     _load_categories(db, [result.service.id for result in page.results])
     return {
-        "total": page.total, "page": page.page_number, "per_page": per_page, "pages": page.page_count,
-        "suggestion": page.suggestion, "showing_results_for": page.searched_for,
-        "search_instead_for": args["q"] if page.searched_for else None, "words_not_found": page.not_found,
+        "total": page.total,
+        "page": page.page_number,
+        "per_page": per_page,
+        "pages": page.page_count,
+        "suggestion": page.suggestion,
+        "showing_results_for": page.searched_for,
+        "search_instead_for": args["q"] if page.searched_for else None,
+        "words_not_found": page.not_found,
         "words_ignored": page.ignored,
-        "filters_from_words": [{"words": f.words, "filters": dict(_merged(f.filters)), "applied": f.applied,
-                                "not_applied_because": f.why_not or None} for f in page.from_words],
-        "place": place, "radius_km": radius if place else None, "facets": page.facets,
+        "filters_from_words": [
+            {
+                "words": f.words,
+                "filters": dict(_merged(f.filters)),
+                "applied": f.applied,
+                "not_applied_because": f.why_not or None,
+            }
+            for f in page.from_words
+        ],
+        "place": place,
+        "radius_km": radius if place else None,
+        "facets": page.facets,
         "results": page.results,
         "next": _page_link(page.page_number + 1) if page.page_number < page.page_count else None,
         "previous": _page_link(page.page_number - 1) if page.page_number > 1 else None,
@@ -164,7 +188,13 @@ def categories():
     """The category tree: themes and their sub-categories (codes for the search's `category`)"""
     reader()
     return [
-        {"code": top.code, "name": top.name, "description": top.description,
-         "children": [{"code": c.code, "name": c.name, "description": c.description, "children": []} for c in children]}
+        {
+            "code": top.code,
+            "name": top.name,
+            "description": top.description,
+            "children": [
+                {"code": c.code, "name": c.name, "description": c.description, "children": []} for c in children
+            ],
+        }
         for top, children in category_tree(get_session())
     ]

@@ -45,11 +45,18 @@ def _invalid(error: InputError):
     service = get_session().get(Service, request.view_args["item_id"]) if "base_version" in error.messages else None
     if service is not None:  # an edit based on an older version
         sent = (request.get_json(silent=True) or {}).get("version")
-        return error_response(Conflict(
-            f"This listing changed since version {sent}: it is now version {service.version}. "
-            "Nothing was saved. Fetch it again, reapply your change and send it with the new version."))
-    return jsonify({"message": "Some of the input is not valid: see the message for each field.",
-                    "errors": field_messages(error.messages)}), 422
+        return error_response(
+            Conflict(
+                f"This listing changed since version {sent}: it is now version {service.version}. "
+                "Nothing was saved. Fetch it again, reapply your change and send it with the new version."
+            )
+        )
+    return jsonify(
+        {
+            "message": "Some of the input is not valid: see the message for each field.",
+            "errors": field_messages(error.messages),
+        }
+    ), 422
 
 
 def _body(*, with_version: bool) -> dict:
@@ -70,19 +77,35 @@ def _answer(outcome: str, record, service: Service | None):
     if outcome == "published":
         service = db.get(Service, record.target_id)
     body = schemas.ChangeOut(exclude=("service",)).dump(
-        {"outcome": outcome, "message": OUTCOMES[outcome], "change_id": record.id if outcome == "queued" else None})
+        {"outcome": outcome, "message": OUTCOMES[outcome], "change_id": record.id if outcome == "queued" else None}
+    )
     body["service"] = service_json(service, reader()) if service is not None else None
     return jsonify(body), 202 if outcome == "queued" else 200
 
 
 @bp.patch("/services/<uuid:item_id>")
 @bp.response(200, schemas.ChangeOut)
-@bp.doc(security=TOKEN, **_body_doc(schemas.ServiceChangeIn), **{"responses": {
-    "202": {"description": "Queued for a moderator", "content": {"application/json": {"schema": schemas.ChangeOut}}},
-    "409": {"description": "The listing changed since `version`", "content": {"application/json": {"schema": schemas.ErrorOut}}},
-    **error_docs(400, 401, 404, 410, 422, 429)["responses"],
-    "403": {"description": "Not one of your organisations' services", "content": {"application/json": {"schema": schemas.ErrorOut}}},
-}})
+@bp.doc(
+    security=TOKEN,
+    **_body_doc(schemas.ServiceChangeIn),
+    **{
+        "responses": {
+            "202": {
+                "description": "Queued for a moderator",
+                "content": {"application/json": {"schema": schemas.ChangeOut}},
+            },
+            "409": {
+                "description": "The listing changed since `version`",
+                "content": {"application/json": {"schema": schemas.ErrorOut}},
+            },
+            **error_docs(400, 401, 404, 410, 422, 429)["responses"],
+            "403": {
+                "description": "Not one of your organisations' services",
+                "content": {"application/json": {"schema": schemas.ErrorOut}},
+            },
+        }
+    },
+)
 def update_service(item_id: uuid.UUID):
     """Change a service of an organisation you edit
 
@@ -98,21 +121,38 @@ def update_service(item_id: uuid.UUID):
     body = _body(with_version=True)
     version = body.pop("version", None)
     if isinstance(version, bool) or not isinstance(version, int):
-        abort(422, errors={"version": ["Send the listing's current version as a number (from GET /api/services/{id}), "
-                                       "so that a change someone made meanwhile is not overwritten."]})
+        abort(
+            422,
+            errors={
+                "version": [
+                    "Send the listing's current version as a number (from GET /api/services/{id}), "
+                    "so that a change someone made meanwhile is not overwritten."
+                ]
+            },
+        )
     db = get_session()
     organisation = db.get(Organisation, service.organisation_id)
-    outcome, record = submit_service_change(db, actor, organisation, service, working_snapshot(db, actor, service) | body,
-                                           version)  # an older version is a 409 (_invalid)
+    outcome, record = submit_service_change(
+        db, actor, organisation, service, working_snapshot(db, actor, service) | body, version
+    )  # an older version is a 409 (_invalid)
     return _answer(outcome, record, service)
 
 
 @bp.post("/organisations/<uuid:item_id>/services")
 @bp.response(202, schemas.ChangeOut)
-@bp.doc(security=TOKEN, **_body_doc(schemas.NewServiceIn), **{"responses": {
-    **error_docs(400, 401, 404, 410, 422, 429)["responses"],
-    "403": {"description": "Not an organisation you edit", "content": {"application/json": {"schema": schemas.ErrorOut}}},
-}})
+@bp.doc(
+    security=TOKEN,
+    **_body_doc(schemas.NewServiceIn),
+    **{
+        "responses": {
+            **error_docs(400, 401, 404, 410, 422, 429)["responses"],
+            "403": {
+                "description": "Not an organisation you edit",
+                "content": {"application/json": {"schema": schemas.ErrorOut}},
+            },
+        }
+    },
+)
 def create_service(item_id: uuid.UUID):
     """Add a service to an organisation you edit
 
@@ -129,10 +169,18 @@ def create_service(item_id: uuid.UUID):
 
 @bp.post("/services/<uuid:item_id>/confirm")
 @bp.response(200, schemas.ServiceOut)
-@bp.doc(security=TOKEN, **{"responses": {
-    **error_docs(401, 404, 410, 429)["responses"],
-    "403": {"description": "Not one of your organisations' services", "content": {"application/json": {"schema": schemas.ErrorOut}}},
-}})
+@bp.doc(
+    security=TOKEN,
+    **{
+        "responses": {
+            **error_docs(401, 404, 410, 429)["responses"],
+            "403": {
+                "description": "Not one of your organisations' services",
+                "content": {"application/json": {"schema": schemas.ErrorOut}},
+            },
+        }
+    },
+)
 def confirm(item_id: uuid.UUID):
     """Confirm a service of an organisation you edit is still correct (it shows as checked today)"""
     actor = writer()
@@ -149,6 +197,10 @@ def change(item_id: uuid.UUID):
     """A change you sent: waiting, approved (with the service's id) or rejected (with the moderator's note)"""
     actor = writer()
     record = get_session().get(ChangeRequest, item_id)
-    if record is None or record.kind not in ("create", "update") or record.organisation_id not in actor.organisation_ids:
+    if (
+        record is None
+        or record.kind not in ("create", "update")
+        or record.organisation_id not in actor.organisation_ids
+    ):
         abort(404, message=f"There is no change with the id {item_id} for an organisation you edit.")
     return record

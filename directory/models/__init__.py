@@ -1,4 +1,5 @@
 """The directory's tables. Importing this module registers them all with SQLModel.metadata."""
+
 from .account import ChangeRequest, Claim, Invitation, Membership, Revision, User, UserSession
 from .api_token import ApiToken
 from .common import utcnow

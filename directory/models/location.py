@@ -19,9 +19,7 @@ class Location(Record, Sourced, table=True):
     __table_args__ = (
         CheckConstraint(in_list("location_type", LOCATION_TYPES), name="location_type_known"),
         CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude_range"),
-        CheckConstraint(
-            "longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude_range"
-        ),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude_range"),
     )
 
     organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)

@@ -48,18 +48,12 @@ class Service(Record, Verified, Sourced, table=True):
 
     __table_args__ = (
         CheckConstraint(in_list("status", SERVICE_STATUSES), name="service_status_known"),
-        CheckConstraint(
-            in_list("verification_method", VERIFICATION_METHODS), name="service_verification_known"
-        ),
+        CheckConstraint(in_list("verification_method", VERIFICATION_METHODS), name="service_verification_known"),
         CheckConstraint("min_age IS NULL OR (min_age BETWEEN 0 AND 120)", name="min_age_range"),
         CheckConstraint("max_age IS NULL OR (max_age BETWEEN 0 AND 120)", name="max_age_range"),
-        CheckConstraint(
-            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_order"
-        ),
+        CheckConstraint("min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_order"),
         CheckConstraint("cost_min IS NULL OR cost_min >= 0", name="cost_min_positive"),
-        CheckConstraint(
-            "cost_min IS NULL OR cost_max IS NULL OR cost_min <= cost_max", name="cost_order"
-        ),
+        CheckConstraint("cost_min IS NULL OR cost_max IS NULL OR cost_min <= cost_max", name="cost_order"),
     )
 
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
@@ -167,12 +161,11 @@ class Schedule(Child, table=True):
     __table_args__ = (
         CheckConstraint(in_list("frequency", FREQUENCIES), name="frequency_known"),
         CheckConstraint(in_list("weekday", WEEKDAYS), name="weekday_known"),
-        CheckConstraint(
-            "week_of_month IS NULL OR week_of_month IN (-1, 1, 2, 3, 4)", name="week_of_month_range"
-        ),
+        CheckConstraint("week_of_month IS NULL OR week_of_month IN (-1, 1, 2, 3, 4)", name="week_of_month_range"),
         CheckConstraint(
             # closes_at before opens_at is a session that runs overnight (6pm to 2am); the schemas check which.
-            "opens_at IS NULL OR closes_at IS NULL OR opens_at <> closes_at", name="opens_before_closes"
+            "opens_at IS NULL OR closes_at IS NULL OR opens_at <> closes_at",
+            name="opens_before_closes",
         ),
         CheckConstraint(
             "valid_from IS NULL OR valid_to IS NULL OR valid_from <= valid_to",
@@ -216,9 +209,7 @@ class Season(Child, table=True):
 class Funding(Child, table=True):
     """Who pays for a service and until when."""
 
-    __table_args__ = (
-        CheckConstraint(in_list("status", FUNDING_STATUSES), name="funding_status_known"),
-    )
+    __table_args__ = (CheckConstraint(in_list("status", FUNDING_STATUSES), name="funding_status_known"),)
 
     source: str = Field(default="", max_length=200)
     status: str = Field(default="funded", max_length=20)

@@ -84,22 +84,28 @@ def register_user(session: Session, prepared: dict, now: datetime) -> list[Mail]
     existing = find_user(session, prepared["email"])
     if existing is not None:
         return [_someone_tried_to_register(existing)]
-    user = User(email=prepared["email"], name=prepared["name"], password_hash=prepared["password_hash"],
-                created_at=now)
+    user = User(email=prepared["email"], name=prepared["name"], password_hash=prepared["password_hash"], created_at=now)
     session.add(user)
     session.flush()
     return [verification_mail(user)]
 
 
-def create_user(session: Session, actor: Actor, raw: Mapping, roles: Iterable[str] = (),
-                now: datetime | None = None) -> User:
+def create_user(
+    session: Session, actor: Actor, raw: Mapping, roles: Iterable[str] = (), now: datetime | None = None
+) -> User:
     """Create a confirmed account with roles (administrators and the command line)."""
     require(actor, "user.manage")
     data = validate(RegisterInput(), raw)
     if find_user(session, data["email"]) is not None:
         raise InputError({"email": [f"There is already an account for {data['email']}."]})
-    user = User(email=data["email"], name=data["name"], password_hash=hash_password(data["password"]),
-                roles=_known_roles(roles), email_verified_at=now or utcnow(), created_at=now or utcnow())
+    user = User(
+        email=data["email"],
+        name=data["name"],
+        password_hash=hash_password(data["password"]),
+        roles=_known_roles(roles),
+        email_verified_at=now or utcnow(),
+        created_at=now or utcnow(),
+    )
     session.add(user)
     session.flush()
     return user
@@ -107,25 +113,34 @@ def create_user(session: Session, actor: Actor, raw: Mapping, roles: Iterable[st
 
 def verification_mail(user: User) -> Mail:
     """The 'confirm your email address' message, with a link that lasts 3 days."""
-    link = url_for("accounts.verify", token=make_token("verify-email", {"u": str(user.id), "e": user.email}),
-                   _external=True)
-    return Mail(user.email, "Confirm your email address for Signpost", (
-        f"Hello {user.name},\n\n"
-        "Please confirm this is your email address by opening this link (it works for 3 days):\n\n"
-        f"{link}\n\n"
-        "If you did not create a Signpost account, you can ignore this message."
-    ))
+    link = url_for(
+        "accounts.verify", token=make_token("verify-email", {"u": str(user.id), "e": user.email}), _external=True
+    )
+    return Mail(
+        user.email,
+        "Confirm your email address for Signpost",
+        (
+            f"Hello {user.name},\n\n"
+            "Please confirm this is your email address by opening this link (it works for 3 days):\n\n"
+            f"{link}\n\n"
+            "If you did not create a Signpost account, you can ignore this message."
+        ),
+    )
 
 
 def _someone_tried_to_register(user: User) -> Mail:
-    return Mail(user.email, "Someone tried to register with your email address", (
-        f"Hello {user.name},\n\n"
-        "Someone, perhaps you, tried to create a Signpost account with this email address. "
-        "You already have an account, so nothing has changed.\n\n"
-        f"Sign in: {url_for('accounts.login', _external=True)}\n"
-        f"Forgotten your password? {url_for('accounts.reset_request', _external=True)}\n\n"
-        "If it was not you, you can ignore this message."
-    ))
+    return Mail(
+        user.email,
+        "Someone tried to register with your email address",
+        (
+            f"Hello {user.name},\n\n"
+            "Someone, perhaps you, tried to create a Signpost account with this email address. "
+            "You already have an account, so nothing has changed.\n\n"
+            f"Sign in: {url_for('accounts.login', _external=True)}\n"
+            f"Forgotten your password? {url_for('accounts.reset_request', _external=True)}\n\n"
+            "If it was not you, you can ignore this message."
+        ),
+    )
 
 
 def verify_email(session: Session, token: str, now: datetime | None = None) -> User:
@@ -147,7 +162,9 @@ def authenticate(session: Session, raw: Mapping) -> User:
     if not password_matches(user, data["password"]):
         raise InputError({"_schema": [SIGN_IN_REFUSED]})
     if user.disabled_at is not None:
-        raise InputError({"_schema": ["This account has been closed. Ask a Signpost administrator if you think this is wrong."]})
+        raise InputError(
+            {"_schema": ["This account has been closed. Ask a Signpost administrator if you think this is wrong."]}
+        )
     return user
 
 
@@ -165,13 +182,19 @@ def record_failed_sign_in(session: Session, email: str, now: datetime) -> list[M
         return []
     user.failed_sign_ins_told_at = now
     session.flush()
-    return [Mail(user.email, "Wrong passwords were tried on your Signpost account", (
-        f"Hello {user.name},\n\nSomeone has typed a wrong password for your Signpost account "
-        f"{user.failed_sign_ins} times in the last hour. Each computer trying is slowed down; "
-        "you can still sign in as usual.\n\nIf this was not you, choose a strong password that you use nowhere else: "
-        f"{url_for('accounts.reset_request', _external=True)}\n\n"
-        "We tell you at most once an hour."
-    ))]
+    return [
+        Mail(
+            user.email,
+            "Wrong passwords were tried on your Signpost account",
+            (
+                f"Hello {user.name},\n\nSomeone has typed a wrong password for your Signpost account "
+                f"{user.failed_sign_ins} times in the last hour. Each computer trying is slowed down; "
+                "you can still sign in as usual.\n\nIf this was not you, choose a strong password that you use nowhere else: "
+                f"{url_for('accounts.reset_request', _external=True)}\n\n"
+                "We tell you at most once an hour."
+            ),
+        )
+    ]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -184,18 +207,26 @@ def request_password_reset(session: Session, email: str) -> list[Mail]:
     user = find_user(session, email)
     usable = user is not None and user.disabled_at is None
     # An unknown address gets a token made too (and thrown away), so both take the same work.
-    token = make_token("reset-password", {"u": str(user.id) if usable else "", "p": fingerprint(
-        user.password_hash if usable else email)})
+    token = make_token(
+        "reset-password",
+        {"u": str(user.id) if usable else "", "p": fingerprint(user.password_hash if usable else email)},
+    )
     link = url_for("accounts.reset_password", token=token, _external=True)
     if not usable:
         return []
-    return [Mail(user.email, "Reset your Signpost password", (
-        f"Hello {user.name},\n\n"
-        "Someone, perhaps you, asked to reset the password for your Signpost account. "
-        "To choose a new password, open this link within an hour (it works once):\n\n"
-        f"{link}\n\n"
-        "If it was not you, ignore this message: your password has not changed."
-    ))]
+    return [
+        Mail(
+            user.email,
+            "Reset your Signpost password",
+            (
+                f"Hello {user.name},\n\n"
+                "Someone, perhaps you, asked to reset the password for your Signpost account. "
+                "To choose a new password, open this link within an hour (it works once):\n\n"
+                f"{link}\n\n"
+                "If it was not you, ignore this message: your password has not changed."
+            ),
+        )
+    ]
 
 
 def reset_link_user(session: Session, token: str) -> User:
@@ -250,30 +281,48 @@ def email_change_mails(session: Session, user: User, new_email: str) -> list[Mai
 
     If the new address already has an account, its owner is told instead, and the answer is the same.
     """
-    notice = Mail(user.email, "Your Signpost email address is being changed", (
-        f"Hello {user.name},\n\n"
-        "Someone signed in to your Signpost account asked to change its email address. "
-        "It changes only when the link sent to the new address is followed.\n\n"
-        "If this was not you, reset your password now: "
-        f"{url_for('accounts.reset_request', _external=True)}"
-    ))
+    notice = Mail(
+        user.email,
+        "Your Signpost email address is being changed",
+        (
+            f"Hello {user.name},\n\n"
+            "Someone signed in to your Signpost account asked to change its email address. "
+            "It changes only when the link sent to the new address is followed.\n\n"
+            "If this was not you, reset your password now: "
+            f"{url_for('accounts.reset_request', _external=True)}"
+        ),
+    )
     owner = find_user(session, new_email)
     # The link is made either way, so a taken address costs the same work as a free one.
     token = make_token("change-email", {"u": str(user.id), "e": new_email, "o": fingerprint(user.email)})
     link = url_for("accounts.confirm_email", token=token, _external=True)
     if owner is not None:
-        return [notice, Mail(owner.email, "Someone tried to use your email address on Signpost", (
-            f"Hello {owner.name},\n\n"
-            "Someone tried to move another Signpost account to this email address. "
-            "You already have an account here, so nothing has changed.\n\n"
-            "If you did not expect this, you can ignore this message."
-        ))]
-    return [notice, Mail(new_email, "Confirm your new email address for Signpost", (
-        f"Hello {user.name},\n\n"
-        "To use this address for your Signpost account, open this link within a day and confirm:\n\n"
-        f"{link}\n\n"
-        "If you did not ask for this, you can ignore this message."
-    ))]
+        return [
+            notice,
+            Mail(
+                owner.email,
+                "Someone tried to use your email address on Signpost",
+                (
+                    f"Hello {owner.name},\n\n"
+                    "Someone tried to move another Signpost account to this email address. "
+                    "You already have an account here, so nothing has changed.\n\n"
+                    "If you did not expect this, you can ignore this message."
+                ),
+            ),
+        ]
+    return [
+        notice,
+        Mail(
+            new_email,
+            "Confirm your new email address for Signpost",
+            (
+                f"Hello {user.name},\n\n"
+                "To use this address for your Signpost account, open this link within a day and confirm:\n\n"
+                f"{link}\n\n"
+                "If you did not ask for this, you can ignore this message."
+            ),
+        ),
+    ]
 
 
 def email_change_for(session: Session, token: str) -> tuple[User, str]:
@@ -298,33 +347,50 @@ def confirm_email_change(session: Session, token: str, now: datetime | None = No
     except IntegrityError:  # another account took the address a moment ago
         session.rollback()  # the failed flush leaves the transaction unusable; it held nothing else
         raise LinkError(f"Another account now uses {new_email}, so this account cannot move to it.") from None
-    return user, [Mail(old_email, "Your Signpost email address has changed", (
-        f"Hello {user.name},\n\n"
-        f"Your Signpost account now uses {new_email}. Sign in with that address from now on.\n\n"
-        "If you did not make this change, contact a Signpost administrator."
-    ))]
+    return user, [
+        Mail(
+            old_email,
+            "Your Signpost email address has changed",
+            (
+                f"Hello {user.name},\n\n"
+                f"Your Signpost account now uses {new_email}. Sign in with that address from now on.\n\n"
+                "If you did not make this change, contact a Signpost administrator."
+            ),
+        )
+    ]
 
 
 def sign_out_everywhere(session: Session, user: User, now: datetime) -> list[Mail]:
     """End every session of this account, on every device (its API tokens keep working)."""
     ended = end_sessions(session, user, now)
-    return [Mail(user.email, "You signed out of Signpost everywhere", (
-        f"Hello {user.name},\n\nYour Signpost account was signed out on every device "
-        f"({ended} session{'s' if ended != 1 else ''}). Your API tokens still work; revoke them on your account page "
-        "if you need to.\n\n" + _IF_NOT_YOU
-    ))]
+    return [
+        Mail(
+            user.email,
+            "You signed out of Signpost everywhere",
+            (
+                f"Hello {user.name},\n\nYour Signpost account was signed out on every device "
+                f"({ended} session{'s' if ended != 1 else ''}). Your API tokens still work; revoke them on your account page "
+                "if you need to.\n\n" + _IF_NOT_YOU
+            ),
+        )
+    ]
 
 
-def end_access(session: Session, user: User, now: datetime, what_happened: str, keep: str | None = None,
-               advice: str = _IF_NOT_YOU) -> Mail:
+def end_access(
+    session: Session, user: User, now: datetime, what_happened: str, keep: str | None = None, advice: str = _IF_NOT_YOU
+) -> Mail:
     """End the account's sessions (but keep, this browser's) and revoke its API tokens; returns the owner's notice."""
     ended = end_sessions(session, user, now, keep)
     revoked = revoke_api_tokens(session, user, now)
-    return Mail(user.email, "Your Signpost account was signed out", (
-        f"Hello {user.name},\n\n{what_happened} "
-        f"{'Other devices were' if keep else 'Every device was'} signed out ({ended} session{'s' if ended != 1 else ''}), "
-        f"and {revoked} API token{'s were' if revoked != 1 else ' was'} revoked.\n\n" + advice
-    ))
+    return Mail(
+        user.email,
+        "Your Signpost account was signed out",
+        (
+            f"Hello {user.name},\n\n{what_happened} "
+            f"{'Other devices were' if keep else 'Every device was'} signed out ({ended} session{'s' if ended != 1 else ''}), "
+            f"and {revoked} API token{'s were' if revoked != 1 else ' was'} revoked.\n\n" + advice
+        ),
+    )
 
 
 def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) -> User:
@@ -342,10 +408,14 @@ def set_roles(session: Session, actor: Actor, user: User, roles: Iterable[str]) 
 
 def edited_organisations(session: Session, user: User) -> list[Organisation]:
     """The organisations this account edits, by name."""
-    return list(session.exec(
-        select(Organisation).join(Membership, Membership.organisation_id == Organisation.id)
-        .where(Membership.user_id == user.id).order_by(Organisation.name)
-    ))
+    return list(
+        session.exec(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Organisation.name)
+        )
+    )
 
 
 def all_users(session: Session) -> list[User]:

@@ -51,8 +51,11 @@ def waiting(db: Session, actor: Actor) -> Waiting:
     def count(model, condition) -> int:
         return db.exec(select(func.count()).select_from(model).where(condition)).one()
 
-    return Waiting(count(Claim, Claim.status == "pending"), count(ChangeRequest, ChangeRequest.status == "pending"),
-                   count(ProblemReport, ProblemReport.status == "open"))
+    return Waiting(
+        count(Claim, Claim.status == "pending"),
+        count(ChangeRequest, ChangeRequest.status == "pending"),
+        count(ProblemReport, ProblemReport.status == "open"),
+    )
 
 
 def _pattern(query: str) -> str | None:
@@ -69,8 +72,9 @@ def find_users(db: Session, actor: Actor, query: str = "") -> list[User]:
     statement = select(User).order_by(User.email).limit(PAGE)
     pattern = _pattern(query)
     if pattern:
-        statement = statement.where(or_(func.lower(User.email).like(pattern, escape=ESCAPE),
-                                        func.lower(User.name).like(pattern, escape=ESCAPE)))
+        statement = statement.where(
+            or_(func.lower(User.email).like(pattern, escape=ESCAPE), func.lower(User.name).like(pattern, escape=ESCAPE))
+        )
     return list(db.exec(statement))
 
 
@@ -86,8 +90,9 @@ def account_history(db: Session, actor: Actor, user: User) -> list[Revision]:
     return list(db.exec(query.order_by(Revision.changed_at.desc())))
 
 
-def set_access(db: Session, actor: Actor, user: User, roles: list[str], trusted: bool,
-               now: datetime | None = None) -> Revision | None:
+def set_access(
+    db: Session, actor: Actor, user: User, roles: list[str], trusted: bool, now: datetime | None = None
+) -> Revision | None:
     """Grant or revoke roles and trust; recorded. None when nothing changed."""
     require(actor, "user.manage")
     roles = sorted(dict.fromkeys(roles))
@@ -113,13 +118,22 @@ def disable_account(db: Session, actor: Actor, user: User, reason: str, now: dat
         raise InputError({"archive_reason": ["This account is already disabled."]})
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise InputError({"archive_reason": ["Give a reason, in up to 500 characters: it is kept in the account's history."]})
+        raise InputError(
+            {"archive_reason": ["Give a reason, in up to 500 characters: it is kept in the account's history."]}
+        )
     now = now or utcnow()
     before = account_snapshot(user) | {"note": None}
     user.disabled_at = now
     _record(db, actor, user, before, now, note=reason)
-    return [end_access(db, user, now, "An administrator closed your Signpost account, so it can no longer sign in.",
-                       advice="If you think this is wrong, reply to this message or contact a Signpost administrator.")]
+    return [
+        end_access(
+            db,
+            user,
+            now,
+            "An administrator closed your Signpost account, so it can no longer sign in.",
+            advice="If you think this is wrong, reply to this message or contact a Signpost administrator.",
+        )
+    ]
 
 
 def enable_account(db: Session, actor: Actor, user: User, now: datetime | None = None) -> Revision:
@@ -142,6 +156,7 @@ def _record(db: Session, actor: Actor, user: User, before: dict, now: datetime |
 
 
 # Organisations ----------------------------------------------------------------------------------
+
 
 @dataclass
 class OrganisationRow:
@@ -190,10 +205,17 @@ class OrganisationOverview:
 def organisation_overview(db: Session, actor: Actor, organisation: Organisation) -> OrganisationOverview:
     """Members, services and venues (archived ones too), and pending claims."""
     require(actor, "organisation.manage")
-    members = db.exec(select(Membership, User).join(User, User.id == Membership.user_id)
-                      .where(Membership.organisation_id == organisation.id).order_by(User.name)).all()
+    members = db.exec(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation.id)
+        .order_by(User.name)
+    ).all()
     services = db.exec(select(Service).where(Service.organisation_id == organisation.id).order_by(Service.name)).all()
     venues = db.exec(select(Location).where(Location.organisation_id == organisation.id).order_by(Location.name)).all()
-    claims = db.exec(select(Claim, User).join(User, User.id == Claim.user_id).where(
-        Claim.organisation_id == organisation.id, Claim.status == "pending")).all()
+    claims = db.exec(
+        select(Claim, User)
+        .join(User, User.id == Claim.user_id)
+        .where(Claim.organisation_id == organisation.id, Claim.status == "pending")
+    ).all()
     return OrganisationOverview(organisation, list(members), list(services), list(venues), list(claims))

@@ -39,13 +39,23 @@ def create_api_token(db: Session, user: User, form: Mapping, now: datetime | Non
     expires_at = None
     if data["expires_on"] is not None:
         if data["expires_on"] <= now.date():
-            raise InputError({"expires_on": ["Choose a day after today, or leave it blank for a token that does not expire."]})
+            raise InputError(
+                {"expires_on": ["Choose a day after today, or leave it blank for a token that does not expire."]}
+            )
         expires_at = datetime.combine(data["expires_on"], time.min, tzinfo=UTC)
     if len([t for t in list_api_tokens(db, user) if is_active(t, now)]) >= MAX_ACTIVE_TOKENS:
-        raise InputError({"name": [f"You have {MAX_ACTIVE_TOKENS} tokens already: revoke one you no longer use first."]})
+        raise InputError(
+            {"name": [f"You have {MAX_ACTIVE_TOKENS} tokens already: revoke one you no longer use first."]}
+        )
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=data["name"], token_hash=hash_secret(secret), prefix=secret[:10],
-                     created_at=now, expires_at=expires_at)
+    token = ApiToken(
+        user_id=user.id,
+        name=data["name"],
+        token_hash=hash_secret(secret),
+        prefix=secret[:10],
+        created_at=now,
+        expires_at=expires_at,
+    )
     db.add(token)
     db.flush()
     return token, secret
@@ -72,7 +82,7 @@ def revoke_api_token(db: Session, user: User, token_id: str, now: datetime | Non
 
 
 def status(token: ApiToken, now: datetime) -> str:
-    """"active", "revoked" or "expired"."""
+    """ "active", "revoked" or "expired"."""
     if token.revoked_at is not None:
         return "revoked"
     if token.expires_at is not None and _aware(token.expires_at) <= now:
@@ -85,8 +95,9 @@ def is_active(token: ApiToken, now: datetime) -> bool:
     return status(token, now) == "active"
 
 
-def authenticate(db: Session, secret: str, now: datetime | None = None, record_use: bool = True
-                 ) -> tuple[ApiToken, User] | None:
+def authenticate(
+    db: Session, secret: str, now: datetime | None = None, record_use: bool = True
+) -> tuple[ApiToken, User] | None:
     """The active token with this secret and its enabled owner, recording its use (unless the caller
     records it itself, with use_due and record_token_use); None otherwise."""
     now = now or utcnow()

@@ -35,7 +35,10 @@ def coverage(session: Session, limit: int = 12) -> list[tuple[str, int]]:
         .group_by(Location.town)
     ).all()
     areas = session.exec(
-        select(ServiceArea.name, listings).join(Service, Service.id == ServiceArea.service_id).where(*live).group_by(ServiceArea.name)
+        select(ServiceArea.name, listings)
+        .join(Service, Service.id == ServiceArea.service_id)
+        .where(*live)
+        .group_by(ServiceArea.name)
     ).all()
     counts: dict[str, int] = {}
     for name, count in [*towns, *areas]:
@@ -61,13 +64,15 @@ def service_view(session: Session, service: Service) -> ServiceView:
         .where(ServiceAtLocation.service_id == service.id, Location.archived_at.is_(None))
         .order_by(Location.name)
     ).all()
-    schedules = sorted(
-        service.schedules, key=lambda s: (WEEKDAYS.index(s.weekday), s.opens_at or time.min)
-    )
+    schedules = sorted(service.schedules, key=lambda s: (WEEKDAYS.index(s.weekday), s.opens_at or time.min))
     others = session.exec(
-        live_services().where(Service.organisation_id == service.organisation_id, Service.id != service.id).order_by(Service.name)
+        live_services()
+        .where(Service.organisation_id == service.organisation_id, Service.id != service.id)
+        .order_by(Service.name)
     ).all()
-    return ServiceView(locations=list(locations), schedules=schedules, areas=list(service.areas), other_services=list(others))
+    return ServiceView(
+        locations=list(locations), schedules=schedules, areas=list(service.areas), other_services=list(others)
+    )
 
 
 def organisation_services(session: Session, organisation: Organisation) -> list[Service]:

@@ -44,8 +44,16 @@ def word(target_type: str) -> str:
     return "venue" if target_type == "location" else target_type
 
 
-def propose(db: Session, actor: Actor, target_type: str, organisation: Organisation | None, record, proposed: dict,
-            reviewed: frozenset[str], now: datetime):
+def propose(
+    db: Session,
+    actor: Actor,
+    target_type: str,
+    organisation: Organisation | None,
+    record,
+    proposed: dict,
+    reviewed: frozenset[str],
+    now: datetime,
+):
     """Publish at once, queue for a moderator, or update the editor's own waiting change.
 
     Permissions and the version the editor started from are checked by the caller. Returns
@@ -65,10 +73,16 @@ def propose(db: Session, actor: Actor, target_type: str, organisation: Organisat
             raise InputError({"base_version": [STALE]}) from None
         return "published", revision
     change = ChangeRequest(
-        target_type=target_type, target_id=record.id if record is not None else None,
+        target_type=target_type,
+        target_id=record.id if record is not None else None,
         organisation_id=organisation.id if organisation is not None else None,
-        kind="update" if record is not None else "create", proposed=proposed, base=live, field_names=changed,
-        base_version=record.version if record is not None else None, submitted_by=actor.user_id, submitted_at=now,
+        kind="update" if record is not None else "create",
+        proposed=proposed,
+        base=live,
+        field_names=changed,
+        base_version=record.version if record is not None else None,
+        submitted_by=actor.user_id,
+        submitted_at=now,
     )
     db.add(change)
     db.flush()
@@ -80,8 +94,11 @@ def own_pending(db: Session, actor: Actor, target_type: str, record) -> ChangeRe
     if record is None or actor.user_id is None:
         return None
     query = select(ChangeRequest).where(
-        ChangeRequest.target_type == target_type, ChangeRequest.target_id == record.id, ChangeRequest.kind == "update",
-        ChangeRequest.status == "pending", ChangeRequest.submitted_by == actor.user_id,
+        ChangeRequest.target_type == target_type,
+        ChangeRequest.target_id == record.id,
+        ChangeRequest.kind == "update",
+        ChangeRequest.status == "pending",
+        ChangeRequest.submitted_by == actor.user_id,
     )
     return db.exec(query.order_by(ChangeRequest.submitted_at.desc())).first()
 
@@ -139,7 +156,9 @@ def approve(db: Session, actor: Actor, change: ChangeRequest, choices: dict[str,
     model = MODELS[change.target_type]
     record = db.get(model, change.target_id) if change.target_id else None
     if change.target_id and (record is None or record.archived_at is not None):
-        raise InputError({"decision": [f"The {word(change.target_type)} has been archived since; this change cannot be applied."]})
+        raise InputError(
+            {"decision": [f"The {word(change.target_type)} has been archived since; this change cannot be applied."]}
+        )
     organisation = db.get(Organisation, change.organisation_id) if change.organisation_id else None
     if change.target_type == "location" and (organisation is None or organisation.archived_at is not None):
         raise InputError({"decision": ["The organisation has been archived since; this change cannot be applied."]})
@@ -149,19 +168,35 @@ def approve(db: Session, actor: Actor, change: ChangeRequest, choices: dict[str,
         rows = review(change, live)
         unsettled = [row.name for row in rows if row.conflict and choices.get(row.name) not in CHOICES]
         if unsettled:
-            raise InputError({f"choice-{name}": ["This changed since the editor started: choose the live value or the proposed one."]
-                              for name in unsettled})
+            raise InputError(
+                {
+                    f"choice-{name}": [
+                        "This changed since the editor started: choose the live value or the proposed one."
+                    ]
+                    for name in unsettled
+                }
+            )
         wanted = live | {row.name: row.proposed for row in rows if not row.conflict or choices[row.name] == "proposed"}
         if not diff(live, wanted):
             return None
     submitter = db.get(User, change.submitted_by) if change.submitted_by else None
     by = (submitter.id, f"{submitter.name}, approved by {actor.name}"[:100]) if submitter else None
-    record, revision = publish(db, actor, change.target_type, organisation, record, wanted, "moderator", now, on_behalf_of=by)
+    record, revision = publish(
+        db, actor, change.target_type, organisation, record, wanted, "moderator", now, on_behalf_of=by
+    )
     change.target_id = record.id
     if change.target_type == "organisation" and change.kind == "create":
         change.organisation_id = record.id
         if submitter is not None and submitter.disabled_at is None:
-            db.add(Membership(user_id=submitter.id, organisation_id=record.id, added_by=actor.user_id, created_at=now, role="owner"))
+            db.add(
+                Membership(
+                    user_id=submitter.id,
+                    organisation_id=record.id,
+                    added_by=actor.user_id,
+                    created_at=now,
+                    role="owner",
+                )
+            )
     return revision
 
 

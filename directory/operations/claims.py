@@ -24,16 +24,63 @@ from . import InputError
 INVITATION_DAYS = 14
 # Addresses anyone can sign up for, and hosts anyone can publish under: a match on one of
 # these says nothing about working for the organisation, so it never approves a claim.
-SHARED_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "outlook.co.uk",
-    "live.com", "live.co.uk", "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com",
-    "mac.com", "aol.com", "aol.co.uk", "btinternet.com", "btopenworld.com", "talktalk.net", "tiscali.co.uk",
-    "sky.com", "virginmedia.com", "ntlworld.com", "blueyonder.co.uk", "plus.net", "protonmail.com",
-    "protonmail.ch", "proton.me", "pm.me", "gmx.com", "gmx.co.uk", "gmx.net", "mail.com", "zoho.com",
-    "yandex.com", "tutanota.com", "fastmail.com", "hey.com", "qq.com",
-    "facebook.com", "wordpress.com", "wixsite.com", "blogspot.com", "google.com", "sites.google.com",
-    "github.io", "weebly.com", "squarespace.com", "linktr.ee", "instagram.com", "x.com", "twitter.com",
-})
+SHARED_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "outlook.com",
+        "outlook.co.uk",
+        "live.com",
+        "live.co.uk",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "aol.co.uk",
+        "btinternet.com",
+        "btopenworld.com",
+        "talktalk.net",
+        "tiscali.co.uk",
+        "sky.com",
+        "virginmedia.com",
+        "ntlworld.com",
+        "blueyonder.co.uk",
+        "plus.net",
+        "protonmail.com",
+        "protonmail.ch",
+        "proton.me",
+        "pm.me",
+        "gmx.com",
+        "gmx.co.uk",
+        "gmx.net",
+        "mail.com",
+        "zoho.com",
+        "yandex.com",
+        "tutanota.com",
+        "fastmail.com",
+        "hey.com",
+        "qq.com",
+        "facebook.com",
+        "wordpress.com",
+        "wixsite.com",
+        "blogspot.com",
+        "google.com",
+        "sites.google.com",
+        "github.io",
+        "weebly.com",
+        "squarespace.com",
+        "linktr.ee",
+        "instagram.com",
+        "x.com",
+        "twitter.com",
+    }
+)
 
 
 def token_hash(token: str) -> str:
@@ -123,9 +170,11 @@ def claim_status(db: Session, actor: Actor, organisation: Organisation) -> Claim
     """Whether the actor already edits the organisation or is waiting for a decision."""
     if actor.kind != "user" or actor.user_id is None:
         return ClaimStatus(False, None)
-    pending = db.exec(select(Claim).where(
-        Claim.organisation_id == organisation.id, Claim.user_id == actor.user_id, Claim.status == "pending"
-    )).first()
+    pending = db.exec(
+        select(Claim).where(
+            Claim.organisation_id == organisation.id, Claim.user_id == actor.user_id, Claim.status == "pending"
+        )
+    ).first()
     return ClaimStatus(_membership(db, organisation.id, actor.user_id) is not None, pending)
 
 
@@ -145,8 +194,12 @@ def claim_organisation(
         raise InputError("You have already asked to edit this organisation. A moderator will reply by email.")
     now = now or utcnow()
     claim = Claim(
-        organisation_id=organisation.id, user_id=user.id, job_title=data["job_title"], phone=data["phone"],
-        note=data.get("note", ""), created_at=now,
+        organisation_id=organisation.id,
+        user_id=user.id,
+        job_title=data["job_title"],
+        phone=data["phone"],
+        note=data.get("note", ""),
+        created_at=now,
     )
     domain = email_domain(user.email)
     if user.email_verified_at is not None and domain in organisation_domains(organisation):
@@ -182,9 +235,11 @@ def pending_claims(db: Session, actor: Actor) -> list[ClaimForReview]:
     reviews = []
     for claim, user, organisation in rows:
         domain = email_domain(user.email)
-        reviews.append(ClaimForReview(
-            claim, user, organisation, domain in organisation_domains(organisation), is_shared_domain(domain)
-        ))
+        reviews.append(
+            ClaimForReview(
+                claim, user, organisation, domain in organisation_domains(organisation), is_shared_domain(domain)
+            )
+        )
     return reviews
 
 
@@ -205,7 +260,8 @@ def decide_claim(
     claim.reason, claim.decided_by, claim.decided_at = reason, actor.user_id, now
     if approve:
         membership = _membership(db, claim.organisation_id, claim.user_id) or Membership(
-            user_id=claim.user_id, organisation_id=claim.organisation_id, added_by=actor.user_id, created_at=now)
+            user_id=claim.user_id, organisation_id=claim.organisation_id, added_by=actor.user_id, created_at=now
+        )
         membership.role = "owner"
         db.add(membership)
     db.add(claim)
@@ -228,12 +284,15 @@ def organisation_editors(db: Session, actor: Actor, organisation: Organisation, 
     """Who edits the organisation, for its editors and moderators."""
     _require(actor, "organisation.editors.view", organisation, EDITORS_ONLY)
     members = db.exec(
-        select(Membership, User).join(User, User.id == Membership.user_id)
-        .where(Membership.organisation_id == organisation.id).order_by(User.name)
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation.id)
+        .order_by(User.name)
     ).all()
     now = now or utcnow()
     waiting = db.exec(
-        select(Invitation).where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None))
+        select(Invitation)
+        .where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None))
         .order_by(Invitation.created_at)
     ).all()
     return Editors(list(members), [i for i in waiting if _utc(i.expires_at) > now])
@@ -252,16 +311,22 @@ def invite_editor(
         raise InputError({"email": [f"{email} already edits this organisation's listings."]})
     now = now or utcnow()
     # A fresh invitation replaces any earlier one still waiting, so only the newest link works.
-    for earlier in db.exec(select(Invitation).where(
-        Invitation.organisation_id == organisation.id, Invitation.email == email, Invitation.accepted_at.is_(None)
-    )):
+    for earlier in db.exec(
+        select(Invitation).where(
+            Invitation.organisation_id == organisation.id, Invitation.email == email, Invitation.accepted_at.is_(None)
+        )
+    ):
         if _utc(earlier.expires_at) > now:
             earlier.expires_at = now
             db.add(earlier)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
-        organisation_id=organisation.id, email=email, token_hash=token_hash(token), invited_by=actor.user_id,
-        created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS),
+        organisation_id=organisation.id,
+        email=email,
+        token_hash=token_hash(token),
+        invited_by=actor.user_id,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
     )
     db.add(invitation)
     db.flush()
@@ -284,8 +349,10 @@ def invitation_problem(db: Session, invitation: Invitation, now: datetime | None
     inviter = db.get(User, invitation.invited_by)
     # An invitation is only as good as its sender: one removed since cannot bring people in.
     membership = _membership(db, invitation.organisation_id, inviter.id) if inviter is not None else None
-    still_allowed = inviter is not None and inviter.disabled_at is None and (
-        (membership is not None and membership.role == "owner") or {"moderator", "admin"} & set(inviter.roles)
+    still_allowed = (
+        inviter is not None
+        and inviter.disabled_at is None
+        and ((membership is not None and membership.role == "owner") or {"moderator", "admin"} & set(inviter.roles))
     )
     if not still_allowed:
         return "This invitation is no longer valid. Ask one of the organisation's owners to send a new one."
@@ -331,33 +398,52 @@ def remove_member(db: Session, actor: Actor, organisation: Organisation, user: U
     membership = _membership(db, organisation.id, user.id)
     if membership is None:
         raise InputError({"user_id": ["That person does not edit this organisation's listings."]})
-    count = db.exec(select(func.count()).select_from(Membership).where(Membership.organisation_id == organisation.id)).one()
+    count = db.exec(
+        select(func.count()).select_from(Membership).where(Membership.organisation_id == organisation.id)
+    ).one()
     if count <= 1 and not actor.has("moderator") and actor.kind != "system":
-        raise InputError({"user_id": [
-            "The last editor cannot be removed: invite someone else first, or ask a moderator."
-        ]})
+        raise InputError(
+            {"user_id": ["The last editor cannot be removed: invite someone else first, or ask a moderator."]}
+        )
     db.delete(membership)
-    db.exec(update(ChangeRequest).where(
-        ChangeRequest.submitted_by == user.id, ChangeRequest.organisation_id == organisation.id,
-        ChangeRequest.status == "pending", ChangeRequest.submitter_removed_at.is_(None),
-    ).values(submitter_removed_at=now))
+    db.exec(
+        update(ChangeRequest)
+        .where(
+            ChangeRequest.submitted_by == user.id,
+            ChangeRequest.organisation_id == organisation.id,
+            ChangeRequest.status == "pending",
+            ChangeRequest.submitter_removed_at.is_(None),
+        )
+        .values(submitter_removed_at=now)
+    )
     db.flush()
     still_edits = db.exec(select(Membership).where(Membership.user_id == user.id)).first() is not None
     revoked = 0 if still_edits or user.roles else revoke_api_tokens(db, user, now)
     if user.id == actor.user_id:
         return []
-    return [Mail(user.email, f"You no longer edit {_line(organisation.name)} on Signpost", (
-        f"Hello {user.name},\n\n{actor.name} removed you from the editors of “{organisation.name}” on Signpost. "
-        "Changes you sent that were still waiting for a moderator are marked for them to see."
-        + (f" Your {revoked} API token{'s were' if revoked != 1 else ' was'} revoked, as you no longer edit any organisation."
-           if revoked else "")
-        + "\n\nIf you think this is a mistake, ask one of the organisation's owners or reply to this message."
-    ))]
+    return [
+        Mail(
+            user.email,
+            f"You no longer edit {_line(organisation.name)} on Signpost",
+            (
+                f"Hello {user.name},\n\n{actor.name} removed you from the editors of “{organisation.name}” on Signpost. "
+                "Changes you sent that were still waiting for a moderator are marked for them to see."
+                + (
+                    f" Your {revoked} API token{'s were' if revoked != 1 else ' was'} revoked, as you no longer edit any organisation."
+                    if revoked
+                    else ""
+                )
+                + "\n\nIf you think this is a mistake, ask one of the organisation's owners or reply to this message."
+            ),
+        )
+    ]
 
 
 def name_owner(db: Session, actor: Actor, organisation: Organisation, user: User) -> Membership:
     """Make one of the organisation's editors an owner, who manages who edits it (moderators only)."""
-    _require(actor, "organisation.name_owner", organisation, "Only Signpost's moderators can name an organisation's owners.")
+    _require(
+        actor, "organisation.name_owner", organisation, "Only Signpost's moderators can name an organisation's owners."
+    )
     membership = _membership(db, organisation.id, user.id)
     if membership is None:
         raise InputError({"user_id": ["That person does not edit this organisation's listings."]})
@@ -374,7 +460,9 @@ def _line(text: str) -> str:
     return " ".join(str(text).split())  # no line breaks in a subject
 
 
-def notify_new_claim(session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User) -> None:
+def notify_new_claim(
+    session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User
+) -> None:
     """Tell the moderators someone asked to edit an organisation (or was approved by domain)."""
     moderators = config.moderator_addresses
     if claim.auto_approved:
@@ -389,7 +477,9 @@ def notify_new_claim(session: Session, config: Config, claim: Claim, organisatio
     mail_after_commit(session, config, moderators, subject, body)
 
 
-def notify_claim_decided(session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User) -> None:
+def notify_claim_decided(
+    session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User
+) -> None:
     """Tell the claimant the decision and the reason."""
     name = _line(organisation.name)
     if claim.status == "approved":
@@ -408,7 +498,9 @@ def notify_claim_decided(session: Session, config: Config, claim: Claim, organis
     mail_after_commit(session, config, [claimant.email], subject, body)
 
 
-def notify_invitation(session: Session, config: Config, invitation: Invitation, organisation: Organisation, inviter: str, token: str) -> None:
+def notify_invitation(
+    session: Session, config: Config, invitation: Invitation, organisation: Organisation, inviter: str, token: str
+) -> None:
     """Email the invitee their link (the token is only ever in this email)."""
     link = url_for("claims.invitation", token=token, _external=True)
     body = (

@@ -32,10 +32,15 @@ def policy_for(config) -> Policy:
 def current_services(session: Session, ids: Iterable[uuid.UUID] | None = None) -> list[Service]:
     """Services still in the directory (not archived), with what the rules read."""
     query = (
-        select(Service).join(Organisation)
+        select(Service)
+        .join(Organisation)
         .where(Service.archived_at.is_(None), Organisation.archived_at.is_(None))
-        .options(selectinload(Service.organisation), selectinload(Service.funding),
-                 selectinload(Service.seasons), selectinload(Service.referral_routes))
+        .options(
+            selectinload(Service.organisation),
+            selectinload(Service.funding),
+            selectinload(Service.seasons),
+            selectinload(Service.referral_routes),
+        )
         .order_by(Service.name)
     )
     if ids is not None:
@@ -45,8 +50,10 @@ def current_services(session: Session, ids: Iterable[uuid.UUID] | None = None) -
 
 def editor_emails(session: Session) -> dict[uuid.UUID, list[str]]:
     """Each organisation's editors' confirmed, active addresses."""
-    query = select(Membership.organisation_id, User.email).join(User, User.id == Membership.user_id).where(
-        User.email_verified_at.is_not(None), User.disabled_at.is_(None)
+    query = (
+        select(Membership.organisation_id, User.email)
+        .join(User, User.id == Membership.user_id)
+        .where(User.email_verified_at.is_not(None), User.disabled_at.is_(None))
     )
     editors = defaultdict(list)
     for organisation_id, address in session.exec(query):
@@ -113,8 +120,9 @@ def _bouncing_contacts(service: Service, editors: list[str], bouncing: dict[str,
     return tuple(sorted(found.items()))
 
 
-def assess_services(session: Session, today: date, policy: Policy,
-                    ids: Iterable[uuid.UUID] | None = None) -> list[tuple[Service, list[Flag]]]:
+def assess_services(
+    session: Session, today: date, policy: Policy, ids: Iterable[uuid.UUID] | None = None
+) -> list[tuple[Service, list[Flag]]]:
     """Every current service with its flags on `today`."""
     services = current_services(session, ids)
     evidence = gather_evidence(session, services)
@@ -131,7 +139,9 @@ class FlagChange:
     reworded: list[Flag] = field(default_factory=list)
 
 
-def flag_changes(session: Session, assessed: list[tuple[Service, list[Flag]]], complete: bool = False) -> list[FlagChange]:
+def flag_changes(
+    session: Session, assessed: list[tuple[Service, list[Flag]]], complete: bool = False
+) -> list[FlagChange]:
     """What storing these flags would change (nothing is written).
 
     With `complete` (every current service assessed), flags of archived services are cleared too.
@@ -167,8 +177,16 @@ def apply_flag_changes(session: Session, changes: list[FlagChange], now: datetim
             row = rows[flag.code]
             row.reason, row.since, row.urgent = flag.reason[:500], flag.since, flag.urgent
         for flag in change.raised:
-            session.add(ServiceFlag(service_id=change.service.id, code=flag.code, reason=flag.reason[:500],
-                                    since=flag.since, urgent=flag.urgent, raised_at=now))
+            session.add(
+                ServiceFlag(
+                    service_id=change.service.id,
+                    code=flag.code,
+                    reason=flag.reason[:500],
+                    since=flag.since,
+                    urgent=flag.urgent,
+                    raised_at=now,
+                )
+            )
     session.flush()
 
 
@@ -181,8 +199,9 @@ def _stored_flags(session: Session, ids: Iterable[uuid.UUID] | None) -> dict[uui
     return stored
 
 
-def refresh_flags(session: Session, today: date, policy: Policy, now: datetime,
-                  ids: Iterable[uuid.UUID] | None = None) -> list[FlagChange]:
+def refresh_flags(
+    session: Session, today: date, policy: Policy, now: datetime, ids: Iterable[uuid.UUID] | None = None
+) -> list[FlagChange]:
     """Recompute and store the flags of these services (all when ids is None)."""
     changes = flag_changes(session, assess_services(session, today, policy, ids), complete=ids is None)
     apply_flag_changes(session, changes, now)
@@ -221,8 +240,9 @@ def links_due(session: Session, now: datetime) -> list[tuple[uuid.UUID, str]]:
     return due
 
 
-def record_link_results(session: Session, due: list[tuple[uuid.UUID, str]], results: dict[str, LinkResult],
-                        now: datetime) -> None:
+def record_link_results(
+    session: Session, due: list[tuple[uuid.UUID, str]], results: dict[str, LinkResult], now: datetime
+) -> None:
     """Count failures in a row per service; one success resets the count."""
     for service_id, url in due:
         result = results.get(url)
@@ -255,8 +275,13 @@ def record_bounces(session: Session, bounces: Iterable[Bounce], now: datetime) -
         if bounce.key in known:
             continue
         known.add(bounce.key)
-        row = EmailBounce(address=bounce.address, message_key=bounce.key, bounced_at=bounce.when or now,
-                          status=bounce.status[:20], diagnostic=bounce.diagnostic[:500])
+        row = EmailBounce(
+            address=bounce.address,
+            message_key=bounce.key,
+            bounced_at=bounce.when or now,
+            status=bounce.status[:20],
+            diagnostic=bounce.diagnostic[:500],
+        )
         session.add(row)
         added.append(row)
     session.flush()
@@ -265,7 +290,9 @@ def record_bounces(session: Session, bounces: Iterable[Bounce], now: datetime) -
 
 def clear_bounces(session: Session, address: str, now: datetime) -> None:
     """An answer from an address shows mail reaches it again."""
-    for row in session.exec(select(EmailBounce).where(EmailBounce.address == address.lower(), EmailBounce.cleared_at.is_(None))):
+    for row in session.exec(
+        select(EmailBounce).where(EmailBounce.address == address.lower(), EmailBounce.cleared_at.is_(None))
+    ):
         row.cleared_at = now
     session.flush()
 
@@ -275,7 +302,8 @@ def services_reached_at(session: Session, addresses: Iterable[str]) -> set[uuid.
     addresses = {a.lower() for a in addresses}
     editors = editor_emails(session)
     return {
-        s.id for s in current_services(session)
+        s.id
+        for s in current_services(session)
         if contact_email(s) in addresses or addresses & set(editors.get(s.organisation_id, []))
     }
 
@@ -301,14 +329,17 @@ def flag_counts(session: Session, actor: Actor) -> dict[str, int]:
     return counts
 
 
-def flagged_listings(session: Session, actor: Actor, code: str | None = None, urgent_only: bool = False) -> list[FlaggedListing]:
+def flagged_listings(
+    session: Session, actor: Actor, code: str | None = None, urgent_only: bool = False
+) -> list[FlaggedListing]:
     """Listings with this flag (or, without one, with a flag someone should act on), urgent first."""
     require(actor, "freshness.view")
     flags = defaultdict(list)
     for row in session.exec(select(ServiceFlag)):
         flags[row.service_id].append(row)
     wanted = [
-        sid for sid, rows in flags.items()
+        sid
+        for sid, rows in flags.items()
         if (any(r.code == code for r in rows) if code else any(r.code not in INFO_CODES for r in rows))
         and (not urgent_only or any(r.urgent for r in rows))
     ]
@@ -338,8 +369,16 @@ def listing_history(session: Session, actor: Actor, service: Service) -> Listing
         select(ReviewReminder).where(ReviewReminder.service_id == service.id).order_by(ReviewReminder.sent_at.desc())
     ).all()
     addresses = {a for r in reminders for a in r.recipients} | {contact_email(service)} - {None}
-    bounces = session.exec(
-        select(EmailBounce).where(EmailBounce.address.in_(addresses)).order_by(EmailBounce.bounced_at.desc())
-    ).all() if addresses else []
-    return ListingHistory(stored_flags_for(session, [service.id])[service.id], list(reminders),
-                          session.get(LinkCheck, service.id), list(bounces))
+    bounces = (
+        session.exec(
+            select(EmailBounce).where(EmailBounce.address.in_(addresses)).order_by(EmailBounce.bounced_at.desc())
+        ).all()
+        if addresses
+        else []
+    )
+    return ListingHistory(
+        stored_flags_for(session, [service.id])[service.id],
+        list(reminders),
+        session.get(LinkCheck, service.id),
+        list(bounces),
+    )

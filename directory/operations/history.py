@@ -14,15 +14,27 @@ from .snapshots import diff
 
 
 def record_revision(
-    db: Session, actor: Actor, target_type: str, target_id: uuid.UUID, before: dict, after: dict, source: str,
-    *, now: datetime | None = None, snapshot: dict | None = None,
+    db: Session,
+    actor: Actor,
+    target_type: str,
+    target_id: uuid.UUID,
+    before: dict,
+    after: dict,
+    source: str,
+    *,
+    now: datetime | None = None,
+    snapshot: dict | None = None,
     on_behalf_of: tuple[uuid.UUID | None, str] | None = None,
 ) -> Revision:
     """Store one change: the fields that differ (before and after) and the whole listing after it."""
     changed_by, name = on_behalf_of or (actor.user_id, actor.name)
     revision = Revision(
-        target_type=target_type, target_id=target_id, changed_by=changed_by, changed_by_name=name[:100],
-        changed_at=now or utcnow(), source=source,
+        target_type=target_type,
+        target_id=target_id,
+        changed_by=changed_by,
+        changed_by_name=name[:100],
+        changed_at=now or utcnow(),
+        source=source,
         changes={field: [old, new] for field, old, new in diff(before, after)},
         snapshot=after if snapshot is None else snapshot,
     )

@@ -50,12 +50,30 @@ RUNS_SHOWN = 50
 
 # Runs ----------------------------------------------------------------------------------------------
 
-def start_run(db: Session, actor: Actor, *, source: str, file_name: str = "", kind: str = "csv",
-              dry_run: bool = False, now: datetime | None = None, **details) -> ImportRun:
+
+def start_run(
+    db: Session,
+    actor: Actor,
+    *,
+    source: str,
+    file_name: str = "",
+    kind: str = "csv",
+    dry_run: bool = False,
+    now: datetime | None = None,
+    **details,
+) -> ImportRun:
     """Record that an import (or a dry run) has started; only administrators may import."""
     require(actor, "import.run")
-    run = ImportRun(source=source[:100], file_name=file_name[:255], kind=kind, dry_run=dry_run,
-                    started_by=actor.user_id, started_by_name=actor.name[:100], started_at=now or utcnow(), **details)
+    run = ImportRun(
+        source=source[:100],
+        file_name=file_name[:255],
+        kind=kind,
+        dry_run=dry_run,
+        started_by=actor.user_id,
+        started_by_name=actor.name[:100],
+        started_at=now or utcnow(),
+        **details,
+    )
     db.add(run)
     db.flush()
     return run
@@ -74,6 +92,7 @@ def get_run(db: Session, actor: Actor, run_id: uuid.UUID) -> ImportRun | None:
 
 
 # Listings ------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Added:
@@ -98,8 +117,10 @@ class NewRows:
         self.rows: dict[type, list[dict]] = defaultdict(list)
 
     def add(self, model, **values) -> dict:
-        row = {name: values[name] if name in values else (default() if callable(default) else default)
-               for name, default in _defaults(model)}
+        row = {
+            name: values[name] if name in values else (default() if callable(default) else default)
+            for name, default in _defaults(model)
+        }
         self.rows[model].append(row)
         return row
 
@@ -125,8 +146,9 @@ def _defaults(model) -> tuple[tuple[str, object], ...]:
     return tuple(result)
 
 
-def add_organisation(db: Session, actor: Actor, new: NewRows, data: dict, source: str, source_id: str | None,
-                     now: datetime) -> Added:
+def add_organisation(
+    db: Session, actor: Actor, new: NewRows, data: dict, source: str, source_id: str | None, now: datetime
+) -> Added:
     """Add an imported organisation from validated OrganisationInput data (written when `new` is flushed)."""
     require(actor, "organisation.create")
     row = new.add(Organisation, **data, source=source, source_id=source_id, created_at=now, updated_at=now)
@@ -134,12 +156,21 @@ def add_organisation(db: Session, actor: Actor, new: NewRows, data: dict, source
     return Added(row["id"], row["name"], row["id"])
 
 
-def _first_revision(new: NewRows, actor: Actor, target_type: str, target_id: uuid.UUID, snapshot: dict,
-                    now: datetime) -> None:
+def _first_revision(
+    new: NewRows, actor: Actor, target_type: str, target_id: uuid.UUID, snapshot: dict, now: datetime
+) -> None:
     """An imported listing's first revision, so its imported version can be restored."""
-    new.add(Revision, target_type=target_type, target_id=target_id, changed_by=actor.user_id,
-            changed_by_name=actor.name[:100], changed_at=now, source="import",
-            changes={name: [old, value] for name, old, value in diff({}, snapshot)}, snapshot=snapshot)
+    new.add(
+        Revision,
+        target_type=target_type,
+        target_id=target_id,
+        changed_by=actor.user_id,
+        changed_by_name=actor.name[:100],
+        changed_at=now,
+        source="import",
+        changes={name: [old, value] for name, old, value in diff({}, snapshot)},
+        snapshot=snapshot,
+    )
 
 
 def update_organisation(db: Session, actor: Actor, organisation: Organisation, data: dict, now: datetime) -> bool:
@@ -159,24 +190,49 @@ def update_organisation(db: Session, actor: Actor, organisation: Organisation, d
     return changed
 
 
-def add_location(db: Session, actor: Actor, new: NewRows, organisation, data: dict, source: str,
-                 source_id: str | None, now: datetime) -> Added:
+def add_location(
+    db: Session, actor: Actor, new: NewRows, organisation, data: dict, source: str, source_id: str | None, now: datetime
+) -> Added:
     """Add an imported venue from validated LocationInput data with its point already found."""
     require(actor, "location.create", organisation)
-    row = new.add(Location, **data, organisation_id=organisation.id, source=source, source_id=source_id,
-                  created_at=now, updated_at=now)
+    row = new.add(
+        Location,
+        **data,
+        organisation_id=organisation.id,
+        source=source,
+        source_id=source_id,
+        created_at=now,
+        updated_at=now,
+    )
     _first_revision(new, actor, "location", row["id"], fields_snapshot("location", data), now)
     return Added(row["id"], row["name"], organisation.id)
 
 
-def add_service(db: Session, actor: Actor, new: NewRows, organisation, data: dict, terms: list[TaxonomyTerm],
-                source: str, source_id: str | None, now: datetime, attributes: dict | None = None) -> Added:
+def add_service(
+    db: Session,
+    actor: Actor,
+    new: NewRows,
+    organisation,
+    data: dict,
+    terms: list[TaxonomyTerm],
+    source: str,
+    source_id: str | None,
+    now: datetime,
+    attributes: dict | None = None,
+) -> Added:
     """Add an imported service from validated ServiceInput data, recorded in its history as an import."""
     require(actor, "service.create", organisation)
     columns = {name: value for name, value in data.items() if name not in NOT_COLUMNS}
     columns["attributes"] = {**columns.get("attributes", {}), **(attributes or {})}
-    service = new.add(Service, **columns, organisation_id=organisation.id, source=source, source_id=source_id,
-                      created_at=now, updated_at=now)
+    service = new.add(
+        Service,
+        **columns,
+        organisation_id=organisation.id,
+        source=source,
+        source_id=source_id,
+        created_at=now,
+        updated_at=now,
+    )
     service_id = service["id"]
     for key, model in SERVICE_CHILDREN.items():
         for item in data.get(key, []):
@@ -189,8 +245,16 @@ def add_service(db: Session, actor: Actor, new: NewRows, organisation, data: dic
     return Added(service_id, service["name"], organisation.id)
 
 
-def update_service(db: Session, actor: Actor, organisation: Organisation, service: Service, given: dict,
-                   attributes: dict, now: datetime, source: str = "import") -> bool:
+def update_service(
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    service: Service,
+    given: dict,
+    attributes: dict,
+    now: datetime,
+    source: str = "import",
+) -> bool:
     """Replace the fields an import gives (validated ServiceInput data); False when nothing differs.
 
     Attributes given as None are removed (an import that now reads every cell clears its details to check).
@@ -211,17 +275,26 @@ def update_service(db: Session, actor: Actor, organisation: Organisation, servic
 
 # Proposed merges -----------------------------------------------------------------------------------
 
+
 def propose_merge(db: Session, actor: Actor, existing: Service, proposal: dict, now: datetime) -> ChangeRequest:
     """Queue an imported listing that looks like an existing one, for a moderator to decide."""
     require(actor, "import.run")
-    change = ChangeRequest(target_type="service", target_id=existing.id, organisation_id=existing.organisation_id,
-                           kind="merge", proposed=proposal, submitted_by=actor.user_id, submitted_at=now)
+    change = ChangeRequest(
+        target_type="service",
+        target_id=existing.id,
+        organisation_id=existing.organisation_id,
+        kind="merge",
+        proposed=proposal,
+        submitted_by=actor.user_id,
+        submitted_at=now,
+    )
     db.add(change)
     return change
 
 
-def decide_merge(db: Session, actor: Actor, change: ChangeRequest, decision: str, note: str = "",
-                 now: datetime | None = None) -> Service | None:
+def decide_merge(
+    db: Session, actor: Actor, change: ChangeRequest, decision: str, note: str = "", now: datetime | None = None
+) -> Service | None:
     """Merge the imported row into the existing listing, add it as a separate one, or discard it."""
     require(actor, "change.decide", change)
     now = now or utcnow()
@@ -230,7 +303,9 @@ def decide_merge(db: Session, actor: Actor, change: ChangeRequest, decision: str
     if change.status != "pending":
         raise InputError({"decision": ["This proposed merge has already been decided."]})
     if decision not in MERGE_DECISIONS:
-        raise InputError({"decision": ["Choose whether these are the same service, different services, or discard the row."]})
+        raise InputError(
+            {"decision": ["Choose whether these are the same service, different services, or discard the row."]}
+        )
     proposal = change.proposed
     service = None
     if decision == "merge":
@@ -239,8 +314,16 @@ def decide_merge(db: Session, actor: Actor, change: ChangeRequest, decision: str
             raise InputError({"decision": ["The existing listing has been archived since: choose another decision."]})
         given = validate(ServiceInput(), proposal["service"])
         given = {name: given[name] for name in proposal["given"] if name in given and name != "location_ids"}
-        update_service(db, actor, db.get(Organisation, service.organisation_id), service, given,
-                       proposal.get("attributes", {}), now, source="moderator")
+        update_service(
+            db,
+            actor,
+            db.get(Organisation, service.organisation_id),
+            service,
+            given,
+            proposal.get("attributes", {}),
+            now,
+            source="moderator",
+        )
     elif decision == "separate":
         service = _add_proposed_listing(db, proposal, now)
     change.status = "rejected" if decision == "discard" else "approved"
@@ -254,8 +337,9 @@ def decide_merge(db: Session, actor: Actor, change: ChangeRequest, decision: str
 def _add_proposed_listing(db: Session, proposal: dict, now: datetime) -> Service:
     source, org_data = proposal["source"], validate(OrganisationInput(), proposal["organisation"])
     new = NewRows()
-    organisation = db.exec(select(Organisation).where(Organisation.name == org_data["name"],
-                                                      Organisation.archived_at.is_(None))).first()
+    organisation = db.exec(
+        select(Organisation).where(Organisation.name == org_data["name"], Organisation.archived_at.is_(None))
+    ).first()
     if organisation is None:
         organisation = add_organisation(db, SYSTEM, new, org_data, source, proposal.get("organisation_source_id"), now)
     location_ids = []
@@ -268,8 +352,18 @@ def _add_proposed_listing(db: Session, proposal: dict, now: datetime) -> Service
     data["location_ids"] = location_ids
     codes = data.get("categories", [])
     terms = list(db.exec(select(TaxonomyTerm).where(TaxonomyTerm.code.in_(codes)))) if codes else []
-    added = add_service(db, SYSTEM, new, organisation, data, terms, source, proposal.get("source_id"), now,
-                        proposal.get("attributes", {}))
+    added = add_service(
+        db,
+        SYSTEM,
+        new,
+        organisation,
+        data,
+        terms,
+        source,
+        proposal.get("source_id"),
+        now,
+        proposal.get("attributes", {}),
+    )
     new.flush(db)
     return db.get(Service, added.id)
 
@@ -285,16 +379,33 @@ def save_upload(actor: Actor, folder: Path, file_name: str, data: bytes) -> str:
     require(actor, "import.run")
     suffix = Path(file_name or "").suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
-        raise InputError({"file": [f"“{file_name or 'That file'}” is not a spreadsheet Signpost can read: "
-                                   "choose a .csv or .xlsx file."]})
+        raise InputError(
+            {
+                "file": [
+                    f"“{file_name or 'That file'}” is not a spreadsheet Signpost can read: choose a .csv or .xlsx file."
+                ]
+            }
+        )
     if not data:
         raise InputError({"file": ["Choose a file to upload: the one chosen is empty."]})
     if len(data) > UPLOAD_LIMIT:
-        raise InputError({"file": [f"The file is larger than {UPLOAD_LIMIT // 1024 // 1024} MB: split it, or "
-                                   "import it with the signpost import csv command."]})
+        raise InputError(
+            {
+                "file": [
+                    f"The file is larger than {UPLOAD_LIMIT // 1024 // 1024} MB: split it, or "
+                    "import it with the signpost import csv command."
+                ]
+            }
+        )
     if (suffix == ".xlsx") != data.startswith(b"PK") or (suffix == ".csv" and b"\0" in data[:8192]):
-        raise InputError({"file": [f"“{file_name}” does not hold what its name says: save it again as "
-                                   ".csv or .xlsx from your spreadsheet program."]})
+        raise InputError(
+            {
+                "file": [
+                    f"“{file_name}” does not hold what its name says: save it again as "
+                    ".csv or .xlsx from your spreadsheet program."
+                ]
+            }
+        )
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}{suffix}"
     (folder / name).write_bytes(data)
@@ -308,7 +419,9 @@ def upload_to_confirm(db: Session, actor: Actor, run: ImportRun, folder: Path) -
         raise InputError({"run": ["Only a finished dry run can be confirmed."]})
     path = folder / (run.stored_file or "")
     if not run.stored_file or not path.is_file():
-        raise InputError({"run": ["This dry run has already been imported or its file is gone: upload the file again."]})
+        raise InputError(
+            {"run": ["This dry run has already been imported or its file is gone: upload the file again."]}
+        )
     return path
 
 

@@ -35,9 +35,7 @@ SERVICE_CHILDREN = {
 _NOT_COLUMNS = {"categories", "location_ids", *SERVICE_CHILDREN}
 
 
-def create_organisation(
-    session: Session, actor: Actor, data: dict, now: datetime | None = None
-) -> Organisation:
+def create_organisation(session: Session, actor: Actor, data: dict, now: datetime | None = None) -> Organisation:
     """Add an organisation from validated OrganisationInput data."""
     require(actor, "organisation.create")
     now = now or utcnow()
@@ -138,9 +136,7 @@ def _link_locations(session: Session, service: Service, location_ids: list) -> N
     if wanted:
         owned = set(
             session.exec(
-                select(Location.id).where(
-                    Location.id.in_(wanted), Location.organisation_id == service.organisation_id
-                )
+                select(Location.id).where(Location.id.in_(wanted), Location.organisation_id == service.organisation_id)
             )
         )
         if wanted - owned:

@@ -34,16 +34,30 @@ from .publish import check_references, publish
 from .snapshots import EDITABLE, as_json, diff, proposed_snapshot, service_snapshot  # noqa: F401 (also imported from here)
 
 # These always go through review, even from a trusted editor.
-SENSITIVE = frozenset({
-    "name", "organisation_id", "min_age", "max_age", "groups_served", "circumstances",
-    "eligibility_criteria", "open_to_all", "referral_routes",
-})
+SENSITIVE = frozenset(
+    {
+        "name",
+        "organisation_id",
+        "min_age",
+        "max_age",
+        "groups_served",
+        "circumstances",
+        "eligibility_criteria",
+        "open_to_all",
+        "referral_routes",
+    }
+)
 NOTE_LIMIT = 2000
 
 
 def submit_service_change(
-    db: Session, actor: Actor, organisation: Organisation, service: Service | None, data: dict,
-    base_version: int | None, now: datetime | None = None,
+    db: Session,
+    actor: Actor,
+    organisation: Organisation,
+    service: Service | None,
+    data: dict,
+    base_version: int | None,
+    now: datetime | None = None,
 ):
     """Publish a new or changed service, or queue it: ("published", Revision), ("queued", ChangeRequest) or ("unchanged", None).
 
@@ -67,8 +81,15 @@ def submit_service_change(
     return propose(db, actor, "service", organisation, service, proposed, SENSITIVE, now)
 
 
-def decide_change(db: Session, actor: Actor, change: ChangeRequest, approve_it: bool, note: str,
-                  now: datetime | None = None, choices: dict[str, str] | None = None):
+def decide_change(
+    db: Session,
+    actor: Actor,
+    change: ChangeRequest,
+    approve_it: bool,
+    note: str,
+    now: datetime | None = None,
+    choices: dict[str, str] | None = None,
+):
     """Approve (publishing the change's fields; `choices` settles fields changed since) or reject with a note.
 
     Returns the Revision, or None.
@@ -101,12 +122,16 @@ def _apply_draft(db: Session, actor: Actor, change: ChangeRequest, choices: dict
     venue = change.proposed.get("new_venue")
     if venue and "new" in (change.proposed.get("location_ids") or []):
         organisation = db.get(Organisation, change.organisation_id)
-        location, _ = publish(db, actor, "location", organisation, None, {k: v for k, v in venue.items() if v}, "moderator", now)
+        location, _ = publish(
+            db, actor, "location", organisation, None, {k: v for k, v in venue.items() if v}, "moderator", now
+        )
         swap = {"new": str(location.id)}
         change.proposed = change.proposed | {
             "location_ids": [swap.get(i, i) for i in change.proposed["location_ids"]],
-            "schedules": [row | {"location_id": swap.get(row.get("location_id"), row.get("location_id"))}
-                          for row in change.proposed.get("schedules", [])],
+            "schedules": [
+                row | {"location_id": swap.get(row.get("location_id"), row.get("location_id"))}
+                for row in change.proposed.get("schedules", [])
+            ],
         }
     return approve(db, actor, change, choices, now)
 
@@ -121,9 +146,11 @@ def decision_notice(db: Session, change: ChangeRequest) -> tuple[list[str], str,
     name = one_line((record.name if record else None) or change.proposed.get("name") or "a new listing")
     verdict = "approved and is now live" if change.status == "approved" else "not approved"
     new_organisation = change.target_type == "organisation" and change.kind == "create"
-    welcome = ("You now edit its listings: add its services and venues under “Manage listings”.\n"
-               if new_organisation and change.status == "approved" else
-               "You can see your listings and pending changes under “Manage listings” when you sign in.\n")
+    welcome = (
+        "You now edit its listings: add its services and venues under “Manage listings”.\n"
+        if new_organisation and change.status == "approved"
+        else "You can see your listings and pending changes under “Manage listings” when you sign in.\n"
+    )
     body = (
         f"Hello {submitter.name},\n\nYour {'proposed organisation' if new_organisation else 'change to'} “{name}” "
         f"on Signpost was {verdict}.\n\nNote from the moderator: {change.note or '(none)'}\n\n{welcome}"
@@ -137,14 +164,21 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())[:150]
 
 
-def suggest_edit(db: Session, service: Service, text: str, actor: Actor | None = None, now: datetime | None = None) -> ChangeRequest:
+def suggest_edit(
+    db: Session, service: Service, text: str, actor: Actor | None = None, now: datetime | None = None
+) -> ChangeRequest:
     """Anyone may suggest an edit in their own words; it waits in the moderators' queue."""
     text = (text or "").strip()
     if not text or len(text) > NOTE_LIMIT:
         raise InputError({"suggestion": [f"Say what should change, in up to {NOTE_LIMIT:,} characters."]})
     change = ChangeRequest(
-        target_type="service", target_id=service.id, organisation_id=service.organisation_id, kind="suggestion",
-        proposed={"text": text}, submitted_by=actor.user_id if actor else None, submitted_at=now or utcnow(),
+        target_type="service",
+        target_id=service.id,
+        organisation_id=service.organisation_id,
+        kind="suggestion",
+        proposed={"text": text},
+        submitted_by=actor.user_id if actor else None,
+        submitted_at=now or utcnow(),
     )
     db.add(change)
     db.flush()
@@ -153,8 +187,14 @@ def suggest_edit(db: Session, service: Service, text: str, actor: Actor | None =
 
 def editor_addresses(db: Session, organisation_id: uuid.UUID) -> list[str]:
     """The email addresses of an organisation's editors (confirmed, active accounts)."""
-    query = select(User.email).join(Membership, Membership.user_id == User.id).where(
-        Membership.organisation_id == organisation_id, User.email_verified_at.is_not(None), User.disabled_at.is_(None),
+    query = (
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == organisation_id,
+            User.email_verified_at.is_not(None),
+            User.disabled_at.is_(None),
+        )
     )
     return list(db.exec(query))
 
@@ -166,12 +206,23 @@ def confirm_service(db: Session, actor: Actor, service: Service, now: datetime |
     method = "moderator" if actor.has("moderator") and not own else "owner"
     before = _verification(service)
     verify_service(db, actor, service, method, now)
-    return record_revision(db, actor, "service", service.id, before, _verification(service), source_of(actor),
-                           now=now, snapshot=service_snapshot(service))
+    return record_revision(
+        db,
+        actor,
+        "service",
+        service.id,
+        before,
+        _verification(service),
+        source_of(actor),
+        now=now,
+        snapshot=service_snapshot(service),
+    )
 
 
 def _verification(service: Service) -> dict:
-    return {name: as_json(getattr(service, name)) for name in ("last_verified_at", "verified_by", "verification_method")}
+    return {
+        name: as_json(getattr(service, name)) for name in ("last_verified_at", "verified_by", "verification_method")
+    }
 
 
 def archive_listing(db: Session, actor: Actor, service: Service, reason: str, now: datetime | None = None):
@@ -185,8 +236,17 @@ def archive_listing(db: Session, actor: Actor, service: Service, reason: str, no
     service.version += 1
     db.flush()
     after = {"archived_at": as_json(service.archived_at), "archive_reason": service.archive_reason}
-    return record_revision(db, actor, "service", service.id, {"archived_at": None, "archive_reason": None}, after,
-                           source_of(actor), now=now, snapshot=service_snapshot(service))
+    return record_revision(
+        db,
+        actor,
+        "service",
+        service.id,
+        {"archived_at": None, "archive_reason": None},
+        after,
+        source_of(actor),
+        now=now,
+        snapshot=service_snapshot(service),
+    )
 
 
 @dataclass
@@ -208,18 +268,42 @@ def moderation_queue(db: Session, actor: Actor) -> list[QueueItem]:
     reports = db.exec(select(ProblemReport).where(ProblemReport.status == "open")).all()
     wanted = {c.target_id for c in changes if c.target_id} | {r.service_id for r in reports}
     services = {s.id: s for s in db.exec(select(Service).where(Service.id.in_(wanted)))} if wanted else {}
-    organisations = {o.id: o.name for o in db.exec(select(Organisation).where(
-        Organisation.id.in_({c.organisation_id for c in changes} | {s.organisation_id for s in services.values()})))}
+    organisations = {
+        o.id: o.name
+        for o in db.exec(
+            select(Organisation).where(
+                Organisation.id.in_(
+                    {c.organisation_id for c in changes} | {s.organisation_id for s in services.values()}
+                )
+            )
+        )
+    }
     items = []
     for change in changes:
         service = services.get(change.target_id) if change.target_type == "service" else None
         title = service.name if service else change.proposed.get("name") or "Unnamed venue"
-        items.append(QueueItem(change.kind, change.id, change.submitted_at, title,
-                               organisations.get(change.organisation_id, ""), change))
+        items.append(
+            QueueItem(
+                change.kind,
+                change.id,
+                change.submitted_at,
+                title,
+                organisations.get(change.organisation_id, ""),
+                change,
+            )
+        )
     for report in reports:
         service = services.get(report.service_id)
-        items.append(QueueItem("report", report.id, report.created_at, service.name if service else "",
-                               organisations.get(service.organisation_id, "") if service else "", report))
+        items.append(
+            QueueItem(
+                "report",
+                report.id,
+                report.created_at,
+                service.name if service else "",
+                organisations.get(service.organisation_id, "") if service else "",
+                report,
+            )
+        )
     return sorted(items, key=lambda item: _naive(item.received))
 
 
@@ -228,7 +312,9 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None)
 
 
-def close_report(db: Session, actor: Actor, report: ProblemReport, status: str, now: datetime | None = None) -> ProblemReport:
+def close_report(
+    db: Session, actor: Actor, report: ProblemReport, status: str, now: datetime | None = None
+) -> ProblemReport:
     """Mark a problem report resolved or dismissed."""
     require(actor, "change.decide", report)
     if status not in ("resolved", "dismissed"):
@@ -248,10 +334,14 @@ def my_listings(db: Session, actor: Actor):
         organisation = db.get(Organisation, organisation_id)
         if organisation is None:
             continue
-        services = db.exec(select(Service).where(Service.organisation_id == organisation_id).order_by(Service.name)).all()
+        services = db.exec(
+            select(Service).where(Service.organisation_id == organisation_id).order_by(Service.name)
+        ).all()
         changes = db.exec(
-            select(ChangeRequest).where(ChangeRequest.organisation_id == organisation_id, ChangeRequest.kind != "suggestion")
-            .order_by(ChangeRequest.submitted_at.desc()).limit(20)
+            select(ChangeRequest)
+            .where(ChangeRequest.organisation_id == organisation_id, ChangeRequest.kind != "suggestion")
+            .order_by(ChangeRequest.submitted_at.desc())
+            .limit(20)
         ).all()
         result.append((organisation, list(services), list(changes)))
     return sorted(result, key=lambda row: row[0].name.lower())
@@ -260,6 +350,8 @@ def my_listings(db: Session, actor: Actor):
 def pending_changes(db: Session, service_id: uuid.UUID) -> list[ChangeRequest]:
     """Edits to a service still waiting for a moderator, oldest first."""
     query = select(ChangeRequest).where(
-        ChangeRequest.target_id == service_id, ChangeRequest.status == "pending", ChangeRequest.kind != "suggestion",
+        ChangeRequest.target_id == service_id,
+        ChangeRequest.status == "pending",
+        ChangeRequest.kind != "suggestion",
     )
     return list(db.exec(query.order_by(ChangeRequest.submitted_at)))

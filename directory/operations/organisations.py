@@ -44,8 +44,14 @@ REASON_LIMIT = 500
 
 
 def submit_listing_change(
-    db: Session, actor: Actor, target_type: str, organisation: Organisation, record, data: dict,
-    base_version: int | None, now: datetime | None = None,
+    db: Session,
+    actor: Actor,
+    target_type: str,
+    organisation: Organisation,
+    record,
+    data: dict,
+    base_version: int | None,
+    now: datetime | None = None,
 ):
     """Publish or queue a change to an organisation's details or a venue (record None: a new venue).
 
@@ -64,7 +70,9 @@ def submit_listing_change(
         if owner != organisation.id:
             raise PermissionDenied(f"{actor.name} may not move a {target_type} to another organisation.")
         if record.archived_at is not None:
-            raise InputError({"base_version": [f"This {_word(target_type)} has been archived and can no longer be edited."]})
+            raise InputError(
+                {"base_version": [f"This {_word(target_type)} has been archived and can no longer be edited."]}
+            )
         if base_version != record.version:
             raise InputError({"base_version": [STALE]})
     validated = validated_listing(target_type, data, record)
@@ -77,7 +85,9 @@ def submit_listing_change(
 def require_proposer(actor: Actor) -> None:
     """Refuse, in words that say what to do, anyone who may not propose an organisation."""
     if actor.kind == "user" and not actor.verified:
-        raise PermissionDenied("Confirm your email address (follow the link we emailed you) before you propose an organisation.")
+        raise PermissionDenied(
+            "Confirm your email address (follow the link we emailed you) before you propose an organisation."
+        )
     require(actor, "organisation.create")
     if actor.user_id is None:
         raise PermissionDenied("Sign in with your own account to propose an organisation.")
@@ -87,8 +97,13 @@ def propose_organisation(db: Session, actor: Actor, data: dict, now: datetime | 
     """A signed-in person with a confirmed address proposes a new organisation; it waits for a moderator."""
     require_proposer(actor)
     proposed = fields_snapshot("organisation", validated_listing("organisation", data, None))
-    change = ChangeRequest(target_type="organisation", kind="create", proposed=proposed,
-                           submitted_by=actor.user_id, submitted_at=now or utcnow())
+    change = ChangeRequest(
+        target_type="organisation",
+        kind="create",
+        proposed=proposed,
+        submitted_by=actor.user_id,
+        submitted_at=now or utcnow(),
+    )
     db.add(change)
     db.flush()
     return change
@@ -98,12 +113,16 @@ def my_proposals(db: Session, actor: Actor) -> list[ChangeRequest]:
     """The new organisations this person proposed, newest first."""
     if actor.user_id is None:
         return []
-    query = select(ChangeRequest).where(ChangeRequest.target_type == "organisation", ChangeRequest.kind == "create",
-                                        ChangeRequest.submitted_by == actor.user_id)
+    query = select(ChangeRequest).where(
+        ChangeRequest.target_type == "organisation",
+        ChangeRequest.kind == "create",
+        ChangeRequest.submitted_by == actor.user_id,
+    )
     return list(db.exec(query.order_by(ChangeRequest.submitted_at.desc()).limit(20)))
 
 
 # Archiving -------------------------------------------------------------------------------------
+
 
 def _reason(reason: str | None, target_type: str) -> str:
     reason = (reason or "").strip()
@@ -116,8 +135,11 @@ def _reason(reason: str | None, target_type: str) -> str:
 
 def venue_in_use(db: Session, location: Location) -> list[str]:
     """Names of live services held at a venue."""
-    query = select(Service.name).join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id).where(
-        ServiceAtLocation.location_id == location.id, Service.archived_at.is_(None))
+    query = (
+        select(Service.name)
+        .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
+        .where(ServiceAtLocation.location_id == location.id, Service.archived_at.is_(None))
+    )
     return sorted(db.exec(query))
 
 
@@ -131,9 +153,15 @@ def archive_record(db: Session, actor: Actor, record, reason: str, now: datetime
     if target_type == "location":
         used = venue_in_use(db, record)
         if used:
-            raise InputError({"archive_reason": [
-                "Services are still held at this venue: " + ", ".join(used)
-                + ". Take the venue off those services (or archive them) first."]})
+            raise InputError(
+                {
+                    "archive_reason": [
+                        "Services are still held at this venue: "
+                        + ", ".join(used)
+                        + ". Take the venue off those services (or archive them) first."
+                    ]
+                }
+            )
     return _set_archived(db, actor, record, target_type, now or utcnow(), reason)
 
 
@@ -154,5 +182,6 @@ def _set_archived(db: Session, actor: Actor, record, target_type: str, now: date
     db.add(record)
     db.flush()
     after = {"archived_at": as_json(record.archived_at), "archive_reason": record.archive_reason}
-    return record_revision(db, actor, target_type, record.id, before, after, source_of(actor), now=now,
-                           snapshot=listing_snapshot(record))
+    return record_revision(
+        db, actor, target_type, record.id, before, after, source_of(actor), now=now, snapshot=listing_snapshot(record)
+    )

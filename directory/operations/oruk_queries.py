@@ -58,8 +58,11 @@ def search_query(session: Session, filters: ServiceFilters, today: date) -> Sear
             return None
         categories = (term.code,)  # a theme includes its sub-categories, as on the search page
     elif filters.taxonomy_id is not None:
-        roots = session.exec(select(TaxonomyTerm.code).where(
-            TaxonomyTerm.taxonomy_id == filters.taxonomy_id, TaxonomyTerm.parent_id.is_(None))).all()
+        roots = session.exec(
+            select(TaxonomyTerm.code).where(
+                TaxonomyTerm.taxonomy_id == filters.taxonomy_id, TaxonomyTerm.parent_id.is_(None)
+            )
+        ).all()
         if not roots:
             return None
         categories = tuple(roots)
@@ -98,13 +101,16 @@ def find_service_stamps(session: Session, filters: ServiceFilters, page: int, pe
         return Found([], 0)
     hits = get_search().backend.query(replace(query, offset=(page - 1) * per_page, limit=per_page))
     ids = [uuid.UUID(i) for i in hits.ids]
-    rows = session.exec(select(Service.id, Service.name, Service.status, Service.updated_at).where(Service.id.in_(ids))).all()
+    rows = session.exec(
+        select(Service.id, Service.name, Service.status, Service.updated_at).where(Service.id.in_(ids))
+    ).all()
     by_id = {row.id: row for row in rows}
     return Found([by_id[i] for i in ids if i in by_id], hits.total)
 
 
-def find_services_at_locations(session: Session, filters: ServiceFilters, page: int, per_page: int, today: date,
-                               near: Near | None = None) -> Found:
+def find_services_at_locations(
+    session: Session, filters: ServiceFilters, page: int, per_page: int, today: date, near: Near | None = None
+) -> Found:
     """One page of (service, venue) pairs; near a place, nearest first and within its radius."""
     query = search_query(session, filters, today)
     if query is None:
@@ -122,7 +128,9 @@ def find_services_at_locations(session: Session, filters: ServiceFilters, page: 
         keyed = [((rank[r.service_id], r.name or "", str(r.id)), r.id) for r in rows]
     else:
         keyed = []
-        covering = {uuid.UUID(i) for i in hits.covers_area} | {uuid.UUID(i) for i in hits.ids if i not in hits.distances}
+        covering = {uuid.UUID(i) for i in hits.covers_area} | {
+            uuid.UUID(i) for i in hits.ids if i not in hits.distances
+        }
         for r in rows:
             distance = None
             if r.latitude is not None and r.longitude is not None:
@@ -141,7 +149,9 @@ def load_services_at_locations(session: Session, ids: list[uuid.UUID]) -> list[S
     if not ids:
         return []
     rows = session.exec(
-        select(ServiceAtLocation).where(ServiceAtLocation.id.in_(ids)).options(
+        select(ServiceAtLocation)
+        .where(ServiceAtLocation.id.in_(ids))
+        .options(
             selectinload(ServiceAtLocation.location),
             selectinload(ServiceAtLocation.service).selectinload(Service.organisation),
         )
@@ -192,8 +202,9 @@ def taxonomies(session: Session) -> dict[uuid.UUID, Taxonomy]:
 def published_service(session: Session, service_id: uuid.UUID) -> Service | None:
     """A service that is not archived (its status says whether it is running)."""
     service = session.exec(
-        select(Service).join(Organisation).where(
-            Service.id == service_id, Service.archived_at.is_(None), Organisation.archived_at.is_(None))
+        select(Service)
+        .join(Organisation)
+        .where(Service.id == service_id, Service.archived_at.is_(None), Organisation.archived_at.is_(None))
     ).first()
     if service is not None:
         load_full_services(session, [service])
@@ -215,10 +226,17 @@ def organisations(session: Session, search: str, page: int, per_page: int) -> Fo
     where = [Organisation.archived_at.is_(None)]
     for word in search.split():
         pattern = f"%{word.lower()}%"
-        where.append(or_(func.lower(Organisation.name).like(pattern), func.lower(Organisation.description).like(pattern)))
+        where.append(
+            or_(func.lower(Organisation.name).like(pattern), func.lower(Organisation.description).like(pattern))
+        )
     total = session.exec(select(func.count()).select_from(Organisation).where(*where)).one()
-    rows = session.exec(select(Organisation).where(*where).order_by(Organisation.name, Organisation.id)
-                        .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = session.exec(
+        select(Organisation)
+        .where(*where)
+        .order_by(Organisation.name, Organisation.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
     return Found(list(rows), total)
 
 
@@ -233,16 +251,26 @@ def organisation_services(session: Session, organisation: Organisation, today: d
 def taxonomy_list(session: Session, search: str, page: int, per_page: int) -> Found:
     where = [func.lower(Taxonomy.name).like(f"%{w.lower()}%") for w in search.split()]
     total = session.exec(select(func.count()).select_from(Taxonomy).where(*where)).one()
-    rows = session.exec(select(Taxonomy).where(*where).order_by(Taxonomy.name)
-                        .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = session.exec(
+        select(Taxonomy).where(*where).order_by(Taxonomy.name).offset((page - 1) * per_page).limit(per_page)
+    ).all()
     return Found(list(rows), total)
 
 
-def taxonomy_terms(session: Session, search: str, page: int, per_page: int, taxonomy_id: uuid.UUID | None = None,
-                   parent_id: uuid.UUID | None = None, top_only: bool = False) -> Found:
+def taxonomy_terms(
+    session: Session,
+    search: str,
+    page: int,
+    per_page: int,
+    taxonomy_id: uuid.UUID | None = None,
+    parent_id: uuid.UUID | None = None,
+    top_only: bool = False,
+) -> Found:
     """Categories, by code (so each theme is followed by its sub-categories)."""
-    where = [or_(func.lower(TaxonomyTerm.name).like(f"%{w.lower()}%"), func.lower(TaxonomyTerm.code).like(f"%{w.lower()}%"))
-             for w in search.split()]
+    where = [
+        or_(func.lower(TaxonomyTerm.name).like(f"%{w.lower()}%"), func.lower(TaxonomyTerm.code).like(f"%{w.lower()}%"))
+        for w in search.split()
+    ]
     if taxonomy_id is not None:
         where.append(TaxonomyTerm.taxonomy_id == taxonomy_id)
     if parent_id is not None:
@@ -250,10 +278,17 @@ def taxonomy_terms(session: Session, search: str, page: int, per_page: int, taxo
     if top_only:
         where.append(TaxonomyTerm.parent_id.is_(None))
     total = session.exec(select(func.count()).select_from(TaxonomyTerm).where(*where)).one()
-    rows = session.exec(select(TaxonomyTerm).where(*where).order_by(TaxonomyTerm.code, TaxonomyTerm.id)
-                        .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = session.exec(
+        select(TaxonomyTerm)
+        .where(*where)
+        .order_by(TaxonomyTerm.code, TaxonomyTerm.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
     return Found(list(rows), total)
 
 
 def terms_of(session: Session, taxonomy: Taxonomy) -> list[TaxonomyTerm]:
-    return list(session.exec(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == taxonomy.id).order_by(TaxonomyTerm.code)))
+    return list(
+        session.exec(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == taxonomy.id).order_by(TaxonomyTerm.code))
+    )

@@ -25,8 +25,15 @@ SCHEMAS = {"organisation": OrganisationInput, "location": LocationInput}
 
 
 def publish(
-    db: Session, actor: Actor, target_type: str, organisation: Organisation | None, record, proposed: dict,
-    source: str, now: datetime, on_behalf_of: tuple[uuid.UUID | None, str] | None = None,
+    db: Session,
+    actor: Actor,
+    target_type: str,
+    organisation: Organisation | None,
+    record,
+    proposed: dict,
+    source: str,
+    now: datetime,
+    on_behalf_of: tuple[uuid.UUID | None, str] | None = None,
 ):
     """Make a snapshot live (record None: a new listing), raise the version and record it; returns (record, Revision)."""
     before = listing_snapshot(record) if record is not None else {}
@@ -36,8 +43,9 @@ def publish(
         record = _write_listing(db, actor, target_type, organisation, record, proposed, now)
     db.flush()
     db.expire(record)  # a service's children were replaced row by row; reload them before the snapshot
-    revision = record_revision(db, actor, target_type, record.id, before, listing_snapshot(record), source,
-                               now=now, on_behalf_of=on_behalf_of)
+    revision = record_revision(
+        db, actor, target_type, record.id, before, listing_snapshot(record), source, now=now, on_behalf_of=on_behalf_of
+    )
     return record, revision
 
 
@@ -45,8 +53,9 @@ def record_created(db: Session, actor: Actor, record, source: str) -> Revision:
     """The first revision of a listing created outside publish() (the demo): restorable like any other."""
     db.flush()
     db.expire(record)
-    return record_revision(db, actor, target_type_of(record), record.id, {}, listing_snapshot(record), source,
-                           now=record.created_at)
+    return record_revision(
+        db, actor, target_type_of(record), record.id, {}, listing_snapshot(record), source, now=record.created_at
+    )
 
 
 def _write_service(db: Session, actor: Actor, organisation: Organisation, service, proposed: dict, now: datetime):
@@ -83,8 +92,13 @@ def _write_listing(db: Session, actor: Actor, target_type: str, organisation, re
 def validated_listing(target_type: str, data: dict, record: Location | Organisation | None) -> dict:
     """Validate an organisation's or venue's input; a venue placed by hand (no postcode) keeps its point."""
     data = {name: value for name, value in data.items() if name in FIELDS[target_type]}
-    if target_type == "location" and record is not None and not data.get("postcode") \
-            and record.geocode_source in ("given", "geocoder") and record.latitude is not None:
+    if (
+        target_type == "location"
+        and record is not None
+        and not data.get("postcode")
+        and record.geocode_source in ("given", "geocoder")
+        and record.latitude is not None
+    ):
         data |= {"latitude": record.latitude, "longitude": record.longitude}
     return validate(SCHEMAS[target_type](), data)
 
@@ -100,9 +114,14 @@ def check_postcode(data: dict) -> None:
 
 def check_references(db: Session, organisation: Organisation, data: dict) -> None:
     """Venues must be the organisation's own and categories known, so a queued change can be approved as it stands."""
-    owned = set(db.exec(select(Location.id).where(
-        Location.organisation_id == organisation.id, Location.archived_at.is_(None),
-    )))
+    owned = set(
+        db.exec(
+            select(Location.id).where(
+                Location.organisation_id == organisation.id,
+                Location.archived_at.is_(None),
+            )
+        )
+    )
     if set(data.get("location_ids", [])) - owned:
         raise InputError({"location_ids": ["A venue belongs to another organisation or does not exist."]})
     for number, row in enumerate(data.get("schedules", [])):

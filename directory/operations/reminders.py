@@ -55,7 +55,9 @@ class PlannedReminder:
     held_back: list[str] = field(default_factory=list)  # addresses emailed in the past week
 
 
-def round_state(session: Session, services: list[Service]) -> dict[uuid.UUID, tuple[datetime | None, list[ReviewReminder]]]:
+def round_state(
+    session: Session, services: list[Service]
+) -> dict[uuid.UUID, tuple[datetime | None, list[ReviewReminder]]]:
     """For each service: when it was last confirmed or answered, and the reminders sent since."""
     reminders = defaultdict(list)
     for reminder in session.exec(select(ReviewReminder).order_by(ReviewReminder.sent_at)):
@@ -79,8 +81,9 @@ def last_emailed(session: Session, now: datetime, policy: Policy) -> dict[str, d
     return last
 
 
-def plan_reminders(session: Session, assessed: list[tuple[Service, list[Flag]]], now: datetime, policy: Policy,
-                   moderators: list[str]) -> list[PlannedReminder]:
+def plan_reminders(
+    session: Session, assessed: list[tuple[Service, list[Flag]]], now: datetime, policy: Policy, moderators: list[str]
+) -> list[PlannedReminder]:
     """The reminders due now; an address emailed in the past week is held back (nothing is sent)."""
     state = round_state(session, [s for s, _ in assessed])
     last = last_emailed(session, now, policy)
@@ -108,7 +111,9 @@ def plan_reminders(session: Session, assessed: list[tuple[Service, list[Flag]]],
         if stage == 3:
             candidates = list(moderators)
         allowed = [a for a in candidates if may_email(last.get(a), now, policy)]
-        planned.append(PlannedReminder(service, stage, sorted(allowed), reasons, [a for a in candidates if a not in allowed]))
+        planned.append(
+            PlannedReminder(service, stage, sorted(allowed), reasons, [a for a in candidates if a not in allowed])
+        )
     return planned
 
 
@@ -118,8 +123,9 @@ def record_reminders(session: Session, planned: list[PlannedReminder], now: date
     for item in planned:
         if item.held_back and not item.recipients:
             continue
-        row = ReviewReminder(service_id=item.service.id, stage=item.stage, recipients=item.recipients,
-                             reasons=item.reasons, sent_at=now)
+        row = ReviewReminder(
+            service_id=item.service.id, stage=item.stage, recipients=item.recipients, reasons=item.reasons, sent_at=now
+        )
         session.add(row)
         rows.append(row)
     session.flush()
@@ -162,7 +168,9 @@ def _organisation_mail(address: str, reminders: list[ReviewReminder], services: 
     again = any(r.stage == 2 for r in reminders)
     names = [services[r.service_id].name for r in reminders]
     subject = ("Reminder: " if again else "") + (
-        f"Is your Signpost listing still correct? {names[0]}" if len(names) == 1 else f"Are your {len(names)} Signpost listings still correct?"
+        f"Is your Signpost listing still correct? {names[0]}"
+        if len(names) == 1
+        else f"Are your {len(names)} Signpost listings still correct?"
     )
     parts = [
         "Hello,\n\nLink workers use Signpost to send people to groups and services like yours. "
@@ -184,7 +192,9 @@ def _organisation_mail(address: str, reminders: list[ReviewReminder], services: 
 
 
 def _moderator_mail(reminders: list[ReviewReminder], services: dict) -> tuple[str, str]:
-    lines = [f"{len(reminders)} listing(s) had no answer after two reminders, or nobody at the organisation can be emailed:\n"]
+    lines = [
+        f"{len(reminders)} listing(s) had no answer after two reminders, or nobody at the organisation can be emailed:\n"
+    ]
     for reminder in reminders:
         service = services[reminder.service_id]
         lines.append(
@@ -204,7 +214,9 @@ def notify_closure(session: Session, config, service: Service, address: str, not
         f"The listing stays up, labelled “reported closed”, until a moderator acts:\n"
         f"{url_for('freshness.listing', raw_id=service.id, _external=True)}\n"
     )
-    mail_after_commit(session, config, config.moderator_addresses, f"Reported closed by its organisation: {service.name}", body)
+    mail_after_commit(
+        session, config, config.moderator_addresses, f"Reported closed by its organisation: {service.name}", body
+    )
 
 
 # Answers ----------------------------------------------------------------------------------
@@ -235,8 +247,15 @@ def read_review_link(session: Session, action: str, token: str, policy: Policy) 
     return reminder, service, address
 
 
-def answer_reminder(session: Session, reminder: ReviewReminder, service: Service, address: str, action: str,
-                    now: datetime, note: str = "") -> ReviewReminder:
+def answer_reminder(
+    session: Session,
+    reminder: ReviewReminder,
+    service: Service,
+    address: str,
+    action: str,
+    now: datetime,
+    note: str = "",
+) -> ReviewReminder:
     """Record the answer on this round's reminders: still correct (a verification), update, or closed."""
     answer = ANSWERS[action]
     report = None

@@ -27,7 +27,9 @@ def report_problem(session: Session, service: Service, data: dict, now: datetime
     return report
 
 
-def notify_report(session: Session, config: Config, report: ProblemReport, service: Service, editors: list[str] = ()) -> None:
+def notify_report(
+    session: Session, config: Config, report: ProblemReport, service: Service, editors: list[str] = ()
+) -> None:
     """Email the organisation (its editors and listed address) and the moderators about a report."""
     moderators = config.moderator_addresses
     organisation = [service.email or service.organisation.email, *editors]

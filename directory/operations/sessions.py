@@ -40,8 +40,11 @@ def session_user(db: Session, key: str | None) -> User | None:
 def end_session(db: Session, key: str | None, now: datetime) -> None:
     """End the session this secret names (signing out)."""
     if isinstance(key, str) and key:
-        db.exec(update(UserSession).where(UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None))
-                .values(ended_at=now))
+        db.exec(
+            update(UserSession)
+            .where(UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
         db.flush()
 
 

@@ -190,7 +190,11 @@ def shortlist_entries(session: Session, items: list[dict], now: datetime) -> lis
         if service is not None and (service.archived_at is not None or service.status in HIDDEN_STATUSES):
             service = None
         explanation = explain(service, now) if service else None
-        entries.append(ShortlistEntry(item["service_id"], item["note"], service, explanation.venue if explanation else None, explanation))
+        entries.append(
+            ShortlistEntry(
+                item["service_id"], item["note"], service, explanation.venue if explanation else None, explanation
+            )
+        )
     return entries
 
 

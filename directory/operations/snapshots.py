@@ -20,7 +20,16 @@ from .listings import SERVICE_CHILDREN
 NOT_EDITABLE = {"last_verified_at", "verified_by", "verification_method", "attributes"}
 EDITABLE = [name for name in ServiceInput().fields if name not in NOT_EDITABLE]
 CHILD_FIELDS = {key: list(ServiceInput().fields[key].inner.schema.fields) for key in SERVICE_CHILDREN}
-ORGANISATION_FIELDS = ["name", "description", "website", "email", "phone", "charity_number", "company_number", "logo_url"]
+ORGANISATION_FIELDS = [
+    "name",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "charity_number",
+    "company_number",
+    "logo_url",
+]
 # A venue's point is derived from its postcode, so it is not part of what an editor changes.
 LOCATION_FIELDS = [name for name in LocationInput().fields if name not in ("latitude", "longitude")]
 FIELDS = {"organisation": ORGANISATION_FIELDS, "location": LOCATION_FIELDS}
@@ -54,8 +63,11 @@ def target_type_of(record) -> str:
 
 def service_snapshot(service: Service) -> dict:
     """Every editable field of a service, its children, categories and venues, as JSON."""
-    snapshot = {name: as_json(getattr(service, name)) for name in EDITABLE if name not in CHILD_FIELDS
-                and name not in ("categories", "location_ids")}
+    snapshot = {
+        name: as_json(getattr(service, name))
+        for name in EDITABLE
+        if name not in CHILD_FIELDS and name not in ("categories", "location_ids")
+    }
     snapshot["organisation_id"] = str(service.organisation_id)
     snapshot["categories"] = sorted(term.code for term in service.terms)
     snapshot["location_ids"] = sorted(str(link.location_id) for link in service.location_links)
@@ -102,5 +114,8 @@ def diff(before: dict, after: dict) -> list[tuple[str, object, object]]:
     """(field, before, after) for each field whose value differs, in the form's order."""
     order = ["organisation_id", *EDITABLE]
     names = order + sorted((set(before) | set(after)) - set(order))
-    return [(name, before.get(name), after.get(name)) for name in names
-            if (name in before or name in after) and not same(before.get(name), after.get(name))]
+    return [
+        (name, before.get(name), after.get(name))
+        for name in names
+        if (name in before or name in after) and not same(before.get(name), after.get(name))
+    ]

@@ -19,9 +19,7 @@ def seed_taxonomy(session: Session, actor: Actor, tree: dict) -> int:
     taxonomy.uri = tree.get("uri")
     session.add(taxonomy)
     session.flush()
-    existing = {
-        t.code: t for t in session.exec(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == taxonomy.id))
-    }
+    existing = {t.code: t for t in session.exec(select(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == taxonomy.id))}
     written = 0
 
     def write(items: list[dict], parent: TaxonomyTerm | None) -> None:

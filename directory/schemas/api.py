@@ -23,14 +23,15 @@ class ApiSearchArgs(SearchArgs):
     """Every filter of the search page, validated by the same schema, and a page size."""
 
     per_page = fields.Integer(
-        load_default=None, allow_none=True,
+        load_default=None,
+        allow_none=True,
         validate=validate.Range(1, MAX_PER_PAGE, error=f"Ask for 1 to {MAX_PER_PAGE} results a page."),
         metadata={"description": f"Results a page (default SIGNPOST_PAGE_SIZE, at most {MAX_PER_PAGE})."},
     )
 
 
 _DOCS = {
-    "q": "Keywords; \"quoted phrases\"; synonyms are understood.",
+    "q": 'Keywords; "quoted phrases"; synonyms are understood.',
     "postcode": "A unit postcode, sector, district or area (G31 2ER, G31 2, G31, G).",
     "radius": f"Kilometres from the postcode (0.1 to {MAX_RADIUS_KM:g}; default SIGNPOST_DEFAULT_RADIUS_KM).",
     "category": "A category code (repeatable); a theme includes its sub-categories. See /api/categories.",
@@ -72,7 +73,9 @@ class NewServiceIn(ServiceInput):
 class ServiceChangeIn(NewServiceIn):
     """The body of a change: the version it is based on, and only the fields to change."""
 
-    version = fields.Integer(required=True, metadata={"description": "The listing's version you started from (GET /api/services/{id})"})
+    version = fields.Integer(
+        required=True, metadata={"description": "The listing's version you started from (GET /api/services/{id})"}
+    )
     name = required_text(200, required=False)
 
 
@@ -100,7 +103,12 @@ class AreaOut(Schema):
 class ReferralRouteOut(Schema):
     route_type = fields.String()
     method = fields.String(allow_none=True)
-    contact = fields.String(allow_none=True, metadata={"description": "For professional, GP and link-worker routes: shown only to link workers and moderators"})
+    contact = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "For professional, GP and link-worker routes: shown only to link workers and moderators"
+        },
+    )
     url = fields.String(allow_none=True)
     instructions = fields.String()
     status = fields.String(metadata={"description": "accepting, waiting_list or closed"})
@@ -118,11 +126,20 @@ class ScheduleOut(Schema):
     valid_to = fields.Date(allow_none=True)
     description = fields.String()
     location_id = fields.UUID(allow_none=True)
-    attendance = fields.String(allow_none=True, metadata={
-        "description": "How people take part as the session says: in_person, phone, online or home_visit; null: not said"})
-    attendance_shown = fields.Method("_attendance_shown", allow_none=True, metadata={
-        "description": "How people take part, as shown: the session's own word, else in_person at a venue, "
-                       "else the service's one phone or online way; null when not known"})
+    attendance = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "How people take part as the session says: in_person, phone, online or home_visit; null: not said"
+        },
+    )
+    attendance_shown = fields.Method(
+        "_attendance_shown",
+        allow_none=True,
+        metadata={
+            "description": "How people take part, as shown: the session's own word, else in_person at a venue, "
+            "else the service's one phone or online way; null when not known"
+        },
+    )
 
     def _attendance_shown(self, rule) -> str | None:
         return presenters.session_attendance(rule, rule.service)
@@ -168,8 +185,12 @@ class ExplanationOut(Schema):
     verified = fields.String()
     warnings = fields.List(fields.String())
     out_of_season = fields.Boolean()
-    session = fields.String(attribute="pattern", metadata={
-        "description": "The session in `when`, and how people take part when not at a venue: 'Every Thursday, 7pm to 8pm, online'"})
+    session = fields.String(
+        attribute="pattern",
+        metadata={
+            "description": "The session in `when`, and how people take part when not at a venue: 'Every Thursday, 7pm to 8pm, online'"
+        },
+    )
 
 
 class ServiceSummaryOut(Schema):
@@ -209,22 +230,33 @@ class ServiceOut(ServiceSummaryOut):
     funding = fields.List(fields.Nested(FundingOut))
     areas = fields.List(fields.Nested(AreaOut))
     locations = fields.Function(
-        lambda s: LocationOut(many=True).dump(sorted((link.location for link in s.location_links if link.location.archived_at is None),
-                                                    key=lambda loc: loc.name)),
+        lambda s: LocationOut(many=True).dump(
+            sorted(
+                (link.location for link in s.location_links if link.location.archived_at is None),
+                key=lambda loc: loc.name,
+            )
+        ),
         metadata={"type": "array", "items": {"type": "object"}},
     )
     last_verified_at = fields.AwareDateTime(allow_none=True)
     verification_method = fields.String(allow_none=True)
     updated_at = fields.AwareDateTime()
     source = fields.String(allow_none=True, metadata={"description": "Where the listing was imported from"})
-    source_reference = fields.String(attribute="source_id", allow_none=True,
-                                     metadata={"description": "The listing's id in that source (a spreadsheet's ID column, an HSDS id)"})
+    source_reference = fields.String(
+        attribute="source_id",
+        allow_none=True,
+        metadata={"description": "The listing's id in that source (a spreadsheet's ID column, an HSDS id)"},
+    )
 
 
 class SearchResultOut(Schema):
     service = fields.Nested(ServiceSummaryOut)
-    distance_km = fields.Float(allow_none=True, metadata={"description": "From the searched postcode to the nearest venue"})
-    covers_area = fields.Boolean(metadata={"description": "The service covers the searched place's council, health board or nation"})
+    distance_km = fields.Float(
+        allow_none=True, metadata={"description": "From the searched postcode to the nearest venue"}
+    )
+    covers_area = fields.Boolean(
+        metadata={"description": "The service covers the searched place's council, health board or nation"}
+    )
     explanation = fields.Nested(ExplanationOut)
 
 
@@ -233,8 +265,15 @@ class PlaceOut(Schema):
     kind = fields.String(metadata={"description": "unit, sector, district or area"})
     latitude = fields.Float()
     longitude = fields.Float()
-    precision = fields.String(metadata={"description": "Where the point came from: unit, sector, district or area centre"})
-    note = fields.String(allow_none=True, metadata={"description": "Why the point is a centre rather than the place asked for; null when it is that place"})
+    precision = fields.String(
+        metadata={"description": "Where the point came from: unit, sector, district or area centre"}
+    )
+    note = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why the point is a centre rather than the place asked for; null when it is that place"
+        },
+    )
     label = fields.String()
 
 
@@ -244,19 +283,39 @@ class SearchPageOut(Schema):
     per_page = fields.Integer()
     pages = fields.Integer()
     suggestion = fields.String(allow_none=True, metadata={"description": "Did you mean"})
-    showing_results_for = fields.String(allow_none=True, metadata={
-        "description": "The words searched for when a misspelling was corrected (search_instead_for and literal=true search the words typed)"})
-    search_instead_for = fields.String(allow_none=True, metadata={"description": "The words typed, when showing_results_for corrects them"})
-    words_not_found = fields.List(fields.String(), metadata={
-        "description": "Words typed that no listing matched together with the others: the results match the rest"})
-    words_ignored = fields.List(fields.String(), metadata={"description": "Filler words not required to match (my, client, looking, for...)"})
-    filters_from_words = fields.List(fields.Dict(), metadata={"description": (
-        "Words typed that were read as filters, each {words, filters (as this endpoint's own arguments), applied, "
-        "not_applied_because: 'form' (the same filter was given as an argument) or 'nothing' (no listing matched with it, "
-        "so the words were searched for)}. Pass the words in `plain` to search for them as words instead")})
+    showing_results_for = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The words searched for when a misspelling was corrected (search_instead_for and literal=true search the words typed)"
+        },
+    )
+    search_instead_for = fields.String(
+        allow_none=True, metadata={"description": "The words typed, when showing_results_for corrects them"}
+    )
+    words_not_found = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Words typed that no listing matched together with the others: the results match the rest"
+        },
+    )
+    words_ignored = fields.List(
+        fields.String(), metadata={"description": "Filler words not required to match (my, client, looking, for...)"}
+    )
+    filters_from_words = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": (
+                "Words typed that were read as filters, each {words, filters (as this endpoint's own arguments), applied, "
+                "not_applied_because: 'form' (the same filter was given as an argument) or 'nothing' (no listing matched with it, "
+                "so the words were searched for)}. Pass the words in `plain` to search for them as words instead"
+            )
+        },
+    )
     place = fields.Nested(PlaceOut, allow_none=True)
     radius_km = fields.Float(allow_none=True)
-    facets = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "Category code: matching services"})
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "Category code: matching services"}
+    )
     results = fields.List(fields.Nested(SearchResultOut))
     next = fields.String(allow_none=True, metadata={"description": "The next page's URL"})
     previous = fields.String(allow_none=True)
@@ -286,7 +345,10 @@ class PostcodeOut(PlaceOut):
     country_code = fields.String(allow_none=True)
     district_code = fields.String(allow_none=True, metadata={"description": "Local authority (GSS code)"})
     health_code = fields.String(allow_none=True, metadata={"description": "Health board or ICB area"})
-    areas = fields.List(fields.Nested(AreaCodeOut), metadata={"description": "Areas the place lies in; services covering them count as local"})
+    areas = fields.List(
+        fields.Nested(AreaCodeOut),
+        metadata={"description": "Areas the place lies in; services covering them count as local"},
+    )
 
 
 class CategoryOut(Schema):
@@ -297,7 +359,11 @@ class CategoryOut(Schema):
 
 
 class ChangeOut(Schema):
-    outcome = fields.String(metadata={"description": "published, queued (waiting for a moderator; your own waiting change is updated), unchanged or withdrawn"})
+    outcome = fields.String(
+        metadata={
+            "description": "published, queued (waiting for a moderator; your own waiting change is updated), unchanged or withdrawn"
+        }
+    )
     message = fields.String()
     change_id = fields.UUID(allow_none=True, metadata={"description": "The queued change, when queued"})
     service = fields.Nested(ServiceOut, allow_none=True)
@@ -307,7 +373,11 @@ class ChangeStatusOut(Schema):
     id = fields.UUID()
     kind = fields.String(metadata={"description": "create or update"})
     status = fields.String(metadata={"description": "pending, approved or rejected"})
-    service_id = fields.UUID(attribute="target_id", allow_none=True, metadata={"description": "Set for an update, and for a new service once approved"})
+    service_id = fields.UUID(
+        attribute="target_id",
+        allow_none=True,
+        metadata={"description": "Set for an update, and for a new service once approved"},
+    )
     submitted_at = fields.AwareDateTime()
     decided_at = fields.AwareDateTime(allow_none=True)
     note = fields.String(metadata={"description": "The moderator's note"})
@@ -315,5 +385,8 @@ class ChangeStatusOut(Schema):
 
 class ErrorOut(Schema):
     message = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "A message list per field (validation errors, status 422)"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "A message list per field (validation errors, status 422)"},
+    )

@@ -56,7 +56,9 @@ class ClaimInput(Schema):
         error_messages={"required": "Enter a phone number we can call you on."},
     )
     note = CleanString(
-        load_default="", long=True, max_length=NOTE_MAX_LENGTH,
+        load_default="",
+        long=True,
+        max_length=NOTE_MAX_LENGTH,
         error_messages={"too_long": f"Keep the note under {NOTE_MAX_LENGTH:,} characters."},
     )
 
@@ -71,7 +73,9 @@ class DecisionInput(Schema):
         required=True, validate=one_of(("approve", "deny")), error_messages={"required": "Choose approve or deny."}
     )
     reason = CleanString(
-        load_default="", long=True, max_length=REASON_MAX_LENGTH,
+        load_default="",
+        long=True,
+        max_length=REASON_MAX_LENGTH,
         error_messages={"too_long": f"Keep the reason under {REASON_MAX_LENGTH:,} characters."},
     )
 
@@ -95,4 +99,6 @@ class RemoveInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    user_id = fields.UUID(required=True, error_messages={"required": "Choose who to remove.", "invalid_uuid": "Choose who to remove."})
+    user_id = fields.UUID(
+        required=True, error_messages={"required": "Choose who to remove.", "invalid_uuid": "Choose who to remove."}
+    )

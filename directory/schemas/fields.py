@@ -98,9 +98,7 @@ class PostcodeField(OptionalString):
         if parsed.kind in ("district", "sector") and self.partial:
             return parsed.normalised
         if parsed.kind != "unit":
-            raise ValidationError(
-                f"'{text}' is only part of a postcode: give the full postcode, like G31 2ER."
-            )
+            raise ValidationError(f"'{text}' is only part of a postcode: give the full postcode, like G31 2ER.")
         return parsed.normalised
 
 

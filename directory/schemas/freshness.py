@@ -13,5 +13,9 @@ class ReviewAnswerInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    note = CleanString(load_default="", long=True, max_length=NOTE_MAX_LENGTH,
-                       error_messages={"too_long": "Keep the note under 1,000 characters."})
+    note = CleanString(
+        load_default="",
+        long=True,
+        max_length=NOTE_MAX_LENGTH,
+        error_messages={"too_long": "Keep the note under 1,000 characters."},
+    )

@@ -35,8 +35,11 @@ def _text(max_length: int | None = None, **kwargs) -> CleanString:
 
 def required_text(max_length: int, required: bool = True) -> CleanString:
     """A one-line field that must be filled in, in up to max_length characters."""
-    return CleanString(required=required, max_length=max_length, validate=validate.Length(
-        min=1, error=f"This is required, in up to {max_length} characters."))
+    return CleanString(
+        required=required,
+        max_length=max_length,
+        validate=validate.Length(min=1, error=f"This is required, in up to {max_length} characters."),
+    )
 
 
 def _ordered(data: dict, low: str, high: str, message: str) -> None:
@@ -54,9 +57,7 @@ class InputSchema(Schema):
 class VerificationInput(InputSchema):
     last_verified_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     verified_by = OptionalString(200)
-    verification_method = CleanString(
-        load_default=None, allow_none=True, validate=one_of(VERIFICATION_METHODS)
-    )
+    verification_method = CleanString(load_default=None, allow_none=True, validate=one_of(VERIFICATION_METHODS))
 
 
 class OrganisationInput(VerificationInput):
@@ -90,30 +91,37 @@ class LocationInput(InputSchema):
     def _where(self, data, **_):
         postcode = data.get("postcode")
         if postcode and not data.get("confidential") and geography.parse_postcode(postcode).kind != "unit":
-            raise ValidationError(f"'{postcode}' is only part of a postcode: give the full postcode, like G31 2ER "
-                                  "(or, for a refuge, mark the address confidential).", "postcode")
+            raise ValidationError(
+                f"'{postcode}' is only part of a postcode: give the full postcode, like G31 2ER "
+                "(or, for a refuge, mark the address confidential).",
+                "postcode",
+            )
         if data.get("confidential") and not postcode:
             raise ValidationError("A confidential venue needs at least its postcode district, like LS7.", "postcode")
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError("Give both latitude and longitude, or neither.", "longitude")
-        if data.get("location_type") == "physical" and not (
-            data.get("postcode") or data.get("latitude") is not None
-        ):
+        if data.get("location_type") == "physical" and not (data.get("postcode") or data.get("latitude") is not None):
             raise ValidationError("A venue needs a postcode (or a latitude and longitude).", "postcode")
-
 
     @post_load
     def _conceal(self, data, **_):
         """A confidential venue keeps only its postcode district: no street, no exact point, anywhere."""
         if data.get("confidential") and data.get("postcode"):
-            data.update(postcode=geography.parse_postcode(data["postcode"]).district, address_1=None, address_2=None,
-                        latitude=None, longitude=None)
+            data.update(
+                postcode=geography.parse_postcode(data["postcode"]).district,
+                address_1=None,
+                address_2=None,
+                latitude=None,
+                longitude=None,
+            )
         return data
 
 
 class AreaInput(InputSchema):
     area_type = CleanString(required=True, validate=one_of(AREA_TYPES))
-    code = CleanString(required=True, max_length=12, validate=validate.Length(min=2, error="Give the area's code, like S12000049."))
+    code = CleanString(
+        required=True, max_length=12, validate=validate.Length(min=2, error="Give the area's code, like S12000049.")
+    )
     name = required_text(200)
 
 
@@ -131,9 +139,7 @@ class ReferralRouteInput(InputSchema):
 class ScheduleInput(InputSchema):
     frequency = CleanString(load_default="weekly", validate=one_of(FREQUENCIES))
     weekday = CleanString(required=True, validate=one_of(WEEKDAYS))
-    week_of_month = fields.Integer(
-        load_default=None, allow_none=True, validate=one_of((-1, 1, 2, 3, 4))
-    )
+    week_of_month = fields.Integer(load_default=None, allow_none=True, validate=one_of((-1, 1, 2, 3, 4)))
     opens_at = fields.Time(load_default=None, allow_none=True)
     closes_at = fields.Time(load_default=None, allow_none=True)
     valid_from = fields.Date(load_default=None, allow_none=True)
@@ -188,12 +194,8 @@ class ServiceInput(VerificationInput):
     alert = OptionalString(500)
     is_free = fields.Boolean(load_default=True)
     cost_description = OptionalString(300)
-    cost_min = fields.Decimal(
-        load_default=None, allow_none=True, places=2, validate=validate.Range(min=0)
-    )
-    cost_max = fields.Decimal(
-        load_default=None, allow_none=True, places=2, validate=validate.Range(min=0)
-    )
+    cost_min = fields.Decimal(load_default=None, allow_none=True, places=2, validate=validate.Range(min=0))
+    cost_max = fields.Decimal(load_default=None, allow_none=True, places=2, validate=validate.Range(min=0))
     languages = fields.List(
         CleanString(validate=validate.Regexp(r"^[a-z]{2,3}$", error="'{input}' is not a language code like en or ur.")),
         load_default=list,
@@ -221,12 +223,14 @@ class ServiceInput(VerificationInput):
         if data.get("is_free") and data.get("cost_min"):
             raise ValidationError("A free service cannot have a cost above zero.", "cost_min")
         if data.get("status") == "active" and data.get("expected_reopening"):
-            raise ValidationError(
-                "Only a temporarily closed service has a reopening date.", "expected_reopening"
-            )
+            raise ValidationError("Only a temporarily closed service has a reopening date.", "expected_reopening")
         if not data.get("location_ids"):
             nowhere = {
-                index: {"attendance": ["A session in person needs a venue: add a venue to the service, or choose how people take part in it."]}
+                index: {
+                    "attendance": [
+                        "A session in person needs a venue: add a venue to the service, or choose how people take part in it."
+                    ]
+                }
                 for index, row in enumerate(data.get("schedules") or [])
                 if row.get("attendance") == "in_person" and row.get("location_id") is None
             }

@@ -37,38 +37,117 @@ BLANK_ROWS = 2
 MAX_ROWS = 50
 _ROW = re.compile(r"^(" + "|".join(CHILD_SCHEMAS) + r")-(\d{1,3})-([a-z_]+)$")
 NOT_ON_FORM = {"last_verified_at", "verified_by", "verification_method", "attributes"}
-SCALARS = [name for name in ServiceInput().fields if name not in NOT_ON_FORM | set(CHILD_SCHEMAS) | set(MULTI) | set(CHECKBOXES)]
+SCALARS = [
+    name
+    for name in ServiceInput().fields
+    if name not in NOT_ON_FORM | set(CHILD_SCHEMAS) | set(MULTI) | set(CHECKBOXES)
+]
 
 # The order the form shows fields in, so the error summary follows the page.
 FORM_ORDER = [
-    "base_version", "name", "summary", "description", "status", "status_reason", "expected_reopening", "alert",
-    "website", "email", "phone", "min_age", "max_age", "groups_served", "circumstances", "eligibility_criteria",
-    "open_to_all", "attendance", "is_free", "cost_description", "cost_min", "cost_max", "languages", "categories",
-    "location_ids", *CHILD_SCHEMAS,
+    "base_version",
+    "name",
+    "summary",
+    "description",
+    "status",
+    "status_reason",
+    "expected_reopening",
+    "alert",
+    "website",
+    "email",
+    "phone",
+    "min_age",
+    "max_age",
+    "groups_served",
+    "circumstances",
+    "eligibility_criteria",
+    "open_to_all",
+    "attendance",
+    "is_free",
+    "cost_description",
+    "cost_min",
+    "cost_max",
+    "languages",
+    "categories",
+    "location_ids",
+    *CHILD_SCHEMAS,
 ]
 LABELS = {
-    "name": "Service name", "summary": "Summary", "description": "Description", "status": "Status",
-    "status_reason": "Reason for the status", "expected_reopening": "Expected to reopen on",
-    "website": "Website", "email": "Email", "phone": "Phone", "alert": "Notice for link workers",
-    "is_free": "Free", "cost_description": "Cost", "cost_min": "Lowest cost", "cost_max": "Highest cost",
-    "languages": "Languages", "min_age": "Minimum age", "max_age": "Maximum age",
-    "groups_served": "Who it is for", "circumstances": "Circumstances", "eligibility_criteria": "Eligibility",
-    "open_to_all": "Open to all", "attendance": "How people take part", "categories": "Categories", "location_ids": "Venues",
-    "organisation_id": "Organisation", "schedules": "Sessions", "seasons": "Seasons",
-    "referral_routes": "Referral routes", "areas": "Areas covered", "funding": "Funding",
-    "base_version": "Listing", "archive_reason": "Reason for archiving", "note": "Note",
-    "last_verified_at": "Last confirmed", "verified_by": "Confirmed by", "verification_method": "Confirmed how",
-    "archived_at": "Archived", "decision": "Decision", "revision": "Version",
+    "name": "Service name",
+    "summary": "Summary",
+    "description": "Description",
+    "status": "Status",
+    "status_reason": "Reason for the status",
+    "expected_reopening": "Expected to reopen on",
+    "website": "Website",
+    "email": "Email",
+    "phone": "Phone",
+    "alert": "Notice for link workers",
+    "is_free": "Free",
+    "cost_description": "Cost",
+    "cost_min": "Lowest cost",
+    "cost_max": "Highest cost",
+    "languages": "Languages",
+    "min_age": "Minimum age",
+    "max_age": "Maximum age",
+    "groups_served": "Who it is for",
+    "circumstances": "Circumstances",
+    "eligibility_criteria": "Eligibility",
+    "open_to_all": "Open to all",
+    "attendance": "How people take part",
+    "categories": "Categories",
+    "location_ids": "Venues",
+    "organisation_id": "Organisation",
+    "schedules": "Sessions",
+    "seasons": "Seasons",
+    "referral_routes": "Referral routes",
+    "areas": "Areas covered",
+    "funding": "Funding",
+    "base_version": "Listing",
+    "archive_reason": "Reason for archiving",
+    "note": "Note",
+    "last_verified_at": "Last confirmed",
+    "verified_by": "Confirmed by",
+    "verification_method": "Confirmed how",
+    "archived_at": "Archived",
+    "decision": "Decision",
+    "revision": "Version",
 }
-ROW_LABELS = {"schedules": "Session", "seasons": "Season", "referral_routes": "Referral route", "areas": "Area", "funding": "Funding"}
+ROW_LABELS = {
+    "schedules": "Session",
+    "seasons": "Season",
+    "referral_routes": "Referral route",
+    "areas": "Area",
+    "funding": "Funding",
+}
 CHILD_LABELS = {
-    "frequency": "How often", "weekday": "Day", "week_of_month": "Week of the month", "opens_at": "Opens",
-    "closes_at": "Closes", "valid_from": "From date", "valid_to": "Until date", "description": "Note",
-    "location_id": "Venue", "attendance": "How people take part", "start_month": "Start month", "start_day": "Start day", "end_month": "End month",
-    "end_day": "End day", "route_type": "Route", "method": "How", "contact": "Contact", "url": "Web address",
-    "instructions": "Instructions", "status": "Status", "typical_wait": "Typical wait",
-    "status_confirmed_on": "Status confirmed on", "area_type": "Kind of area", "code": "Area code", "name": "Area name",
-    "source": "Funder", "funded_until": "Funded until",
+    "frequency": "How often",
+    "weekday": "Day",
+    "week_of_month": "Week of the month",
+    "opens_at": "Opens",
+    "closes_at": "Closes",
+    "valid_from": "From date",
+    "valid_to": "Until date",
+    "description": "Note",
+    "location_id": "Venue",
+    "attendance": "How people take part",
+    "start_month": "Start month",
+    "start_day": "Start day",
+    "end_month": "End month",
+    "end_day": "End day",
+    "route_type": "Route",
+    "method": "How",
+    "contact": "Contact",
+    "url": "Web address",
+    "instructions": "Instructions",
+    "status": "Status",
+    "typical_wait": "Typical wait",
+    "status_confirmed_on": "Status confirmed on",
+    "area_type": "Kind of area",
+    "code": "Area code",
+    "name": "Area name",
+    "source": "Funder",
+    "funded_until": "Funded until",
 }
 
 _FRIENDLY = [
@@ -81,7 +160,10 @@ _FRIENDLY = [
     (re.compile(r"^Not a valid time\.$"), "Enter a time, like 09:30."),
     (re.compile(r"^Not a valid UUID\.$"), "Choose one of the listed venues."),
     (re.compile(r"^Not a valid boolean\.$"), "Tick the box or leave it empty."),
-    (re.compile(r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$"), r"Enter a number from \1 to \2."),
+    (
+        re.compile(r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$"),
+        r"Enter a number from \1 to \2.",
+    ),
     (re.compile(r"^Must be greater than or equal to 0\.$"), "Enter 0 or more."),
 ]
 
@@ -99,7 +181,8 @@ class ServiceForm:
         """True when row `number` of `key` has something in it (so it can be removed)."""
         return any(
             self.values.get(f"{key}-{number}-{name}") not in (None, "")
-            for name in CHILD_FIELDS[key] if name not in DEFAULTED.get(key, ())
+            for name in CHILD_FIELDS[key]
+            if name not in DEFAULTED.get(key, ())
         )
 
 
@@ -136,7 +219,9 @@ def read_service_form(form) -> ServiceForm:
         data[key] = []
         for number in sorted(numbered):
             row = numbered[number]
-            if values.get(f"{key}-{number}-remove") or all(not value.strip() for name, value in row.items() if name not in DEFAULTED.get(key, ())):
+            if values.get(f"{key}-{number}-remove") or all(
+                not value.strip() for name, value in row.items() if name not in DEFAULTED.get(key, ())
+            ):
                 continue
             data[key].append({name: value for name, value in row.items() if value.strip()})
             positions[key].append(number)
@@ -232,9 +317,15 @@ class SuggestionInput(Schema):
         unknown = EXCLUDE
 
     suggestion = CleanString(
-        required=True, long=True, max_length=2000,
+        required=True,
+        long=True,
+        max_length=2000,
         validate=validate.Length(min=1, error="Say what should change, in up to 2,000 characters."),
-        error_messages={"required": "Say what should change.", "too_long": "Say what should change, in up to 2,000 characters."})
+        error_messages={
+            "required": "Say what should change.",
+            "too_long": "Say what should change, in up to 2,000 characters.",
+        },
+    )
 
 
 class DecisionInput(Schema):
@@ -243,8 +334,11 @@ class DecisionInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    decision = CleanString(required=True, validate=validate.OneOf(("approve", "reject"), error="Choose approve or reject."),
-                           error_messages={"required": "Choose approve or reject."})
+    decision = CleanString(
+        required=True,
+        validate=validate.OneOf(("approve", "reject"), error="Choose approve or reject."),
+        error_messages={"required": "Choose approve or reject."},
+    )
     note = CleanString(load_default="", long=True, max_length=2000)
 
 
@@ -255,7 +349,12 @@ class ArchiveInput(Schema):
         unknown = EXCLUDE
 
     archive_reason = CleanString(
-        required=True, long=True, max_length=500,
+        required=True,
+        long=True,
+        max_length=500,
         validate=validate.Length(min=1, error="Say why the service is being archived, in up to 500 characters."),
-        error_messages={"required": "Say why the service is being archived.",
-                        "too_long": "Say why the service is being archived, in up to 500 characters."})
+        error_messages={
+            "required": "Say why the service is being archived.",
+            "too_long": "Say why the service is being archived, in up to 500 characters.",
+        },
+    )

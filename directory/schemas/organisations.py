@@ -10,19 +10,41 @@ from .fields import CleanString
 from .manage import friendly
 
 ORGANISATION_LABELS = {
-    "name": "Organisation name", "description": "About the organisation", "website": "Website", "email": "Email",
-    "phone": "Phone", "charity_number": "Charity number", "company_number": "Company number", "logo_url": "Logo address",
+    "name": "Organisation name",
+    "description": "About the organisation",
+    "website": "Website",
+    "email": "Email",
+    "phone": "Phone",
+    "charity_number": "Charity number",
+    "company_number": "Company number",
+    "logo_url": "Logo address",
 }
 LOCATION_LABELS = {
-    "name": "Venue name", "location_type": "Kind of venue", "description": "About the venue", "address_1": "Address line 1",
-    "address_2": "Address line 2", "town": "Town or city", "postcode": "Postcode", "url": "Web address",
-    "travel_notes": "Getting there", "accessibility": "Accessibility", "wheelchair_accessible": "Wheelchair access",
+    "name": "Venue name",
+    "location_type": "Kind of venue",
+    "description": "About the venue",
+    "address_1": "Address line 1",
+    "address_2": "Address line 2",
+    "town": "Town or city",
+    "postcode": "Postcode",
+    "url": "Web address",
+    "travel_notes": "Getting there",
+    "accessibility": "Accessibility",
+    "wheelchair_accessible": "Wheelchair access",
     "confidential": "Address confidential",
 }
 COMMON_LABELS = {
-    "base_version": "Listing", "archive_reason": "Reason", "archived_at": "Archived", "revision": "Version",
-    "roles": "Roles", "trusted": "Trusted editor", "reason": "Reason", "disabled_at": "Disabled",
-    "note": "Reason", "q": "Search", "email_verified_at": "Email confirmed",
+    "base_version": "Listing",
+    "archive_reason": "Reason",
+    "archived_at": "Archived",
+    "revision": "Version",
+    "roles": "Roles",
+    "trusted": "Trusted editor",
+    "reason": "Reason",
+    "disabled_at": "Disabled",
+    "note": "Reason",
+    "q": "Search",
+    "email_verified_at": "Email confirmed",
 }
 LABELS = {"organisation": ORGANISATION_LABELS, "location": LOCATION_LABELS, "user": {}}
 # Yes / no / not known, as a select sends it.
@@ -70,16 +92,23 @@ class ReasonInput(_Form):
     """Why something is archived (or an account disabled)."""
 
     archive_reason = CleanString(
-        required=True, long=True, max_length=500,
+        required=True,
+        long=True,
+        max_length=500,
         validate=validate.Length(min=1, error="Give a reason, in up to 500 characters."),
-        error_messages={"required": "Give a reason: it is kept in the history.",
-                        "too_long": "Give a reason, in up to 500 characters."})
+        error_messages={
+            "required": "Give a reason: it is kept in the history.",
+            "too_long": "Give a reason, in up to 500 characters.",
+        },
+    )
 
 
 class AccessInput(_Form):
     """An administrator sets an account's roles and whether its edits publish at once."""
 
-    roles = fields.List(CleanString(validate=validate.OneOf(ROLES, error="'{input}' is not a role.")), load_default=list)
+    roles = fields.List(
+        CleanString(validate=validate.OneOf(ROLES, error="'{input}' is not a role.")), load_default=list
+    )
     trusted = fields.Boolean(load_default=False)
 
 

@@ -13,6 +13,12 @@ class ProblemReportInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    kind = CleanString(required=True, validate=one_of(PROBLEM_KINDS), error_messages={"required": "Choose what is wrong."})
-    note = CleanString(load_default="", long=True, max_length=1000,
-                       error_messages={"too_long": "Keep the note under 1,000 characters."})
+    kind = CleanString(
+        required=True, validate=one_of(PROBLEM_KINDS), error_messages={"required": "Choose what is wrong."}
+    )
+    note = CleanString(
+        load_default="",
+        long=True,
+        max_length=1000,
+        error_messages={"too_long": "Keep the note under 1,000 characters."},
+    )

@@ -28,14 +28,20 @@ class SearchArgs(Schema):
         unknown = EXCLUDE
 
     q = CleanString(load_default="", max_length=10_000)
-    postcode = CleanString(load_default="", max_length=20, error_messages={"too_long": "That is too long for a postcode."})
+    postcode = CleanString(
+        load_default="", max_length=20, error_messages={"too_long": "That is too long for a postcode."}
+    )
     radius = fields.Float(
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=0.1, max=MAX_RADIUS_KM, error=f"Choose a distance from 0.1 to {MAX_RADIUS_KM:g} km."),
+        validate=validate.Range(
+            min=0.1, max=MAX_RADIUS_KM, error=f"Choose a distance from 0.1 to {MAX_RADIUS_KM:g} km."
+        ),
     )
     category = fields.List(CleanString(max_length=100), load_default=list)
-    age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120, error="Age must be between 0 and 120."))
+    age = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(0, 120, error="Age must be between 0 and 120.")
+    )
     group = fields.List(CleanString(validate=one_of(GROUPS_SERVED)), load_default=list)
     person = fields.List(CleanString(validate=one_of(GROUPS_SERVED)), load_default=list)
     how = fields.List(CleanString(validate=one_of(ATTENDANCE)), load_default=list)
@@ -46,15 +52,21 @@ class SearchArgs(Schema):
     in_season = fields.Boolean(load_default=False)
     include_closed = fields.Boolean(load_default=False)
     literal = fields.Boolean(load_default=False)  # the words exactly as typed: no spelling correction
-    plain = fields.List(CleanString(max_length=200), load_default=list)  # words typed to search for as words, not as a filter
-    language = CleanString(load_default="", validate=validate.Regexp(r"^([a-z]{2,3})?$", error="Choose a language from the list."))
+    plain = fields.List(
+        CleanString(max_length=200), load_default=list
+    )  # words typed to search for as words, not as a filter
+    language = CleanString(
+        load_default="", validate=validate.Regexp(r"^([a-z]{2,3})?$", error="Choose a language from the list.")
+    )
     when = CleanString(load_default="any", validate=one_of(WHEN))
     day = fields.Date(load_default=None, allow_none=True)
     days = fields.List(CleanString(validate=one_of(WEEKDAYS)), load_default=list)
     part = fields.List(CleanString(validate=one_of(PARTS_OF_DAY)), load_default=list)
     organisation = fields.UUID(load_default=None, allow_none=True)
     order = CleanString(load_default="best", validate=one_of(ORDERS))
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE, error=f"Pages run from 1 to {MAX_PAGE}."))
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(1, MAX_PAGE, error=f"Pages run from 1 to {MAX_PAGE}.")
+    )
 
     @pre_load
     def _blank_is_missing(self, data, **_):

@@ -21,11 +21,19 @@ class WidgetChoices(Schema):
 
     postcode = CleanString(load_default="", max_length=20)
     category = fields.List(CleanString(max_length=100), load_default=list)
-    radius = fields.Float(load_default=DEFAULTS["radius"], validate=validate.Range(
-        min=0.1, max=MAX_RADIUS_KM, error=f"Choose a distance from 0.1 to {MAX_RADIUS_KM:g} km."))
-    results = fields.Integer(load_default=DEFAULTS["results"], validate=validate.OneOf(
-        RESULTS, error="Choose 3, 5, 10 or 20 results at a time."))
-    label = CleanString(load_default="", max_length=80, error_messages={"too_long": "Keep the label under 80 characters."})
+    radius = fields.Float(
+        load_default=DEFAULTS["radius"],
+        validate=validate.Range(
+            min=0.1, max=MAX_RADIUS_KM, error=f"Choose a distance from 0.1 to {MAX_RADIUS_KM:g} km."
+        ),
+    )
+    results = fields.Integer(
+        load_default=DEFAULTS["results"],
+        validate=validate.OneOf(RESULTS, error="Choose 3, 5, 10 or 20 results at a time."),
+    )
+    label = CleanString(
+        load_default="", max_length=80, error_messages={"too_long": "Keep the label under 80 characters."}
+    )
 
     @pre_load
     def _form_values(self, data, **_):
@@ -61,8 +69,10 @@ class WidgetChoices(Schema):
         try:
             choices = self.load(args)
         except ValidationError as exc:
-            errors = {name: [m for ms in (messages.values() if isinstance(messages, dict) else [messages]) for m in ms]
-                      for name, messages in exc.messages.items()}
+            errors = {
+                name: [m for ms in (messages.values() if isinstance(messages, dict) else [messages]) for m in ms]
+                for name, messages in exc.messages.items()
+            }
             choices = {**DEFAULTS, **(exc.valid_data or {})}
         unknown = [c for c in choices.get("category", []) if c not in known_categories]
         if unknown:

@@ -128,6 +128,7 @@ def _link_problem(message: str, kind: str):
 
 # Registering and confirming an address
 
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def register():
@@ -189,6 +190,7 @@ def resend_verification(user):
 
 # Signing in and out
 
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
 @limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=_address_and_computer)
@@ -199,10 +201,13 @@ def login():
         if current_user() is not None:
             return redirect(target, code=303)
         return _login_page({}, {}, target)
+
     def refused(messages: dict):
         if messages.get("_schema") == [ops.SIGN_IN_REFUSED]:
             email = _submitted_email()  # counted after the answer, so it takes as long for any address
-            after_response(functools.partial(_look_up_and_send, lambda db: ops.record_failed_sign_in(db, email, utcnow())))
+            after_response(
+                functools.partial(_look_up_and_send, lambda db: ops.record_failed_sign_in(db, email, utcnow()))
+            )
         return _login_page(messages, request.form, target, 400)
 
     on_bad_input(refused)
@@ -212,8 +217,10 @@ def login():
     login_user(db, user, utcnow())
     session.update(kept)
     if user.email_verified_at is None:
-        flash("Please confirm your email address: open the link we emailed you. "
-              "Until then you cannot claim or add organisations.")
+        flash(
+            "Please confirm your email address: open the link we emailed you. "
+            "Until then you cannot claim or add organisations."
+        )
     return redirect(target, code=303)
 
 
@@ -233,14 +240,20 @@ def logout():
 
 # A forgotten password
 
+
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit("5 per hour", methods=["POST"])
 def reset_request():
     """Ask for a reset link; the same answer whether or not the address has an account."""
     if request.method == "GET":
         return render_template("accounts/reset_request.html", errors={}, form={}), 200, PRIVATE
-    on_bad_input(lambda messages: (render_template("accounts/reset_request.html", errors=messages, form=request.form),
-                                   400, PRIVATE))
+    on_bad_input(
+        lambda messages: (
+            render_template("accounts/reset_request.html", errors=messages, form=request.form),
+            400,
+            PRIVATE,
+        )
+    )
     email = validate(EmailInput(), request.form)["email"]
     after_response(functools.partial(_look_up_and_send, lambda db: ops.request_password_reset(db, email)))
     return _check_email_page("reset", email)
@@ -271,6 +284,7 @@ def _reset_page(token: str, errors: dict, status: int = 200):
 
 # The account page
 
+
 @bp.get("")
 @login_required
 def account():
@@ -280,7 +294,9 @@ def account():
 
 def _account_page(user, errors: dict | None = None, form=None, status: int = 200, new_token: str | None = None):
     organisations = ops.edited_organisations(get_session(), user)
-    roles = [ops.ROLE_LABELS.get(role, role) for role in user.roles] + (["Organisation editor"] if organisations else [])
+    roles = [ops.ROLE_LABELS.get(role, role) for role in user.roles] + (
+        ["Organisation editor"] if organisations else []
+    )
     page = render_template(
         "accounts/account.html",
         user=user,
@@ -301,7 +317,9 @@ def _account_page(user, errors: dict | None = None, form=None, status: int = 200
 @_signed_in_post
 def create_api_token(user):
     """A personal API token: its secret is on this page once, and never again (only its hash is kept)."""
-    on_bad_input(lambda messages: _account_page(user, {f"token_{k}": v for k, v in messages.items()}, request.form, 400))
+    on_bad_input(
+        lambda messages: _account_page(user, {f"token_{k}": v for k, v in messages.items()}, request.form, 400)
+    )
     form = {"name": request.form.get("token_name", ""), "expires_on": request.form.get("token_expires_on", "")}
     _token, secret = api_tokens.create_api_token(get_session(), user, form)
     return _account_page(user, new_token=secret)
@@ -348,8 +366,9 @@ def change_email(user):
     on_bad_input(lambda messages: _account_page(user, messages, request.form, 400))
     new_email = ops.check_email_change(user, request.form)
     user_id = user.id
-    after_response(functools.partial(
-        _look_up_and_send, lambda db: ops.email_change_mails(db, db.get(User, user_id), new_email)))
+    after_response(
+        functools.partial(_look_up_and_send, lambda db: ops.email_change_mails(db, db.get(User, user_id), new_email))
+    )
     flash(f"We have sent a link to {new_email}. Your email address will change when you open it.")
     return redirect(url_for("accounts.account"), code=303)
 

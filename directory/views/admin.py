@@ -21,12 +21,16 @@ from .manage import _get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 NO_STORE = {"Cache-Control": "no-store"}
-ROLE_LABELS = {"admin": "Site administrator", "moderator": "Moderator", "link_worker": "Link worker (checked professional)"}
+ROLE_LABELS = {
+    "admin": "Site administrator",
+    "moderator": "Moderator",
+    "link_worker": "Link worker (checked professional)",
+}
 SOURCES = {"admin": "Changed by an administrator"}
 
 
 def _query() -> str:
-    return SearchInput().load(request.args)["q"][:ops.QUERY_LIMIT]
+    return SearchInput().load(request.args)["q"][: ops.QUERY_LIMIT]
 
 
 @bp.get("")
@@ -34,29 +38,53 @@ def _query() -> str:
 def home():
     """What is waiting for moderators, and the way to each list."""
     actor = current_actor()
-    return render_template("admin/home.html", waiting=ops.waiting(get_session(), actor),
-                           is_admin="admin" in actor.roles), 200, NO_STORE
+    return (
+        render_template("admin/home.html", waiting=ops.waiting(get_session(), actor), is_admin="admin" in actor.roles),
+        200,
+        NO_STORE,
+    )
 
 
 # Accounts ---------------------------------------------------------------------------------------
+
 
 @bp.get("/users")
 @login_required
 def users():
     """Accounts, searched by name or email address."""
     query = _query()
-    return render_template("admin/users.html", users=ops.find_users(get_session(), current_actor(), query), q=query,
-                           limit=ops.PAGE, role_labels=ROLE_LABELS), 200, NO_STORE
+    return (
+        render_template(
+            "admin/users.html",
+            users=ops.find_users(get_session(), current_actor(), query),
+            q=query,
+            limit=ops.PAGE,
+            role_labels=ROLE_LABELS,
+        ),
+        200,
+        NO_STORE,
+    )
 
 
 def _user_page(user: User, errors=None, archive_errors=None, status: int = 200):
     db = get_session()
-    return render_template(
-        "admin/user.html", user=user, history=ops.account_history(db, current_actor(), user),
-        organisations=edited_organisations(db, user), roles=ROLES, role_labels=ROLE_LABELS,
-        errors=errors or {}, archive_errors=archive_errors or {}, label_for=labeller("user"),
-        me=current_actor().user_id, sources=SOURCES,
-    ), status, NO_STORE
+    return (
+        render_template(
+            "admin/user.html",
+            user=user,
+            history=ops.account_history(db, current_actor(), user),
+            organisations=edited_organisations(db, user),
+            roles=ROLES,
+            role_labels=ROLE_LABELS,
+            errors=errors or {},
+            archive_errors=archive_errors or {},
+            label_for=labeller("user"),
+            me=current_actor().user_id,
+            sources=SOURCES,
+        ),
+        status,
+        NO_STORE,
+    )
 
 
 @bp.get("/users/<raw_id>")
@@ -97,13 +125,18 @@ def sign_in_access(raw_id: str, verb: str):
 
 # Organisations ----------------------------------------------------------------------------------
 
+
 @bp.get("/organisations")
 @login_required
 def organisations():
     """Organisations, searched by name; archived ones when asked."""
     query, archived = _query(), request.args.get("archived") == "1"
     rows = ops.find_organisations(get_session(), current_actor(), query, archived)
-    return render_template("admin/organisations.html", rows=rows, q=query, archived=archived, limit=ops.PAGE), 200, NO_STORE
+    return (
+        render_template("admin/organisations.html", rows=rows, q=query, archived=archived, limit=ops.PAGE),
+        200,
+        NO_STORE,
+    )
 
 
 @bp.get("/organisations/<raw_id>")
@@ -112,5 +145,10 @@ def organisation(raw_id: str):
     """One organisation: its editors, services, venues and pending claims; archive or bring back."""
     record = _get_or_404(Organisation, raw_id)
     overview = ops.organisation_overview(get_session(), current_actor(), record)
-    return render_template("admin/organisation.html", overview=overview, organisation=record,
-                           label_for=labeller("organisation")), 200, NO_STORE
+    return (
+        render_template(
+            "admin/organisation.html", overview=overview, organisation=record, label_for=labeller("organisation")
+        ),
+        200,
+        NO_STORE,
+    )

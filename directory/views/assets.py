@@ -42,8 +42,11 @@ def leaflet(filename: str):
         )
     content_type = CONTENT_TYPES.get(Path(filename).suffix)
     if content_type is None:
-        return Response(f"Signpost serves only Leaflet's scripts, styles and images, not '{filename[:60]}'.\n",
-                        404, mimetype="text/plain")
+        return Response(
+            f"Signpost serves only Leaflet's scripts, styles and images, not '{filename[:60]}'.\n",
+            404,
+            mimetype="text/plain",
+        )
     # send_from_directory refuses anything outside dist (../, absolute paths) with a 404.
     pinned = request.args.get("v") == version
     response = send_from_directory(LEAFLET / "dist", filename, mimetype=content_type, max_age=YEAR if pinned else 3600)
@@ -65,15 +68,17 @@ def results_map_data(page, place, radius: float) -> dict | None:
     for number, result in enumerate(page.results, start=page.query.offset + 1):
         venue = _nearest_venue([link.location for link in result.service.location_links], place)
         if venue is not None:
-            markers.append({
-                "number": number,
-                "name": result.service.name,
-                "venue": venue.name,
-                "where": result.explanation.where,
-                "url": url_for("public.service", raw_id=result.service.id),
-                "lat": venue.latitude,
-                "lng": venue.longitude,
-            })
+            markers.append(
+                {
+                    "number": number,
+                    "name": result.service.name,
+                    "venue": venue.name,
+                    "where": result.explanation.where,
+                    "url": url_for("public.service", raw_id=result.service.id),
+                    "lat": venue.latitude,
+                    "lng": venue.longitude,
+                }
+            )
     if not markers:
         return None
     searched = None
@@ -99,8 +104,11 @@ def venues_map_data(locations) -> dict | None:
 
 def _placed(locations) -> list:
     """Venues with a point to pin; a confidential venue's point is only its district's middle, so it has no pin."""
-    return [v for v in locations if v.archived_at is None and v.latitude is not None and v.longitude is not None
-            and not v.confidential]
+    return [
+        v
+        for v in locations
+        if v.archived_at is None and v.latitude is not None and v.longitude is not None and not v.confidential
+    ]
 
 
 def _nearest_venue(locations, place):

@@ -44,10 +44,14 @@ def http_error(error: HTTPException):
 
 def changed_meanwhile(_error: StaleDataError):
     """Two people saved the same record at the same moment; the first one's change stands."""
-    return http_error(Conflict(description=(
-        "This listing changed while you were editing: someone else saved it at the same moment. "
-        "Nothing of yours was saved; go back, reload the page and make your change again."
-    )))
+    return http_error(
+        Conflict(
+            description=(
+                "This listing changed while you were editing: someone else saved it at the same moment. "
+                "Nothing of yours was saved; go back, reload the page and make your change again."
+            )
+        )
+    )
 
 
 def unexpected_error(_error: Exception):

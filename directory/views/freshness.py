@@ -55,9 +55,17 @@ def dashboard():
     page = int(page)
     pages = max(1, -(-len(listings) // PAGE_SIZE))
     return render_template(
-        "freshness/dashboard.html", counts=ops.flag_counts(session, actor), labels=LABELS, code=code, urgent=urgent,
-        listings=listings[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], total=len(listings), page=page, pages=pages,
-        stage_labels=STAGE_LABELS, answer_labels=ANSWER_LABELS,
+        "freshness/dashboard.html",
+        counts=ops.flag_counts(session, actor),
+        labels=LABELS,
+        code=code,
+        urgent=urgent,
+        listings=listings[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(listings),
+        page=page,
+        pages=pages,
+        stage_labels=STAGE_LABELS,
+        answer_labels=ANSWER_LABELS,
     )
 
 
@@ -72,8 +80,14 @@ def listing(raw_id: str):
     if service is None:
         abort(404, description="There is no listing at this address.")
     history = ops.listing_history(get_session(), current_actor(), service)
-    return render_template("freshness/listing.html", service=service, history=history, labels=LABELS,
-                           stage_labels=STAGE_LABELS, answer_labels=ANSWER_LABELS)
+    return render_template(
+        "freshness/listing.html",
+        service=service,
+        history=history,
+        labels=LABELS,
+        stage_labels=STAGE_LABELS,
+        answer_labels=ANSWER_LABELS,
+    )
 
 
 @bp.route("/review/<action>/<token>", methods=["GET", "POST"])
@@ -90,28 +104,45 @@ def answer(action: str, token: str):
         return render_template("freshness/link_problem.html", message=str(exc)), 400, NO_STORE
     if request.method == "GET":
         return _answer_page(action, token, service, reminder)
-    on_bad_input(lambda messages: _answer_page(action, token, service, reminder, request.form.get("note", ""),
-                                               " ".join(messages["note"]), 400))
+    on_bad_input(
+        lambda messages: _answer_page(
+            action, token, service, reminder, request.form.get("note", ""), " ".join(messages["note"]), 400
+        )
+    )
     note = ReviewAnswerInput().load(request.form)["note"]
     answer_reminder(session, reminder, service, address, action, utcnow(), note)
     if action == "closed":
         notify_closure(session, current_app.config["SIGNPOST"], service, address, note)
     if action == "update":
         editors = editor_addresses(session, service.organisation_id)
-        target = url_for("manage.edit_service", raw_id=service.id) if editors else url_for(
-            "claims.claim", raw_id=service.organisation_id)
+        target = (
+            url_for("manage.edit_service", raw_id=service.id)
+            if editors
+            else url_for("claims.claim", raw_id=service.organisation_id)
+        )
         return redirect(target, code=303)
     return _answered(reminder, status=200, just_now=True)
 
 
-def _answer_page(action: str, token: str, service: Service, reminder, note: str = "", error: str = "", status: int = 200):
-    page = render_template("freshness/answer.html", action=action, token=token, service=service, reasons=reminder.reasons,
-                           note_max=NOTE_MAX_LENGTH, note=note, error=error)
+def _answer_page(
+    action: str, token: str, service: Service, reminder, note: str = "", error: str = "", status: int = 200
+):
+    page = render_template(
+        "freshness/answer.html",
+        action=action,
+        token=token,
+        service=service,
+        reasons=reminder.reasons,
+        note_max=NOTE_MAX_LENGTH,
+        note=note,
+        error=error,
+    )
     return page, status, NO_STORE
 
 
 def _answered(reminder, status: int, just_now: bool = False):
     service = get_session().get(Service, reminder.service_id)
-    page = render_template("freshness/answered.html", reminder=reminder, service=service, just_now=just_now,
-                           answer_labels=ANSWER_LABELS)
+    page = render_template(
+        "freshness/answered.html", reminder=reminder, service=service, just_now=just_now, answer_labels=ANSWER_LABELS
+    )
     return page, status, NO_STORE

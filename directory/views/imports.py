@@ -47,8 +47,9 @@ def _run_or_404(raw_id: str) -> ImportRun:
 
 def _index(errors=None, form=None, status: int = 200):
     runs = ops.list_runs(get_session(), current_actor())
-    return render_template("imports/index.html", runs=runs, errors=errors or {}, form=form or {},
-                           limit_mb=ops.UPLOAD_LIMIT // 1024 // 1024), status
+    return render_template(
+        "imports/index.html", runs=runs, errors=errors or {}, form=form or {}, limit_mb=ops.UPLOAD_LIMIT // 1024 // 1024
+    ), status
 
 
 @bp.get("/admin/imports")
@@ -84,10 +85,23 @@ def _too_large(error):
 def _import(path: Path, source: str, file_name: str, **kwargs):
     try:
         sheet = open_spreadsheet(path, source)
-        return run_import(get_db(), sheet.records(), source=source, actor=current_actor(), file_name=file_name,
-                          columns=sheet.headers, unmapped=sheet.unmapped, settings={"mapping": sheet.mapping},
-                          index=get_search(), advice=sheet.advice, **kwargs)
-    except (TableError, ImportFailed) as exc:  # an unreadable file, or a batch that failed (the message says what was kept)
+        return run_import(
+            get_db(),
+            sheet.records(),
+            source=source,
+            actor=current_actor(),
+            file_name=file_name,
+            columns=sheet.headers,
+            unmapped=sheet.unmapped,
+            settings={"mapping": sheet.mapping},
+            index=get_search(),
+            advice=sheet.advice,
+            **kwargs,
+        )
+    except (
+        TableError,
+        ImportFailed,
+    ) as exc:  # an unreadable file, or a batch that failed (the message says what was kept)
         raise InputError({"file": [str(exc)]}) from None
 
 
@@ -127,11 +141,15 @@ def rejects(raw_id: str):
     text = io.StringIO()
     spreadsheet.writer(text).writerows(rejects_rows(run.columns, run.rejects))
     name = f"rejected-{Path(run.file_name).stem or 'rows'}.csv"
-    return Response("\ufeff" + text.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        "\ufeff" + text.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # Possible duplicates --------------------------------------------------------------------------------
+
 
 def _merge_page(change: ChangeRequest, errors=None, status: int = 200):
     db = get_session()
@@ -139,10 +157,20 @@ def _merge_page(change: ChangeRequest, errors=None, status: int = 200):
     organisation = db.get(Organisation, service.organisation_id) if service else None
     live = service_snapshot(service) if service else {}
     incoming = change.proposed.get("service", {})
-    rows = [(name, live.get(name), incoming.get(name)) for name in change.proposed.get("given", [])
-            if name in incoming and name != "location_ids"]
-    return render_template("imports/merge.html", change=change, service=service, organisation=organisation,
-                           rows=rows, decisions=ops.MERGE_DECISIONS, errors=errors or {}), status
+    rows = [
+        (name, live.get(name), incoming.get(name))
+        for name in change.proposed.get("given", [])
+        if name in incoming and name != "location_ids"
+    ]
+    return render_template(
+        "imports/merge.html",
+        change=change,
+        service=service,
+        organisation=organisation,
+        rows=rows,
+        decisions=ops.MERGE_DECISIONS,
+        errors=errors or {},
+    ), status
 
 
 @bp.get("/moderate/merges/<raw_id>")
@@ -160,9 +188,16 @@ def decide_merge(raw_id: str):
     """Merge, add as separate, or discard; the decision is kept with the import's row."""
     change = _merge_or_404(raw_id)
     on_bad_input(lambda messages: _merge_page(change, messages, 400))
-    ops.decide_merge(get_session(), current_actor(), change, request.form.get("decision", ""), request.form.get("note", ""))
-    flash({"merge": "Merged into the existing listing.", "separate": "Added as a new listing.",
-           "discard": "Discarded the imported row."}[change.proposed["decision"]])
+    ops.decide_merge(
+        get_session(), current_actor(), change, request.form.get("decision", ""), request.form.get("note", "")
+    )
+    flash(
+        {
+            "merge": "Merged into the existing listing.",
+            "separate": "Added as a new listing.",
+            "discard": "Discarded the imported row.",
+        }[change.proposed["decision"]]
+    )
     return redirect(url_for("manage.queue"), code=303)
 
 

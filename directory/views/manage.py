@@ -75,8 +75,12 @@ from directory.views.errors import on_bad_input
 
 bp = Blueprint("manage", __name__)
 SOURCES = {
-    "editor": "Published by an editor", "moderator": "Published by a moderator", "restore": "Restored from an earlier version",
-    "import": "Imported", "system": "Signpost", "demo": "Loaded from the demo directory",
+    "editor": "Published by an editor",
+    "moderator": "Published by a moderator",
+    "restore": "Restored from an earlier version",
+    "import": "Imported",
+    "system": "Signpost",
+    "demo": "Loaded from the demo directory",
 }
 
 
@@ -97,8 +101,14 @@ def dashboard():
     actor, db = current_actor(), get_session()
     listings = my_listings(db, actor)
     venues = {organisation.id: organisation_venues(db, organisation) for organisation, _, _ in listings}
-    return render_template("manage/dashboard.html", listings=listings, venues=venues, proposals=my_proposals(db, actor),
-                           is_moderator=actor.has("moderator"), can_propose=can(actor, "organisation.create"))
+    return render_template(
+        "manage/dashboard.html",
+        listings=listings,
+        venues=venues,
+        proposals=my_proposals(db, actor),
+        is_moderator=actor.has("moderator"),
+        can_propose=can(actor, "organisation.create"),
+    )
 
 
 # Editing services -------------------------------------------------------------------------------
@@ -117,7 +127,9 @@ def _choices(locations) -> dict:
         "methods": [(key, label.replace("by ", "").capitalize()) for key, label in METHOD_LABELS.items()],
         "area_types": _AREA_TYPES,
         "attendance": list(ATTENDANCE_LABELS.items()),
-        "venues": [(str(loc.id), (loc.name or "Venue") + (f", {loc.postcode}" if loc.postcode else "")) for loc in locations],
+        "venues": [
+            (str(loc.id), (loc.name or "Venue") + (f", {loc.postcode}" if loc.postcode else "")) for loc in locations
+        ],
     }
 
 
@@ -125,20 +137,40 @@ def _targets(locations) -> dict:
     """Where each error in the summary links to, for fields that are a group of controls."""
     first_group = next(iter(GROUP_LABELS))
     return {
-        "groups_served": f"groups_served-{first_group}", "categories": "categories", "base_version": "service-form",
+        "groups_served": f"groups_served-{first_group}",
+        "categories": "categories",
+        "base_version": "service-form",
         "location_ids": f"location-{locations[0].id}" if locations else "venues",
     }
 
 
-def _edit_page(organisation: Organisation, service: Service | None, form: forms.ServiceForm, *, errors=None,
-               base_version=None, archive_errors=None, status: int = 200):
+def _edit_page(
+    organisation: Organisation,
+    service: Service | None,
+    form: forms.ServiceForm,
+    *,
+    errors=None,
+    base_version=None,
+    archive_errors=None,
+    status: int = 200,
+):
     db = get_session()
     locations = organisation_venues(db, organisation)
     return render_template(
-        "manage/edit.html", organisation=organisation, service=service, form=forms.with_blank_rows(form),
-        errors=errors or {}, archive_errors=archive_errors or {}, base_version=base_version, actor=current_actor(),
-        locations=locations, categories=category_tree(db), groups=GROUP_LABELS, label_for=forms.label_for,
-        pending=pending_changes(db, service.id) if service is not None else [], choices=_choices(locations),
+        "manage/edit.html",
+        organisation=organisation,
+        service=service,
+        form=forms.with_blank_rows(form),
+        errors=errors or {},
+        archive_errors=archive_errors or {},
+        base_version=base_version,
+        actor=current_actor(),
+        locations=locations,
+        categories=category_tree(db),
+        groups=GROUP_LABELS,
+        label_for=forms.label_for,
+        pending=pending_changes(db, service.id) if service is not None else [],
+        choices=_choices(locations),
         targets=_targets(locations),
     ), status
 
@@ -156,8 +188,9 @@ def _submit(organisation: Organisation, service: Service | None):
         stale = service is not None and "base_version" in errors
         # After a clash, the form carries the live version so a deliberate second save goes through.
         shown_version = service.version if stale else base_version
-        return _edit_page(organisation, service, form, errors=errors, base_version=shown_version,
-                          status=409 if stale else 400)
+        return _edit_page(
+            organisation, service, form, errors=errors, base_version=shown_version, status=409 if stale else 400
+        )
 
     on_bad_input(refused)
     outcome, record = submit_service_change(db, current_actor(), organisation, service, form.data, base_version)
@@ -166,8 +199,10 @@ def _submit(organisation: Organisation, service: Service | None):
         flash(f"Saved. The changes to “{name}” are live.")
         return redirect(url_for("manage.edit_service", raw_id=record.target_id), code=303)
     if outcome == "queued":
-        flash(f"Sent for review. A moderator will check the change to “{name}”; "
-              "the listing stays as it is until then, and you will get an email.")
+        flash(
+            f"Sent for review. A moderator will check the change to “{name}”; "
+            "the listing stays as it is until then, and you will get an email."
+        )
     elif outcome == "withdrawn":
         flash(f"Your waiting change to “{name}” is withdrawn: the form matched the live listing.")
     else:
@@ -230,8 +265,14 @@ def archive(raw_id: str):
 
     def refused(messages: dict):
         form = forms.form_values(service_snapshot(service))
-        return _edit_page(service.organisation, service, form, base_version=service.version,
-                          archive_errors=forms.form_errors(messages, form), status=400)
+        return _edit_page(
+            service.organisation,
+            service,
+            form,
+            base_version=service.version,
+            archive_errors=forms.form_errors(messages, form),
+            status=400,
+        )
 
     on_bad_input(refused)
     reason = forms.ArchiveInput().load(request.form)["archive_reason"]
@@ -242,6 +283,7 @@ def archive(raw_id: str):
 
 # Suggestions from anyone -----------------------------------------------------------------------
 
+
 @bp.post("/services/<raw_id>/suggest")
 @limiter.limit("5 per minute;20 per day")
 def suggest(raw_id: str):
@@ -249,45 +291,73 @@ def suggest(raw_id: str):
     service = _get_or_404(Service, raw_id)
     if service.archived_at is not None:
         abort(410, description=f"“{service.name}” has been removed from the directory.")
-    on_bad_input(lambda messages: (render_template(
-        "manage/suggest.html", suggest_page=True, service=service,
-        errors=forms.form_errors(messages, forms.ServiceForm({}, {})), form=request.form), 400))
+    on_bad_input(
+        lambda messages: (
+            render_template(
+                "manage/suggest.html",
+                suggest_page=True,
+                service=service,
+                errors=forms.form_errors(messages, forms.ServiceForm({}, {})),
+                form=request.form,
+            ),
+            400,
+        )
+    )
     db = get_session()
     text = forms.SuggestionInput().load(request.form)["suggestion"]
     change = suggest_edit(db, service, text, current_actor() if current_actor().kind == "user" else None)
     config = current_app.config["SIGNPOST"]
     moderators = config.moderator_addresses
     link = url_for("manage.review", raw_id=change.id, _external=True)
-    body = (f"Someone suggested an edit to “{service.name}” ({service.organisation.name}) on Signpost:\n\n{text}\n\n"
-            f"Moderators can review it here: {link}\nEditors can update the listing under “Manage listings”.\n")
-    mail_after_commit(db, config, editor_addresses(db, service.organisation_id) + [service.organisation.email or ""] + moderators,
-              f"Suggested edit: {one_line(service.name)}", body)
+    body = (
+        f"Someone suggested an edit to “{service.name}” ({service.organisation.name}) on Signpost:\n\n{text}\n\n"
+        f"Moderators can review it here: {link}\nEditors can update the listing under “Manage listings”.\n"
+    )
+    mail_after_commit(
+        db,
+        config,
+        editor_addresses(db, service.organisation_id) + [service.organisation.email or ""] + moderators,
+        f"Suggested edit: {one_line(service.name)}",
+        body,
+    )
     flash("Thank you. Your suggestion has been sent to the organisation and Signpost's moderators.")
     return redirect(url_for("public.service", raw_id=service.id, _anchor="main"), code=303)
 
 
 # Moderation -------------------------------------------------------------------------------------
 
+
 @bp.get("/moderate/changes")
 @login_required
 def queue():
     """Changes, suggestions and problem reports waiting for a moderator, oldest first."""
-    return render_template("moderate/queue.html", items=moderation_queue(get_session(), current_actor()),
-                           report_kinds=KIND_LABELS)
+    return render_template(
+        "moderate/queue.html", items=moderation_queue(get_session(), current_actor()), report_kinds=KIND_LABELS
+    )
 
 
 def _value_names(venues: dict) -> dict:
     """Words for the codes stored in a listing's rows, for the diff and history tables."""
     return {
-        "weekday": DAY_NAMES, "route_type": ROUTE_LABELS, "method": METHOD_LABELS, "location_id": venues,
-        "status": {**REFERRAL_STATUS_LABELS, **FUNDING_LABELS}, "week_of_month": {str(k): v for k, v in ORDINALS.items()},
-        "area_type": dict(_AREA_TYPES), "frequency": dict(_FREQUENCIES), "attendance": ATTENDANCE_LABELS,
+        "weekday": DAY_NAMES,
+        "route_type": ROUTE_LABELS,
+        "method": METHOD_LABELS,
+        "location_id": venues,
+        "status": {**REFERRAL_STATUS_LABELS, **FUNDING_LABELS},
+        "week_of_month": {str(k): v for k, v in ORDINALS.items()},
+        "area_type": dict(_AREA_TYPES),
+        "frequency": dict(_FREQUENCIES),
+        "attendance": ATTENDANCE_LABELS,
         "start_month": {str(n): calendar.month_name[n] for n in range(1, 13)},
         "end_month": {str(n): calendar.month_name[n] for n in range(1, 13)},
     }
 
 
-HISTORY = {"service": "manage.history", "organisation": "manage.organisation_history", "location": "manage.location_history"}
+HISTORY = {
+    "service": "manage.history",
+    "organisation": "manage.organisation_history",
+    "location": "manage.location_history",
+}
 PUBLIC = {"service": "public.service", "organisation": "public.organisation"}
 
 
@@ -302,20 +372,38 @@ def _review_page(change: ChangeRequest, errors=None, form=None, status: int = 20
     record = db.get(model, change.target_id) if change.target_id else None
     live = listing_snapshot(record) if record is not None else {}
     changes = diff(live, change.proposed) if change.kind in ("create", "update") and record is None else []
-    fields = review_fields(change, live) if record is not None and (change.kind == "update" or change.kind == "draft" and change.field_names) else []
+    fields = (
+        review_fields(change, live)
+        if record is not None and (change.kind == "update" or change.kind == "draft" and change.field_names)
+        else []
+    )
     submitter = db.get(User, change.submitted_by) if change.submitted_by else None
     decider = db.get(User, change.decided_by) if change.decided_by else None
     organisation = db.get(Organisation, change.organisation_id) if change.organisation_id else None
-    venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in (organisation_venues(db, organisation) if organisation else [])}
+    venues = {
+        str(loc.id): loc.name or loc.postcode or "Venue"
+        for loc in (organisation_venues(db, organisation) if organisation else [])
+    }
     return render_template(
-        "moderate/review.html", change=change, service=record, changes=changes, fields=fields,
-        conflicts=[row for row in fields if row.conflict], submitter=submitter, decider=decider,
-        organisation=organisation, names=_value_names(venues), errors=errors or {}, form=form or {},
-        label_for=_labels(change.target_type), child_labels=forms.CHILD_LABELS,
+        "moderate/review.html",
+        change=change,
+        service=record,
+        changes=changes,
+        fields=fields,
+        conflicts=[row for row in fields if row.conflict],
+        submitter=submitter,
+        decider=decider,
+        organisation=organisation,
+        names=_value_names(venues),
+        errors=errors or {},
+        form=form or {},
+        label_for=_labels(change.target_type),
+        child_labels=forms.CHILD_LABELS,
         sensitive=SENSITIVE if change.target_type == "service" else ALWAYS_REVIEWED,
         stale=record is not None and change.base_version not in (None, record.version) and change.base is None,
         what=TARGET_WORDS.get(change.target_type, change.target_type),
-        public_url=_public_url(change.target_type, record), history_url=_history_url(change.target_type, record),
+        public_url=_public_url(change.target_type, record),
+        history_url=_history_url(change.target_type, record),
     ), status
 
 
@@ -349,11 +437,12 @@ def decide(raw_id: str):
     """Approve (publish) or reject with a note; the editor is emailed."""
     change = _get_or_404(ChangeRequest, raw_id)
     require(current_actor(), "change.decide", change)
-    on_bad_input(lambda messages: _review_page(change, forms.form_errors(messages, forms.ServiceForm({}, {})),
-                                               request.form, 400))
+    on_bad_input(
+        lambda messages: _review_page(change, forms.form_errors(messages, forms.ServiceForm({}, {})), request.form, 400)
+    )
     db = get_session()
     decision = forms.DecisionInput().load(request.form)
-    choices = {name[len("choice-"):]: value for name, value in request.form.items() if name.startswith("choice-")}
+    choices = {name[len("choice-") :]: value for name, value in request.form.items() if name.startswith("choice-")}
     decide_change(db, current_actor(), change, decision["decision"] == "approve", decision["note"], choices=choices)
     notice = decision_notice(db, change)
     if notice:
@@ -394,10 +483,19 @@ def _history_page(record, errors=None, status: int = 200):
     revisions = list_history(db, current_actor(), target_type, record.id)
     organisation = record if target_type == "organisation" else record.organisation
     venues = {str(loc.id): loc.name or loc.postcode or "Venue" for loc in organisation_venues(db, organisation)}
-    return render_template("moderate/history.html", listing=record, revisions=revisions, errors=errors or {},
-                           label_for=_labels(target_type), child_labels=forms.CHILD_LABELS, names=_value_names(venues),
-                           sources=SOURCES, what=TARGET_WORDS[target_type], kind=f"{target_type}s",
-                           public_url=_public_url(target_type, record)), status
+    return render_template(
+        "moderate/history.html",
+        listing=record,
+        revisions=revisions,
+        errors=errors or {},
+        label_for=_labels(target_type),
+        child_labels=forms.CHILD_LABELS,
+        names=_value_names(venues),
+        sources=SOURCES,
+        what=TARGET_WORDS[target_type],
+        kind=f"{target_type}s",
+        public_url=_public_url(target_type, record),
+    ), status
 
 
 @bp.get("/moderate/services/<raw_id>/history")

@@ -41,13 +41,28 @@ bp = Blueprint("organisations", __name__)
 WORDS = {"organisation": "organisation", "location": "venue", "service": "service"}
 
 
-def _page(target_type: str, organisation: Organisation | None, record, values: dict, *, errors=None,
-          archive_errors=None, base_version=None, status: int = 200):
+def _page(
+    target_type: str,
+    organisation: Organisation | None,
+    record,
+    values: dict,
+    *,
+    errors=None,
+    archive_errors=None,
+    base_version=None,
+    status: int = 200,
+):
     db = get_session()
     return render_template(
-        f"organisations/{target_type}.html", organisation=organisation, record=record, values=values,
-        errors=errors or {}, archive_errors=archive_errors or {}, base_version=base_version,
-        label_for=labeller(target_type), actor=current_actor(),
+        f"organisations/{target_type}.html",
+        organisation=organisation,
+        record=record,
+        values=values,
+        errors=errors or {},
+        archive_errors=archive_errors or {},
+        base_version=base_version,
+        label_for=labeller(target_type),
+        actor=current_actor(),
         pending=pending_changes(db, record.id) if record is not None else [],
         in_use=venue_in_use(db, record) if target_type == "location" and record is not None else [],
     ), status
@@ -68,8 +83,15 @@ def _submit(target_type: str, organisation: Organisation, record):
     def refused(messages: dict):
         errors = listing_errors(messages, FIELDS[target_type])
         stale = record is not None and "base_version" in errors
-        return _page(target_type, organisation, record, values, errors=errors,
-                     base_version=record.version if stale else base_version, status=409 if stale else 400)
+        return _page(
+            target_type,
+            organisation,
+            record,
+            values,
+            errors=errors,
+            base_version=record.version if stale else base_version,
+            status=409 if stale else 400,
+        )
 
     on_bad_input(refused)
     outcome, result = submit_listing_change(db, current_actor(), target_type, organisation, record, data, base_version)
@@ -77,8 +99,10 @@ def _submit(target_type: str, organisation: Organisation, record):
     if outcome == "published":
         flash(f"Saved. The changes to “{name}” are live.")
     elif outcome == "queued":
-        flash(f"Sent for review. A moderator will check the change to “{name}”; "
-              "what is shown stays as it is until then, and you will get an email.")
+        flash(
+            f"Sent for review. A moderator will check the change to “{name}”; "
+            "what is shown stays as it is until then, and you will get an email."
+        )
     elif outcome == "withdrawn":
         flash(f"Your waiting change to “{name}” is withdrawn: the form matched what is live.")
     else:
@@ -87,6 +111,7 @@ def _submit(target_type: str, organisation: Organisation, record):
 
 
 # Organisations ----------------------------------------------------------------------------------
+
 
 def _editable(model, raw_id: str, action: str):
     record = _get_or_404(model, raw_id)
@@ -106,17 +131,27 @@ def propose():
         return _page("organisation", None, None, {})
     db = get_session()
     data, values = read_listing_form(request.form, FIELDS["organisation"])
-    on_bad_input(lambda messages: _page("organisation", None, None, values,
-                                        errors=listing_errors(messages, FIELDS["organisation"]), status=400))
+    on_bad_input(
+        lambda messages: _page(
+            "organisation", None, None, values, errors=listing_errors(messages, FIELDS["organisation"]), status=400
+        )
+    )
     change = propose_organisation(db, current_actor(), data)
     config = current_app.config["SIGNPOST"]
     moderators = config.moderator_addresses
     link = url_for("manage.review", raw_id=change.id, _external=True)
-    mail_after_commit(db, config, moderators, f"New organisation to review: {one_line(change.proposed['name'])}",
-              f"{current_actor().name} proposed a new organisation, “{change.proposed['name']}”.\n\n"
-              f"Please approve or reject it: {link}\n")
-    flash(f"Thank you. A moderator will check “{change.proposed['name']}”; you will get an email, "
-          "and once it is approved you can add its services and venues here.")
+    mail_after_commit(
+        db,
+        config,
+        moderators,
+        f"New organisation to review: {one_line(change.proposed['name'])}",
+        f"{current_actor().name} proposed a new organisation, “{change.proposed['name']}”.\n\n"
+        f"Please approve or reject it: {link}\n",
+    )
+    flash(
+        f"Thank you. A moderator will check “{change.proposed['name']}”; you will get an email, "
+        "and once it is approved you can add its services and venues here."
+    )
     return redirect(url_for("manage.dashboard"), code=303)
 
 
@@ -127,11 +162,17 @@ def edit_organisation(raw_id: str):
     organisation = _editable(Organisation, raw_id, "organisation.update")
     if request.method == "POST":
         return _submit("organisation", organisation, organisation)
-    return _page("organisation", organisation, organisation,
-                 listing_values(working_snapshot(get_session(), current_actor(), organisation), FIELDS["organisation"]), base_version=organisation.version)
+    return _page(
+        "organisation",
+        organisation,
+        organisation,
+        listing_values(working_snapshot(get_session(), current_actor(), organisation), FIELDS["organisation"]),
+        base_version=organisation.version,
+    )
 
 
 # Venues -----------------------------------------------------------------------------------------
+
 
 @bp.route("/manage/organisations/<raw_id>/locations/new", methods=["GET", "POST"])
 @login_required
@@ -150,8 +191,13 @@ def edit_location(raw_id: str):
     location = _editable(Location, raw_id, "location.update")
     if request.method == "POST":
         return _submit("location", location.organisation, location)
-    return _page("location", location.organisation, location,
-                 listing_values(working_snapshot(get_session(), current_actor(), location), FIELDS["location"]), base_version=location.version)
+    return _page(
+        "location",
+        location.organisation,
+        location,
+        listing_values(working_snapshot(get_session(), current_actor(), location), FIELDS["location"]),
+        base_version=location.version,
+    )
 
 
 # Archive (editors and moderators) and unarchive (moderators) ----------------------------------
@@ -167,9 +213,17 @@ def archive(kind: str, raw_id: str):
     model, target_type = ARCHIVABLE[kind]
     record = _editable(model, raw_id, f"{target_type}.archive")
     organisation = record if target_type == "organisation" else record.organisation
-    on_bad_input(lambda messages: _page(
-        target_type, organisation, record, listing_values(listing_snapshot(record), FIELDS[target_type]),
-        archive_errors=listing_errors(messages, []), base_version=record.version, status=400))
+    on_bad_input(
+        lambda messages: _page(
+            target_type,
+            organisation,
+            record,
+            listing_values(listing_snapshot(record), FIELDS[target_type]),
+            archive_errors=listing_errors(messages, []),
+            base_version=record.version,
+            status=400,
+        )
+    )
     reason = ReasonInput().load(request.form)["archive_reason"]
     archive_record(get_session(), current_actor(), record, reason)
     flash(f"“{record.name or 'The venue'}” has been archived and no longer appears in the directory.")

@@ -72,7 +72,9 @@ def report(raw_id: str):
     data = ProblemReportInput().load(request.form)
     session = get_session()
     report = report_problem(session, record, data)
-    notify_report(session, current_app.config["SIGNPOST"], report, record, editor_addresses(session, record.organisation_id))
+    notify_report(
+        session, current_app.config["SIGNPOST"], report, record, editor_addresses(session, record.organisation_id)
+    )
     flash("Thank you. The organisation and Signpost's moderators have been told about the problem.")
     return redirect(url_for("public.service", raw_id=record.id, _anchor="main"), code=303)
 

@@ -87,9 +87,13 @@ def _flatten(messages) -> list[str]:
 
 def _asked(args: dict) -> bool:
     """True when the person asked anything at all (otherwise show the empty form)."""
-    return any(args[k] for k in ("q", "postcode", "category", "group", "person", "how", "organisation")) or any(
-        args[k] for k in ("self_referral", "free", "wheelchair", "accepting", "in_season", "language")
-    ) or args["age"] is not None or args["when"] != "any" or any(args[k] for k in ("day", "days", "part"))
+    return (
+        any(args[k] for k in ("q", "postcode", "category", "group", "person", "how", "organisation"))
+        or any(args[k] for k in ("self_referral", "free", "wheelchair", "accepting", "in_season", "language"))
+        or args["age"] is not None
+        or args["when"] != "any"
+        or any(args[k] for k in ("day", "days", "part"))
+    )
 
 
 def _link(changes: dict) -> str:
@@ -140,8 +144,13 @@ def word_filter_label(filters: tuple[tuple[str, str], ...]) -> str:
 def _understood(page, args: dict) -> list[dict]:
     """Each wording read as a filter: its label, and the link searching for it as a plain word instead."""
     return [
-        {"words": wf.words, "label": word_filter_label(wf.filters), "applied": wf.applied, "why_not": wf.why_not,
-         "remove": _link({"plain": [*args["plain"], wf.words]})}
+        {
+            "words": wf.words,
+            "label": word_filter_label(wf.filters),
+            "applied": wf.applied,
+            "why_not": wf.why_not,
+            "remove": _link({"plain": [*args["plain"], wf.words]}),
+        }
         for wf in page.from_words
     ]
 

@@ -94,7 +94,11 @@ def print_view():
     """The list laid out for paper; ?large=1 for large print."""
     entries = ops.shortlist_entries(get_session(), _items(), clock.local_now())
     page = render_template(
-        "shortlist/print.html", entries=entries, large=request.args.get("large") == "1", link=_link(), today=clock.today()
+        "shortlist/print.html",
+        entries=entries,
+        large=request.args.get("large") == "1",
+        link=_link(),
+        today=clock.today(),
     )
     return page, 200, {"Cache-Control": "no-store"}
 

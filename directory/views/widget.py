@@ -29,5 +29,6 @@ def guide():
     categories = category_tree(get_session())
     known = {term.code for top, children in categories for term in (top, *children)}
     choices, errors = WidgetChoices().load_choices(request.args, known)
-    return render_template("widget/guide.html", categories=categories, choices=choices, errors=errors,
-                           results_choices=RESULTS), 400 if errors else 200
+    return render_template(
+        "widget/guide.html", categories=categories, choices=choices, errors=errors, results_choices=RESULTS
+    ), 400 if errors else 200

@@ -50,23 +50,72 @@ def build_directory(session) -> dict:
     def add(key, org, venues, **fields):
         ids[key] = str(factories.service(session, org, locations=venues, **fields).id)
 
-    add("walks", halifax, [square], name="Walking group", description="Gentle walks by the canal.", categories=["physical-activity"],
-        min_age=50, groups_served=["older_people"], languages=["en"],
+    add(
+        "walks",
+        halifax,
+        [square],
+        name="Walking group",
+        description="Gentle walks by the canal.",
+        categories=["physical-activity"],
+        min_age=50,
+        groups_served=["older_people"],
+        languages=["en"],
         referral_routes=[{"route_type": "self_referral", "method": "phone", "contact": "01632 960001"}],
-        schedules=[{"weekday": "MO", "opens_at": "10:00", "closes_at": "11:00"}])
-    add("pantry", halifax, [shed], name="Food pantry", description="Low-cost food shop.", categories=["food/food-pantry"],
-        is_free=False, cost_description="£3 a visit", cost_min=3, languages=["en", "ur"],
-        referral_routes=[{"route_type": "drop_in"}])
-    add("carers", halifax, [square], name="Carers' cafe", description="Coffee and chat for carers.", groups_served=["carers"],
-        categories=["carers"], referral_routes=[{"route_type": "gp", "method": "phone", "contact": "01632 960999",
-                                                  "status": "waiting_list"}])
-    add("garden", halifax, [shed], name="Garden club", description="Growing vegetables together.", categories=["nature/community-gardens"],
-        seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}], referral_routes=[{"route_type": "self_referral"}])
-    add("boxing", halifax, [square], name="Boxing club", description="Boxing for young people.", status="temporarily_closed",
-        expected_reopening="2030-02-01", min_age=11, max_age=18)
-    add("glasgow", glasgow, [hub], name="Community pantry", description="Food and company in the east end.",
-        categories=["food/food-pantry"], referral_routes=[{"route_type": "link_worker", "contact": "referrals@pantry.example.org",
-                                                          "method": "email"}])
+        schedules=[{"weekday": "MO", "opens_at": "10:00", "closes_at": "11:00"}],
+    )
+    add(
+        "pantry",
+        halifax,
+        [shed],
+        name="Food pantry",
+        description="Low-cost food shop.",
+        categories=["food/food-pantry"],
+        is_free=False,
+        cost_description="£3 a visit",
+        cost_min=3,
+        languages=["en", "ur"],
+        referral_routes=[{"route_type": "drop_in"}],
+    )
+    add(
+        "carers",
+        halifax,
+        [square],
+        name="Carers' cafe",
+        description="Coffee and chat for carers.",
+        groups_served=["carers"],
+        categories=["carers"],
+        referral_routes=[{"route_type": "gp", "method": "phone", "contact": "01632 960999", "status": "waiting_list"}],
+    )
+    add(
+        "garden",
+        halifax,
+        [shed],
+        name="Garden club",
+        description="Growing vegetables together.",
+        categories=["nature/community-gardens"],
+        seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+        referral_routes=[{"route_type": "self_referral"}],
+    )
+    add(
+        "boxing",
+        halifax,
+        [square],
+        name="Boxing club",
+        description="Boxing for young people.",
+        status="temporarily_closed",
+        expected_reopening="2030-02-01",
+        min_age=11,
+        max_age=18,
+    )
+    add(
+        "glasgow",
+        glasgow,
+        [hub],
+        name="Community pantry",
+        description="Food and company in the east end.",
+        categories=["food/food-pantry"],
+        referral_routes=[{"route_type": "link_worker", "contact": "referrals@pantry.example.org", "method": "email"}],
+    )
     for number in range(23):
         add(f"coffee{number}", halifax, [square], name=f"Coffee morning {number:02d}", description="Coffee and chat.")
     session.commit()

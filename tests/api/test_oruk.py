@@ -114,11 +114,17 @@ def test_every_list_matches_the_official_schema_and_has_no_empty_fields(api, pat
 
 
 def test_every_detail_endpoint_matches_the_official_schema(api):
-    first = {name: get(api, f"/oruk/{name}?per_page=1")["contents"][0]["id"]
-             for name in ("services", "service_at_locations", "organizations", "taxonomies", "taxonomy_terms")}
-    for name, schema in [("services", "service.json"), ("service_at_locations", "service_at_location.json"),
-                         ("organizations", "organization.json"), ("taxonomies", "taxonomy.json"),
-                         ("taxonomy_terms", "taxonomy_term.json")]:
+    first = {
+        name: get(api, f"/oruk/{name}?per_page=1")["contents"][0]["id"]
+        for name in ("services", "service_at_locations", "organizations", "taxonomies", "taxonomy_terms")
+    }
+    for name, schema in [
+        ("services", "service.json"),
+        ("service_at_locations", "service_at_location.json"),
+        ("organizations", "organization.json"),
+        ("taxonomies", "taxonomy.json"),
+        ("taxonomy_terms", "taxonomy_term.json"),
+    ]:
         body = get(api, f"/oruk/{name}/{first[name]}")
         assert errors(schema, body) == [], name
         assert empties(body) == [], name
@@ -129,8 +135,10 @@ def test_every_detail_endpoint_matches_the_official_schema(api):
 
 def test_a_rich_service_validates_in_full(api, db):
     """The demo service with the most relations exercises every nested shape."""
-    service = max((s for s in db.exec(select(Service)).all() if s.location_links),
-                  key=lambda s: len(s.schedules) + len(s.areas) + len(s.location_links) + len(s.seasons) + len(s.languages))
+    service = max(
+        (s for s in db.exec(select(Service)).all() if s.location_links),
+        key=lambda s: len(s.schedules) + len(s.areas) + len(s.location_links) + len(s.seasons) + len(s.languages),
+    )
     body = get(api, f"/oruk/services/{service.id}")
     assert errors("service.json", body) == []
     for part in ("schedules", "service_at_locations", "languages", "attributes", "organization"):
@@ -145,18 +153,39 @@ def rich_service(app, session):
     org = factories.organisation(session, charity_number="SC012345")
     venue = factories.location(session, org, wheelchair_accessible=True, accessibility="Lift to every floor")
     service = factories.service(
-        session, org, locations=[venue],
-        eligibility_criteria="Adults living in Glasgow.", groups_served=["carers"], languages=["en", "pl"],
-        referral_routes=[{"route_type": "self_referral", "method": "phone", "contact": "0141 496 0000",
-                          "instructions": "Ask for Sam."},
-                         {"route_type": "gp", "status": "waiting_list"}],
-        schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00", "valid_from": "2025-04-01",
-                    "valid_to": "2025-09-30", "location_id": str(venue.id)},
-                   {"frequency": "monthly", "weekday": "TH", "week_of_month": -1}],
+        session,
+        org,
+        locations=[venue],
+        eligibility_criteria="Adults living in Glasgow.",
+        groups_served=["carers"],
+        languages=["en", "pl"],
+        referral_routes=[
+            {
+                "route_type": "self_referral",
+                "method": "phone",
+                "contact": "0141 496 0000",
+                "instructions": "Ask for Sam.",
+            },
+            {"route_type": "gp", "status": "waiting_list"},
+        ],
+        schedules=[
+            {
+                "weekday": "TU",
+                "opens_at": "10:00",
+                "closes_at": "12:00",
+                "valid_from": "2025-04-01",
+                "valid_to": "2025-09-30",
+                "location_id": str(venue.id),
+            },
+            {"frequency": "monthly", "weekday": "TH", "week_of_month": -1},
+        ],
         seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
         funding=[{"source": "Lottery", "status": "funding_ending", "funded_until": "2026-03-31"}],
-        last_verified_at="2025-06-01T09:00:00Z", verification_method="owner",
-        is_free=False, cost_min="2.50", cost_description="per session",
+        last_verified_at="2025-06-01T09:00:00Z",
+        verification_method="owner",
+        is_free=False,
+        cost_min="2.50",
+        cost_description="per session",
     )
     session.commit()
     return service
@@ -165,9 +194,15 @@ def rich_service(app, session):
 def test_an_online_session_is_held_at_no_venue_and_says_it_is_online(app, session):
     org = factories.organisation(session)
     venue = factories.location(session, org)
-    service = factories.service(session, org, locations=[venue], schedules=[
-        {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"},
-        {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"}])
+    service = factories.service(
+        session,
+        org,
+        locations=[venue],
+        schedules=[
+            {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"},
+            {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"},
+        ],
+    )
     session.commit()
     body = get(app.test_client(), f"/oruk/services/{service.id}")
     assert errors("service.json", body) == []
@@ -180,14 +215,21 @@ def test_signposts_facts_use_hsds_fields_where_hsds_has_them(app, rich_service):
     body = get(app.test_client(), f"/oruk/services/{rich_service.id}")
     assert errors("service.json", body) == []
     assert body["application_process"] == (
-        "Self-referral by phone (0141 496 0000). Ask for Sam.\nGP referral: waiting list.")
+        "Self-referral by phone (0141 496 0000). Ask for Sam.\nGP referral: waiting list."
+    )
     assert body["eligibility_description"] == "Adults living in Glasgow. For: Carers. Open to everyone."
     assert body["assured_date"] == "2025-06-01"
     weekly, monthly = sorted(body["schedules"], key=lambda s: s["freq"], reverse=True)
     assert weekly | {"id": None} == weekly | {
-        "id": None, "freq": "WEEKLY", "byday": "TU", "opens_at": "10:00", "closes_at": "12:00",
-        "valid_from": "2025-04-01", "valid_to": "2025-09-30",
-        "service_at_location_id": body["service_at_locations"][0]["id"]}
+        "id": None,
+        "freq": "WEEKLY",
+        "byday": "TU",
+        "opens_at": "10:00",
+        "closes_at": "12:00",
+        "valid_from": "2025-04-01",
+        "valid_to": "2025-09-30",
+        "service_at_location_id": body["service_at_locations"][0]["id"],
+    }
     assert monthly["freq"] == "MONTHLY" and monthly["byday"] == "-1TH"
     # The only venue holds both sessions (the monthly one gives none), as the service page says.
     [at_venue] = body["service_at_locations"]
@@ -203,11 +245,15 @@ def test_an_imported_listing_carries_its_reference_and_contacts_from_the_source(
     service = factories.service(session, org)
     # As the import core keeps them: the source's id, its contacts, and what had no field of its own.
     service.source, service.source_id = "council-sheet", "CS-0042"
-    service.attributes = {"contacts": [{"name": "Sam Patel", "title": "Coordinator", "email": "sam@example.org"}],
-                          "Staff notes": "Sam's mobile is 07700 900123",  # a spreadsheet's own column
-                          "hsds": {"application_process": "Ring <b>first</b>",
-                                   "contacts": [{"name": "Jo Lee", "phones": [{"number": "07700 900456"}]}]},
-                          "details_to_check": {"since": "2026-12-01", "cells": {"Website": "javascript:alert(1)"}}}
+    service.attributes = {
+        "contacts": [{"name": "Sam Patel", "title": "Coordinator", "email": "sam@example.org"}],
+        "Staff notes": "Sam's mobile is 07700 900123",  # a spreadsheet's own column
+        "hsds": {
+            "application_process": "Ring <b>first</b>",
+            "contacts": [{"name": "Jo Lee", "phones": [{"number": "07700 900456"}]}],
+        },
+        "details_to_check": {"since": "2026-12-01", "cells": {"Website": "javascript:alert(1)"}},
+    }
     session.commit()
     client = app.test_client()
     body = get(client, f"/oruk/services/{service.id}")
@@ -223,7 +269,7 @@ def test_an_imported_listing_carries_its_reference_and_contacts_from_the_source(
     assert "<dt>Contacts</dt><dd>Sam Patel, Coordinator; Jo Lee</dd>" in page
     # Only what Open Referral defines is published: no spreadsheet column, no one's own email or phone.
     assert "Staff notes" not in page and "07700" not in page and "sam@example.org" not in page
-    source = page[page.index('id="source"'):page.index("</section>", page.index('id="source"'))]
+    source = page[page.index('id="source"') : page.index("</section>", page.index('id="source"'))]
     assert "javascript:alert" not in source  # a value the import left out is in "check first", not here
 
 
@@ -250,8 +296,13 @@ def test_ids_are_stable_between_requests(app, rich_service):
 
 
 def visible(db) -> set[str]:
-    rows = db.exec(select(Service.id).join(Organisation).where(
-        Service.archived_at.is_(None), Organisation.archived_at.is_(None), Service.status.not_in(HIDDEN_STATUSES)))
+    rows = db.exec(
+        select(Service.id)
+        .join(Organisation)
+        .where(
+            Service.archived_at.is_(None), Organisation.archived_at.is_(None), Service.status.not_in(HIDDEN_STATUSES)
+        )
+    )
     return {str(i) for i in rows}
 
 
@@ -272,7 +323,9 @@ def test_search_finds_what_the_search_page_finds(api, demo_app, db):
 def test_taxonomy_term_filter_keeps_services_in_that_category_or_below(api, db):
     food = db.exec(select(TaxonomyTerm).where(TaxonomyTerm.code == "food")).one()
     below = {t.id for t in db.exec(select(TaxonomyTerm).where(TaxonomyTerm.code.startswith("food/")))} | {food.id}
-    expected = {str(sid) for sid in db.exec(select(ServiceTaxonomy.service_id).where(ServiceTaxonomy.term_id.in_(below)))}
+    expected = {
+        str(sid) for sid in db.exec(select(ServiceTaxonomy.service_id).where(ServiceTaxonomy.term_id.in_(below)))
+    }
     listed = set(all_ids(api, f"/oruk/services?taxonomy_term_id={food.id}"))
     assert listed == expected & visible(db)
     assert 0 < len(listed) < len(visible(db))
@@ -308,8 +361,16 @@ def test_modified_after_keeps_services_changed_since(api, db):
 
 def test_modified_after_filters_services_at_venues_near_a_postcode(api):
     everything = get(api, "/oruk/service_at_locations?postcode=HX1")["total_items"]
-    assert everything and get(api, "/oruk/service_at_locations?postcode=HX1&modified_after=2020-01-01")["total_items"] == everything
-    assert get(api, f"/oruk/service_at_locations?postcode=HX1&modified_after={(NOW + timedelta(days=400)).date()}")["total_items"] == 0
+    assert (
+        everything
+        and get(api, "/oruk/service_at_locations?postcode=HX1&modified_after=2020-01-01")["total_items"] == everything
+    )
+    assert (
+        get(api, f"/oruk/service_at_locations?postcode=HX1&modified_after={(NOW + timedelta(days=400)).date()}")[
+            "total_items"
+        ]
+        == 0
+    )
 
 
 def test_modified_after_with_a_misspelt_search_finds_what_the_correction_finds(api):
@@ -344,8 +405,10 @@ def test_ndjson_streams_every_matching_service_one_a_line(api, db):
 def test_service_at_locations_near_a_postcode_are_within_the_proximity_nearest_first(api, db):
     body = get(api, "/oruk/service_at_locations?postcode=HX1%201&proximity=2000&per_page=100")
     place = resolve_postcode("HX1 1")
-    distances = [distance_km(place.latitude, place.longitude, item["location"]["latitude"], item["location"]["longitude"])
-                 for item in body["contents"]]
+    distances = [
+        distance_km(place.latitude, place.longitude, item["location"]["latitude"], item["location"]["longitude"])
+        for item in body["contents"]
+    ]
     assert distances and max(distances) <= 2.0 and distances == sorted(distances)
     wider = get(api, "/oruk/service_at_locations?postcode=HX1%201&proximity=5000&per_page=100")
     assert wider["total_items"] > body["total_items"]
@@ -364,7 +427,13 @@ def test_service_at_locations_filter_by_organisation(api, db):
 def test_paging_envelope_from_first_to_beyond_the_last_page(api):
     first = get(api, "/oruk/services?per_page=10")
     total = first["total_items"]
-    assert (first["page_number"], first["size"], first["first_page"], first["last_page"], first["empty"]) == (1, 10, True, False, False)
+    assert (first["page_number"], first["size"], first["first_page"], first["last_page"], first["empty"]) == (
+        1,
+        10,
+        True,
+        False,
+        False,
+    )
     assert first["total_pages"] == -(-total // 10)
     last = get(api, f"/oruk/services?per_page=10&page={first['total_pages']}")
     assert last["last_page"] and not last["first_page"] and last["size"] == total - 10 * (first["total_pages"] - 1)
@@ -383,14 +452,17 @@ def test_the_largest_pages_are_served_whole(api):
     assert get(api, "/oruk/services?minimal=true&per_page=1000")["size"] >= 100
 
 
-@pytest.mark.parametrize("query, words", [
-    ("/oruk/services?per_page=1000000", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
-    ("/oruk/services?per_page=101", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
-    ("/oruk/services?minimal=true&per_page=1001", "Ask for 1 to 1,000 results a page."),
-    ("/oruk/organizations?per_page=5000", "Ask for 1 to 100 results a page."),
-    ("/oruk/taxonomy_terms?per_page=101", "Ask for 1 to 100 results a page."),
-    ("/oruk/service_at_locations?per_page=101", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("/oruk/services?per_page=1000000", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
+        ("/oruk/services?per_page=101", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
+        ("/oruk/services?minimal=true&per_page=1001", "Ask for 1 to 1,000 results a page."),
+        ("/oruk/organizations?per_page=5000", "Ask for 1 to 100 results a page."),
+        ("/oruk/taxonomy_terms?per_page=101", "Ask for 1 to 100 results a page."),
+        ("/oruk/service_at_locations?per_page=101", "Ask for 1 to 100 results a page (up to 1,000 with minimal=true)."),
+    ],
+)
 def test_per_page_above_its_maximum_is_a_400_naming_it(api, query, words):
     body = get(api, query, status=400)
     assert body["errors"] == {"per_page": [words]}
@@ -405,41 +477,59 @@ def test_the_served_openapi_document_gives_the_page_size_limits(api):
 
 def test_an_empty_result_is_a_valid_empty_page(api):
     body = get(api, "/oruk/services?search=xylophonerepairzzz")
-    assert body | {"contents": None} == {"total_items": 0, "total_pages": 0, "page_number": 1, "size": 0,
-                                         "first_page": True, "last_page": True, "empty": True, "contents": None}
+    assert body | {"contents": None} == {
+        "total_items": 0,
+        "total_pages": 0,
+        "page_number": 1,
+        "size": 0,
+        "first_page": True,
+        "last_page": True,
+        "empty": True,
+        "contents": None,
+    }
     assert errors("service_list.json", body) == []
 
 
 # -- errors -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query, parameter", [
-    ("/oruk/services?per_page=0", "per_page"),
-    ("/oruk/services?page=0", "page"),
-    ("/oruk/services?page=two", "page"),
-    ("/oruk/services?taxonomy_term_id=food", "taxonomy_term_id"),
-    ("/oruk/services?organization_id=1", "organization_id"),
-    ("/oruk/services?modified_after=yesterday", "modified_after"),
-    ("/oruk/services?minimal=perhaps", "minimal"),
-    ("/oruk/services?format=xml", "format"),
-    ("/oruk/organizations?format=ndjson", "format"),
-    ("/oruk/service_at_locations?postcode=NOT+A+POSTCODE", "postcode"),
-    ("/oruk/service_at_locations?postcode=HX1&proximity=far", "proximity"),
-    ("/oruk/service_at_locations?postcode=HX1&proximity=-5", "proximity"),
-    ("/oruk/service_at_locations?proximity=500", "proximity"),
-    ("/oruk/taxonomy_terms?parent_id=x", "parent_id"),
-])
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("/oruk/services?per_page=0", "per_page"),
+        ("/oruk/services?page=0", "page"),
+        ("/oruk/services?page=two", "page"),
+        ("/oruk/services?taxonomy_term_id=food", "taxonomy_term_id"),
+        ("/oruk/services?organization_id=1", "organization_id"),
+        ("/oruk/services?modified_after=yesterday", "modified_after"),
+        ("/oruk/services?minimal=perhaps", "minimal"),
+        ("/oruk/services?format=xml", "format"),
+        ("/oruk/organizations?format=ndjson", "format"),
+        ("/oruk/service_at_locations?postcode=NOT+A+POSTCODE", "postcode"),
+        ("/oruk/service_at_locations?postcode=HX1&proximity=far", "proximity"),
+        ("/oruk/service_at_locations?postcode=HX1&proximity=-5", "proximity"),
+        ("/oruk/service_at_locations?proximity=500", "proximity"),
+        ("/oruk/taxonomy_terms?parent_id=x", "parent_id"),
+    ],
+)
 def test_a_bad_parameter_is_a_400_naming_it(api, query, parameter):
     body = get(api, query, status=400)
     assert list(body["errors"]) == [parameter]
     assert parameter in body["message"]
 
 
-@pytest.mark.parametrize("path", [
-    f"/oruk/services/{uuid.UUID(int=1)}", "/oruk/services/not-an-id", f"/oruk/organizations/{uuid.UUID(int=1)}",
-    f"/oruk/service_at_locations/{uuid.UUID(int=1)}", f"/oruk/taxonomies/{uuid.UUID(int=1)}",
-    f"/oruk/taxonomy_terms/{uuid.UUID(int=1)}", "/oruk/nothing-here",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/oruk/services/{uuid.UUID(int=1)}",
+        "/oruk/services/not-an-id",
+        f"/oruk/organizations/{uuid.UUID(int=1)}",
+        f"/oruk/service_at_locations/{uuid.UUID(int=1)}",
+        f"/oruk/taxonomies/{uuid.UUID(int=1)}",
+        f"/oruk/taxonomy_terms/{uuid.UUID(int=1)}",
+        "/oruk/nothing-here",
+    ],
+)
 def test_an_unknown_id_or_path_is_a_json_404(api, path):
     assert get(api, path, status=404)["message"]
 
@@ -492,7 +582,9 @@ def test_a_page_of_full_services_takes_the_same_queries_as_a_smaller_one(api, de
 def test_the_prefix_is_configurable(tmp_path):
     app = migrated_app(tmp_path, ORUK_PREFIX="/open-referral/v3")
     client = app.test_client()
-    assert client.get("/open-referral/v3/").get_json()["openapi_url"] == "http://localhost/open-referral/v3/openapi.json"
+    assert (
+        client.get("/open-referral/v3/").get_json()["openapi_url"] == "http://localhost/open-referral/v3/openapi.json"
+    )
     assert client.get("/oruk/").status_code == 404
     get_db(app).engine.dispose()
 
@@ -515,9 +607,15 @@ def test_a_service_at_a_venue_carries_the_sessions_held_there(app, session):
     org = factories.organisation(session)
     library = factories.location(session, org, name="Tollcross Library")
     centre = factories.location(session, org, name="Dennistoun Community Centre", postcode="G31 2ER")
-    service = factories.service(session, org, locations=[library, centre], schedules=[
-        {"weekday": "TU", "opens_at": "10:00", "location_id": str(library.id)},
-        {"weekday": "WE", "opens_at": "14:00", "location_id": str(centre.id)}])
+    service = factories.service(
+        session,
+        org,
+        locations=[library, centre],
+        schedules=[
+            {"weekday": "TU", "opens_at": "10:00", "location_id": str(library.id)},
+            {"weekday": "WE", "opens_at": "14:00", "location_id": str(centre.id)},
+        ],
+    )
     session.commit()
     body = get(app.test_client(), f"/oruk/services/{service.id}")
     held = {sal["location"]["name"]: [x["byday"] for x in sal["schedules"]] for sal in body["service_at_locations"]}

@@ -21,9 +21,19 @@ from tests.conftest import keep_for_module
 
 from .rest_world import directory_app
 
-READS = {"/api/search", "/api/services/{item_id}", "/api/organisations/{item_id}", "/api/postcodes/{postcode}", "/api/categories"}
-WRITES = {("patch", "/api/services/{item_id}"), ("post", "/api/organisations/{item_id}/services"),
-          ("post", "/api/services/{item_id}/confirm"), ("get", "/api/changes/{item_id}")}
+READS = {
+    "/api/search",
+    "/api/services/{item_id}",
+    "/api/organisations/{item_id}",
+    "/api/postcodes/{postcode}",
+    "/api/categories",
+}
+WRITES = {
+    ("patch", "/api/services/{item_id}"),
+    ("post", "/api/organisations/{item_id}/services"),
+    ("post", "/api/services/{item_id}/confirm"),
+    ("get", "/api/changes/{item_id}"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +54,35 @@ def test_the_document_is_valid_openapi_3(document):
 
 
 def test_the_document_describes_every_endpoint_and_which_need_a_token(document):
-    operations = {(method, path) for path, methods in document["paths"].items() for method in methods if method != "parameters"}
+    operations = {
+        (method, path) for path, methods in document["paths"].items() for method in methods if method != "parameters"
+    }
     assert {("get", path) for path in READS} | WRITES == operations
     for method, path in WRITES:
         assert document["paths"][path][method]["security"] == [{"token": []}]
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
     search_params = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
-    assert {"q", "postcode", "radius", "category", "age", "group", "self_referral", "free", "wheelchair", "accepting",
-            "in_season", "include_closed", "language", "when", "day", "organisation", "order", "page", "per_page"} <= search_params
+    assert {
+        "q",
+        "postcode",
+        "radius",
+        "category",
+        "age",
+        "group",
+        "self_referral",
+        "free",
+        "wheelchair",
+        "accepting",
+        "in_season",
+        "include_closed",
+        "language",
+        "when",
+        "day",
+        "organisation",
+        "order",
+        "page",
+        "per_page",
+    } <= search_params
 
 
 def test_schemathesis_finds_no_server_error_or_undocumented_answer_in_the_reads(world):
@@ -65,8 +96,14 @@ def test_schemathesis_finds_no_server_error_or_undocumented_answer_in_the_reads(
         if operation.method.upper() != "GET" or operation.path not in READS:
             continue
 
-        @settings(max_examples=40, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=40,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def check(case):
             case.call_and_validate(checks=checks)

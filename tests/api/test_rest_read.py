@@ -62,7 +62,9 @@ SEARCHES = [
 
 def test_search_reports_the_filters_it_read_from_the_words(client):
     found = client.get("/api/search?q=walking+on+Tuesdays+over+60s").get_json()["filters_from_words"]
-    assert {"words": "on Tuesdays", "filters": {"days": ["TU"]}} in [{k: f[k] for k in ("words", "filters")} for f in found]
+    assert {"words": "on Tuesdays", "filters": {"days": ["TU"]}} in [
+        {k: f[k] for k in ("words", "filters")} for f in found
+    ]
     assert {"words": "over 60s", "filters": {"age": 60}} in [{k: f[k] for k in ("words", "filters")} for f in found]
     kept = client.get("/api/search?q=walking+over+60s&plain=over+60s").get_json()["filters_from_words"]
     assert kept == []
@@ -93,9 +95,15 @@ def test_filters_really_filter(client, ids):
     assert ids["walks"] not in found("age=30&postcode=HX1") and ids["walks"] in found("age=60&postcode=HX1")
     assert ids["pantry"] not in found("free=1&postcode=HX1")
     assert found("postcode=G31&radius=2") == {ids["glasgow"]}
-    assert ids["garden"] in found("postcode=HX3") and ids["garden"] not in found("postcode=HX3&in_season=1")  # April to September
+    assert ids["garden"] in found("postcode=HX3") and ids["garden"] not in found(
+        "postcode=HX3&in_season=1"
+    )  # April to September
     corrected = client.get("/api/search?q=walkign").get_json()
-    assert corrected["showing_results_for"] == "walking" and corrected["search_instead_for"] == "walkign" and corrected["total"]
+    assert (
+        corrected["showing_results_for"] == "walking"
+        and corrected["search_instead_for"] == "walkign"
+        and corrected["total"]
+    )
     assert client.get("/api/search?q=walkign&literal=true").get_json()["total"] == 0
 
 
@@ -115,7 +123,10 @@ def test_results_come_a_page_at_a_time_with_links_that_keep_the_filters(client):
     assert first["previous"] is None and "q=%22coffee+morning%22" in first["next"] and "page=2" in first["next"]
     last = client.get(first["next"].replace("page=2", "page=3")).get_json()
     assert len(last["results"]) == 3 and last["next"] is None and "page=2" in last["previous"]
-    names = [r["service"]["name"] for r in first["results"] + client.get(first["next"]).get_json()["results"] + last["results"]]
+    names = [
+        r["service"]["name"]
+        for r in first["results"] + client.get(first["next"]).get_json()["results"] + last["results"]
+    ]
     assert names == sorted(names) and len(set(names)) == 23
 
 
@@ -137,19 +148,22 @@ def test_a_bigger_page_takes_no_more_database_statements(world, client):
     assert counts[0] == counts[1]
 
 
-@pytest.mark.parametrize("query, field, message", [
-    ("per_page=101", "per_page", "Ask for 1 to 100 results a page"),
-    ("per_page=0", "per_page", "Ask for 1 to 100 results a page"),
-    ("page=501", "page", "Pages run from 1 to 500"),
-    ("age=abc", "age", "Not a valid integer"),
-    ("radius=500&postcode=HX1", "radius", "Choose a distance from 0.1 to 100 km"),
-    ("postcode=NOWHERE", "postcode", "not a UK postcode"),
-    ("postcode=ZZ99+9ZZ", "postcode", "ZZ99"),
-    ("when=day", "day", "Choose the day"),
-    ("group=aliens", "group.0", "is not one of"),
-    ("order=random", "order", "is not one of"),
-    ("organisation=not-an-id", "organisation", "Not a valid UUID"),
-])
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("per_page=101", "per_page", "Ask for 1 to 100 results a page"),
+        ("per_page=0", "per_page", "Ask for 1 to 100 results a page"),
+        ("page=501", "page", "Pages run from 1 to 500"),
+        ("age=abc", "age", "Not a valid integer"),
+        ("radius=500&postcode=HX1", "radius", "Choose a distance from 0.1 to 100 km"),
+        ("postcode=NOWHERE", "postcode", "not a UK postcode"),
+        ("postcode=ZZ99+9ZZ", "postcode", "ZZ99"),
+        ("when=day", "day", "Choose the day"),
+        ("group=aliens", "group.0", "is not one of"),
+        ("order=random", "order", "is not one of"),
+        ("organisation=not-an-id", "organisation", "Not a valid UUID"),
+    ],
+)
 def test_bad_search_input_is_a_422_naming_the_field(client, query, field, message):
     response = client.get(f"/api/search?{query}")
     assert response.status_code == 422 and response.is_json
@@ -158,13 +172,26 @@ def test_bad_search_input_is_a_422_naming_the_field(client, query, field, messag
 
 # Listings -----------------------------------------------------------------------------------------
 
+
 def test_a_service_has_every_fact_its_page_shows(client, ids):
     body = client.get(f"/api/services/{ids['walks']}").get_json()
     assert body["name"] == "Walking group" and body["min_age"] == 50 and body["groups_served"] == ["older_people"]
     assert body["categories"] == ["physical-activity"] and body["version"] == 1
-    assert body["schedules"] == [{"frequency": "weekly", "weekday": "MO", "week_of_month": None, "opens_at": "10:00",
-                                  "closes_at": "11:00", "valid_from": None, "valid_to": None, "description": "",
-                                  "location_id": None, "attendance": None, "attendance_shown": "in_person"}]
+    assert body["schedules"] == [
+        {
+            "frequency": "weekly",
+            "weekday": "MO",
+            "week_of_month": None,
+            "opens_at": "10:00",
+            "closes_at": "11:00",
+            "valid_from": None,
+            "valid_to": None,
+            "description": "",
+            "location_id": None,
+            "attendance": None,
+            "attendance_shown": "in_person",
+        }
+    ]
     assert body["locations"][0]["postcode"] == "HX1 1QE" and body["locations"][0]["wheelchair_accessible"] is True
     assert body["referral_routes"][0]["contact"] == "01632 960001"  # a self-referral number is for everyone
 
@@ -201,6 +228,7 @@ def test_unknown_and_archived_listings_are_json_404_and_410(world, client, ids):
 
 # Postcodes and categories ---------------------------------------------------------------------------
 
+
 def test_a_postcode_resolves_with_its_areas(client):
     body = client.get("/api/postcodes/hx1%201qe").get_json()
     assert body["query"] == "HX1 1QE" and body["kind"] == "unit" and body["precision"] == "unit"
@@ -214,11 +242,15 @@ def test_a_postcode_without_a_position_says_which_centre_stands_in(client):
     assert body["note"].startswith("Code-Point Open gives no exact position for SK2 9DA")
 
 
-@pytest.mark.parametrize("postcode, status, text", [("NOWHERE", 422, "not a UK postcode"), ("ZZ99 9ZZ", 404, "not one we know")])
+@pytest.mark.parametrize(
+    "postcode, status, text", [("NOWHERE", 422, "not a UK postcode"), ("ZZ99 9ZZ", 404, "not one we know")]
+)
 def test_bad_and_unknown_postcodes_are_explained(client, postcode, status, text):
     response = client.get(f"/api/postcodes/{postcode}")
     body = response.get_json()
-    assert response.status_code == status and text in (body.get("message", "") + " ".join(body.get("errors", {}).get("postcode", [])))
+    assert response.status_code == status and text in (
+        body.get("message", "") + " ".join(body.get("errors", {}).get("postcode", []))
+    )
 
 
 def test_categories_are_the_tree_the_search_filters_by(client):
@@ -229,12 +261,18 @@ def test_categories_are_the_tree_the_search_filters_by(client):
 
 # Any website may read ------------------------------------------------------------------------------
 
+
 def test_reads_allow_any_origin_and_preflight(client):
     response = client.get("/api/search?q=walking", headers={"Origin": "https://partner.example.org"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    preflight = client.options("/api/search", headers={"Origin": "https://partner.example.org",
-                                                       "Access-Control-Request-Method": "GET",
-                                                       "Access-Control-Request-Headers": "authorization"})
+    preflight = client.options(
+        "/api/search",
+        headers={
+            "Origin": "https://partner.example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
     assert client.get("/api/openapi.json").headers["Access-Control-Allow-Origin"] == "*"

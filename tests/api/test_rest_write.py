@@ -45,16 +45,20 @@ def pending(session) -> list[ChangeRequest]:
 
 # Who may change what ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role, target, status", [
-    ("trusted", "service_a", 200),      # own organisation, trusted: live at once
-    ("editor", "service_a", 202),       # own organisation, not yet trusted: queued
-    ("editor_b", "service_a", 403),     # another organisation's service
-    ("editor", "service_b", 403),
-    ("outsider", "service_a", 403),     # edits no organisation
-    ("moderator", "service_a", 403),    # a token carries its owner's memberships only, not moderator powers
-    ("admin", "service_b", 403),
-    ("unverified", "service_a", None),  # cannot create a token at all
-])
+
+@pytest.mark.parametrize(
+    "role, target, status",
+    [
+        ("trusted", "service_a", 200),  # own organisation, trusted: live at once
+        ("editor", "service_a", 202),  # own organisation, not yet trusted: queued
+        ("editor_b", "service_a", 403),  # another organisation's service
+        ("editor", "service_b", 403),
+        ("outsider", "service_a", 403),  # edits no organisation
+        ("moderator", "service_a", 403),  # a token carries its owner's memberships only, not moderator powers
+        ("admin", "service_b", 403),
+        ("unverified", "service_a", None),  # cannot create a token at all
+    ],
+)
 def test_a_token_changes_only_its_owners_organisations_services(app, client, session, world, role, target, status):
     if status is None:
         with pytest.raises(Exception, match="Confirm your email address"):
@@ -65,9 +69,15 @@ def test_a_token_changes_only_its_owners_organisations_services(app, client, ses
     response = patch(client, getattr(world, target), secret, version=1, summary="Fresh fruit and veg")
     assert response.status_code == status, response.get_json()
     if status == 200:
-        assert response.get_json()["outcome"] == "published" and reload(session, world.service_a).summary == "Fresh fruit and veg"
+        assert (
+            response.get_json()["outcome"] == "published"
+            and reload(session, world.service_a).summary == "Fresh fruit and veg"
+        )
     elif status == 202:
-        assert response.get_json()["outcome"] == "queued" and reload(session, world.service_a).summary != "Fresh fruit and veg"
+        assert (
+            response.get_json()["outcome"] == "queued"
+            and reload(session, world.service_a).summary != "Fresh fruit and veg"
+        )
         assert [c.proposed["summary"] for c in pending(session)] == ["Fresh fruit and veg"]
     else:
         assert response.get_json()["message"] == "Your token can change only the listings of organisations you edit."
@@ -88,11 +98,20 @@ def test_without_a_valid_token_nothing_is_written(app, client, session, world, c
         headers = bearer(secret)
     elif credentials == "expired":
         last_week = datetime.now(UTC) - timedelta(days=7)
-        headers = bearer(token_for(app, world.users["trusted"], now=last_week, expires_on=(last_week + timedelta(days=2)).date().isoformat()))
+        headers = bearer(
+            token_for(
+                app,
+                world.users["trusted"],
+                now=last_week,
+                expires_on=(last_week + timedelta(days=2)).date().isoformat(),
+            )
+        )
     elif credentials == "cookie":  # a signed-in browser session never counts for the API
         factories.sign_in(client, session.get(User, world.users["trusted"]))
     before = listings(session)
-    response = client.patch(f"/api/services/{world.service_a}", json={"version": 1, "summary": "Changed"}, headers=headers)
+    response = client.patch(
+        f"/api/services/{world.service_a}", json={"version": 1, "summary": "Changed"}, headers=headers
+    )
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
     assert "token" in response.get_json()["message"]
     assert listings(session) == before
@@ -105,19 +124,24 @@ def _token_id(session, secret):
     return session.exec(select(ApiToken.id).where(ApiToken.token_hash == hash_secret(secret))).one()
 
 
-def test_moving_a_service_or_using_another_organisations_venue_is_refused_and_changes_nothing(app, client, session, world):
+def test_moving_a_service_or_using_another_organisations_venue_is_refused_and_changes_nothing(
+    app, client, session, world
+):
     secret = token_for(app, world.users["trusted"])
     before = listings(session)
     moved = patch(client, world.service_a, secret, version=1, organisation_id=str(world.org_b))
     assert moved.status_code == 422 and "organisation_id" in moved.get_json()["errors"]
     borrowed = patch(client, world.service_a, secret, version=1, location_ids=[str(world.location_b)])
     assert borrowed.status_code == 422 and "another organisation" in borrowed.get_json()["errors"]["location_ids"][0]
-    wrong_door = client.post(f"/api/organisations/{world.org_b}/services", json={"name": "Sneaky"}, headers=bearer(secret))
+    wrong_door = client.post(
+        f"/api/organisations/{world.org_b}/services", json={"name": "Sneaky"}, headers=bearer(secret)
+    )
     assert wrong_door.status_code == 403
     assert listings(session) == before
 
 
 # The edit form's moderation ----------------------------------------------------------------------
+
 
 def test_a_trusted_editors_name_change_waits_for_a_moderator_who_publishes_it(app, client, session, world):
     secret = token_for(app, world.users["trusted"])
@@ -137,12 +161,20 @@ def test_a_published_change_is_live_in_search_and_recorded_in_the_history(app, c
     from directory.models import Revision
 
     secret = token_for(app, world.users["trusted"])
-    response = patch(client, world.service_a, secret, version=1, summary="Fresh fruit and veg",
-                     schedules=[{"weekday": "TH", "opens_at": "18:00", "closes_at": "20:00"}])
+    response = patch(
+        client,
+        world.service_a,
+        secret,
+        version=1,
+        summary="Fresh fruit and veg",
+        schedules=[{"weekday": "TH", "opens_at": "18:00", "closes_at": "20:00"}],
+    )
     body = response.get_json()
     assert response.status_code == 200 and body["service"]["version"] == 2
     assert [s["weekday"] for s in body["service"]["schedules"]] == ["TH"]
-    assert body["service"]["min_age"] == 16 and body["service"]["categories"] == ["food/food-pantry"]  # untouched fields kept
+    assert body["service"]["min_age"] == 16 and body["service"]["categories"] == [
+        "food/food-pantry"
+    ]  # untouched fields kept
     revision = session.exec(select(Revision).where(Revision.target_id == world.service_a)).all()[-1]
     assert set(revision.changes) == {"summary", "schedules"} and revision.changed_by == world.users["trusted"]
     assert client.get("/api/search?q=veg").get_json()["total"] == 1
@@ -168,9 +200,17 @@ def test_sending_the_same_facts_saves_nothing(app, client, session, world):
 
 def test_a_new_service_waits_for_a_moderator_and_its_change_tells_the_editor_the_outcome(app, client, session, world):
     secret = token_for(app, world.users["trusted"])
-    sent = client.post(f"/api/organisations/{world.org_a}/services", headers=bearer(secret), json={
-        "name": "Cookery class", "summary": "Cook on a budget", "categories": ["food/cooking-skills"],
-        "location_ids": [str(world.location_a)], "schedules": [{"weekday": "WE", "opens_at": "13:00", "closes_at": "15:00"}]})
+    sent = client.post(
+        f"/api/organisations/{world.org_a}/services",
+        headers=bearer(secret),
+        json={
+            "name": "Cookery class",
+            "summary": "Cook on a budget",
+            "categories": ["food/cooking-skills"],
+            "location_ids": [str(world.location_a)],
+            "schedules": [{"weekday": "WE", "opens_at": "13:00", "closes_at": "15:00"}],
+        },
+    )
     assert sent.status_code == 202, sent.get_json()
     assert sent.get_json()["outcome"] == "queued" and sent.get_json()["service"] is None
     change_url = f"/api/changes/{sent.get_json()['change_id']}"
@@ -189,30 +229,38 @@ def test_a_new_service_waits_for_a_moderator_and_its_change_tells_the_editor_the
 
 
 def test_confirming_a_listing_is_still_correct(app, client, session, world):
-    response = client.post(f"/api/services/{world.service_a}/confirm", headers=bearer(token_for(app, world.users["editor"])))
+    response = client.post(
+        f"/api/services/{world.service_a}/confirm", headers=bearer(token_for(app, world.users["editor"]))
+    )
     assert response.status_code == 200 and response.get_json()["verification_method"] == "owner"
     assert reload(session, world.service_a).verified_by == "Sam Editor"
 
 
 # Bad input is a JSON message, never a 500 ----------------------------------------------------------
 
-@pytest.mark.parametrize("body, status, field, message", [
-    ({"summary": "x"}, 422, "version", "current version"),
-    ({"version": "1", "summary": "x"}, 422, "version", "as a number"),
-    ({"version": 1, "verified_by": "me"}, 422, "verified_by", "Unknown field"),
-    ({"version": 1, "min_age": 200}, 422, "min_age", "between 0 and 120"),
-    ({"version": 1, "min_age": 60, "max_age": 20}, 422, "max_age", "must not be above"),
-    ({"version": 1, "schedules": [{"weekday": "XX"}]}, 422, "schedules.0.weekday", "is not one of"),
-    ({"version": 1, "schedules": "every tuesday"}, 422, "schedules", "Not a valid list"),
-    ({"version": 1, "categories": ["food/nonsense"]}, 422, "categories", "Unknown category"),
-    ({"version": 1, "name": ""}, 422, "name", "This is required, in up to 200 characters."),
-    ({"version": 1, "name": "x" * 201}, 422, "name", "Keep this to 200 characters or fewer (it has 201)."),
-    ({"version": 1, "description": "x" * 10_001}, 422, "description", "Keep this to 10,000 characters or fewer"),
-    ({"version": 1, "website": "javascript:alert(1)"}, 422, "website", "not a web address"),
-    ({"version": 1, "location_ids": ["not-a-uuid"]}, 422, "location_ids.0", "Not a valid UUID"),
-    ({"version": 1, "cost_min": "lots"}, 422, "cost_min", "Not a valid number"),
-])
-def test_bad_input_is_a_422_naming_the_field_and_saves_nothing(app, client, session, world, body, status, field, message):
+
+@pytest.mark.parametrize(
+    "body, status, field, message",
+    [
+        ({"summary": "x"}, 422, "version", "current version"),
+        ({"version": "1", "summary": "x"}, 422, "version", "as a number"),
+        ({"version": 1, "verified_by": "me"}, 422, "verified_by", "Unknown field"),
+        ({"version": 1, "min_age": 200}, 422, "min_age", "between 0 and 120"),
+        ({"version": 1, "min_age": 60, "max_age": 20}, 422, "max_age", "must not be above"),
+        ({"version": 1, "schedules": [{"weekday": "XX"}]}, 422, "schedules.0.weekday", "is not one of"),
+        ({"version": 1, "schedules": "every tuesday"}, 422, "schedules", "Not a valid list"),
+        ({"version": 1, "categories": ["food/nonsense"]}, 422, "categories", "Unknown category"),
+        ({"version": 1, "name": ""}, 422, "name", "This is required, in up to 200 characters."),
+        ({"version": 1, "name": "x" * 201}, 422, "name", "Keep this to 200 characters or fewer (it has 201)."),
+        ({"version": 1, "description": "x" * 10_001}, 422, "description", "Keep this to 10,000 characters or fewer"),
+        ({"version": 1, "website": "javascript:alert(1)"}, 422, "website", "not a web address"),
+        ({"version": 1, "location_ids": ["not-a-uuid"]}, 422, "location_ids.0", "Not a valid UUID"),
+        ({"version": 1, "cost_min": "lots"}, 422, "cost_min", "Not a valid number"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_field_and_saves_nothing(
+    app, client, session, world, body, status, field, message
+):
     secret = token_for(app, world.users["trusted"])
     before = listings(session)
     response = client.patch(f"/api/services/{world.service_a}", json=body, headers=bearer(secret))
@@ -221,12 +269,19 @@ def test_bad_input_is_a_422_naming_the_field_and_saves_nothing(app, client, sess
     assert listings(session) == before
 
 
-@pytest.mark.parametrize("data, content_type", [
-    ("{not json", "application/json"), ("[1, 2]", "application/json"), ("summary=x", "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        ("{not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ("summary=x", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_a_400(app, client, world, data, content_type):
     secret = token_for(app, world.users["trusted"])
-    response = client.patch(f"/api/services/{world.service_a}", data=data, content_type=content_type, headers=bearer(secret))
+    response = client.patch(
+        f"/api/services/{world.service_a}", data=data, content_type=content_type, headers=bearer(secret)
+    )
     assert response.status_code == 400 and "JSON object" in response.get_json()["message"]
 
 
@@ -237,9 +292,14 @@ def test_any_json_body_gets_an_answer_not_a_500(app, client, session, world):
     from directory.api.rest_write import WRITABLE
 
     secret = token_for(app, world.users["trusted"])
-    scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=30)
-    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
-                          max_leaves=8)
+    scalars = (
+        st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False) | st.text(max_size=30)
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+        max_leaves=8,
+    )
     bodies = st.dictionaries(st.sampled_from(sorted(WRITABLE | {"version", "id"})), values, max_size=4)
 
     @settings(max_examples=60, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))

@@ -34,7 +34,9 @@ def csrf(client) -> str:
 
 
 def create(client, name="Our website", expires_on=""):
-    return client.post("/account/tokens", data={"csrf_token": csrf(client), "token_name": name, "token_expires_on": expires_on})
+    return client.post(
+        "/account/tokens", data={"csrf_token": csrf(client), "token_name": name, "token_expires_on": expires_on}
+    )
 
 
 def test_a_token_is_shown_once_stored_only_as_its_hash_and_works(app, client, session, editor):
@@ -50,7 +52,13 @@ def test_a_token_is_shown_once_stored_only_as_its_hash_and_works(app, client, se
     assert secret not in repr(stored.model_dump()) and stored.prefix == secret[:10]
 
     again = client.get("/account").get_data(as_text=True)
-    assert secret not in again and "Events feed" in again and stored.prefix in again and "last used never" in again and "does not expire" in again
+    assert (
+        secret not in again
+        and "Events feed" in again
+        and stored.prefix in again
+        and "last used never" in again
+        and "does not expire" in again
+    )
 
     used = client.get(f"/api/services/{service.id}", headers=bearer(secret))
     assert used.status_code == 200
@@ -106,7 +114,9 @@ def test_a_token_stops_working_on_its_last_day(app, session, editor):
 @pytest.mark.parametrize("secret", ["", "sp_wrong", "Bearer", "x" * 500, "sp_" + "A" * 43])
 def test_a_wrong_token_is_a_401_even_for_reading(client, secret):
     response = client.get("/api/categories", headers={"Authorization": f"Bearer {secret}"})
-    assert response.status_code == 401 and response.is_json and response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert (
+        response.status_code == 401 and response.is_json and response.headers["WWW-Authenticate"].startswith("Bearer")
+    )
 
 
 def test_a_disabled_accounts_tokens_stop_working(app, session, editor):
@@ -117,12 +127,15 @@ def test_a_disabled_accounts_tokens_stop_working(app, session, editor):
     assert authenticate(session, secret) is None
 
 
-@pytest.mark.parametrize("name, expires_on, field, message", [
-    ("", "", "token_name", "Give the token a name"),
-    ("x" * 101, "", "token_name", "1 to 100 characters"),
-    ("Feed", "31/12/2030", "token_expires_on", "year-month-day"),
-    ("Feed", "2026-11-24", "token_expires_on", "Choose a day after today"),
-])
+@pytest.mark.parametrize(
+    "name, expires_on, field, message",
+    [
+        ("", "", "token_name", "Give the token a name"),
+        ("x" * 101, "", "token_name", "1 to 100 characters"),
+        ("Feed", "31/12/2030", "token_expires_on", "year-month-day"),
+        ("Feed", "2026-11-24", "token_expires_on", "Choose a day after today"),
+    ],
+)
 def test_bad_token_input_names_the_field(client, session, editor, name, expires_on, field, message):
     stop_clock(client.application, "2026-11-24T12:00")
     factories.sign_in(client, editor[0])
@@ -174,7 +187,9 @@ def test_requests_are_limited_per_token_and_per_computer(tmp_path, session):
     anonymous = [client.get("/api/categories").status_code for _ in range(4)]
     assert anonymous == [200, 200, 200, 429]
     limited = client.get("/api/categories")
-    assert limited.is_json and "Retry-After" in limited.headers and limited.headers["Access-Control-Allow-Origin"] == "*"
+    assert (
+        limited.is_json and "Retry-After" in limited.headers and limited.headers["Access-Control-Allow-Origin"] == "*"
+    )
     assert limited.get_json()["message"].startswith("Too many requests: the limit is 3 per minute")
     assert [client.get("/api/categories", headers=bearer(first)).status_code for _ in range(6)] == [200] * 5 + [429]
     assert client.get("/api/categories", headers=bearer(second)).status_code == 200  # each token has its own count

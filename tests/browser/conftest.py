@@ -71,7 +71,9 @@ def live_server(tmp_path_factory):
     from werkzeug.serving import make_server
 
     # One browser searches far faster than a person: the per-computer limits would get in the way.
-    app = make_app(tmp_path_factory.mktemp("browser"), SEARCH_RATE_LIMIT="10000 per minute", ORUK_RATE_LIMIT="10000 per minute")
+    app = make_app(
+        tmp_path_factory.mktemp("browser"), SEARCH_RATE_LIMIT="10000 per minute", ORUK_RATE_LIMIT="10000 per minute"
+    )
     database = get_db(app)
     migrate.upgrade(database.engine)
     with database.unit_of_work() as session:

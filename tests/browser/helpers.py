@@ -30,8 +30,13 @@ def account(live_server, *, roles=(), organisation_id=None, name="Sam Editor") -
     """A confirmed account on the live server, and the session cookie that signs it in."""
     app = live_server.app
     with get_db(app).unit_of_work() as session:
-        user = User(email=f"{uuid.uuid4().hex[:10]}@example.org", password_hash=hash_password("x" * 12), name=name,
-                    roles=list(roles), email_verified_at=utcnow())
+        user = User(
+            email=f"{uuid.uuid4().hex[:10]}@example.org",
+            password_hash=hash_password("x" * 12),
+            name=name,
+            roles=list(roles),
+            email_verified_at=utcnow(),
+        )
         session.add(user)
         session.flush()
         if organisation_id:
@@ -43,7 +48,9 @@ def account(live_server, *, roles=(), organisation_id=None, name="Sam Editor") -
 
 def a_service(live_server) -> tuple[str, uuid.UUID]:
     with get_db(live_server.app).unit_of_work() as session:
-        service = session.exec(select(Service).where(Service.archived_at.is_(None), Service.status == "active").order_by(Service.name)).first()
+        service = session.exec(
+            select(Service).where(Service.archived_at.is_(None), Service.status == "active").order_by(Service.name)
+        ).first()
         return str(service.id), service.organisation_id
 
 

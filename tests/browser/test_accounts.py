@@ -90,8 +90,14 @@ def test_account_pages_pass_axe(audit, live_server):
     with get_db(live_server.app).unit_of_work() as session:
         organisation = session.exec(select(Organisation).order_by(Organisation.name)).first()
         if find_user(session, "audited@example.org") is None:
-            factories.user(session, "audited@example.org", password=PASSWORD, name="Aisha Audit",
-                           roles=["link_worker"], organisations=[organisation])
+            factories.user(
+                session,
+                "audited@example.org",
+                password=PASSWORD,
+                name="Aisha Audit",
+                roles=["link_worker"],
+                organisations=[organisation],
+            )
     audit("/account/register", "account-register", phone=True)
     audit("/account/reset", "account-reset")
     page = audit("/account/login", "account-login")

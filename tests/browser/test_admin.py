@@ -40,11 +40,15 @@ def test_admin_pages_and_listing_forms_are_accessible(browser, live_server, axe_
         editor_id = session.exec(select(User.id).where(User.name == editor_name)).one()
     page = context.new_page()
     for path, shot in (
-        ("/admin", "admin-home"), ("/admin/users", "admin-users"), (f"/admin/users/{editor_id}", "admin-user"),
-        (f"/admin/organisations?q={name[:6]}", "admin-organisations"), (f"/admin/organisations/{organisation_id}", "admin-organisation"),
+        ("/admin", "admin-home"),
+        ("/admin/users", "admin-users"),
+        (f"/admin/users/{editor_id}", "admin-user"),
+        (f"/admin/organisations?q={name[:6]}", "admin-organisations"),
+        (f"/admin/organisations/{organisation_id}", "admin-organisation"),
         (f"/manage/organisations/{organisation_id}/edit", "organisation-form"),
         (f"/manage/organisations/{organisation_id}/locations/new", "venue-new-form"),
-        (f"/manage/locations/{venue_id}/edit", "venue-form"), ("/organisations/new", "organisation-proposal"),
+        (f"/manage/locations/{venue_id}/edit", "venue-form"),
+        ("/organisations/new", "organisation-proposal"),
         (f"/moderate/organisations/{organisation_id}/history", "organisation-history"),
     ):
         response = page.goto(path)

@@ -37,11 +37,18 @@ def test_the_api_docs_page_passes_axe_and_its_forms_try_the_api(audit):
 def test_an_editor_creates_uses_and_revokes_a_token(audit, live_server):
     with get_db(live_server.app).unit_of_work() as session:
         organisation = session.exec(select(Organisation).order_by(Organisation.name)).first()
-        service = session.exec(select(Service).where(Service.organisation_id == organisation.id,
-                                                     Service.archived_at.is_(None))).first()
+        service = session.exec(
+            select(Service).where(Service.organisation_id == organisation.id, Service.archived_at.is_(None))
+        ).first()
         if find_user(session, "api.editor@example.org") is None:
-            factories.user(session, "api.editor@example.org", password=PASSWORD, name="Ari Pi",
-                           organisations=[organisation], trusted=True)
+            factories.user(
+                session,
+                "api.editor@example.org",
+                password=PASSWORD,
+                name="Ari Pi",
+                organisations=[organisation],
+                trusted=True,
+            )
         service_id, version = service.id, service.version
     page = audit("/account/login", "api-login")
     page.locator("#email").fill("api.editor@example.org")
@@ -59,9 +66,11 @@ def test_an_editor_creates_uses_and_revokes_a_token(audit, live_server):
     assert not serious(page)
 
     request = urllib.request.Request(
-        f"{live_server.url}/api/services/{service_id}", method="PATCH",
+        f"{live_server.url}/api/services/{service_id}",
+        method="PATCH",
         data=json.dumps({"version": version, "alert": "Closed on bank holidays"}).encode(),
-        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"})
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+    )
     answer = json.loads(urllib.request.urlopen(request, timeout=10).read())
     assert answer["outcome"] == "published" and answer["service"]["alert"] == "Closed on bank holidays"
 

@@ -31,8 +31,11 @@ def review_links(live_server, action: str) -> list[str]:
 
 def check(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    bad = [v["id"] for v in axe_violations(page, Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js")
-           if v["impact"] in ("serious", "critical")]
+    bad = [
+        v["id"]
+        for v in axe_violations(page, Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js")
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, f"{name}: {bad}"
 
 

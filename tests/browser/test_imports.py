@@ -91,7 +91,9 @@ def test_the_upload_form_with_an_error_and_a_possible_duplicate_are_accessible(b
         page.get_by_role("button", name="Import 1 row now").click()
     with get_db(live_server.app).unit_of_work() as session:
         change = session.exec(select(ChangeRequest).where(ChangeRequest.kind == "merge")).one()
-        assert session.exec(select(ImportRun).where(ImportRun.file_name == "again.csv", ImportRun.dry_run.is_(False))).one()
+        assert session.exec(
+            select(ImportRun).where(ImportRun.file_name == "again.csv", ImportRun.dry_run.is_(False))
+        ).one()
     context.close()
     first = audit("/", "merge-audit-start")
     first.context.add_cookies([account(live_server, roles=["moderator"], name="Mo Derator")])

@@ -23,7 +23,9 @@ def test_keyboard_search_filter_and_open_a_service(page):
         page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/search\?q=food&postcode=G31\+2ER"))
-    expect(page.locator("#results-heading")).to_have_text(re.compile(r"^\s*\d+ services? for “food” within 5 km of G31 2ER\s*$"))
+    expect(page.locator("#results-heading")).to_have_text(
+        re.compile(r"^\s*\d+ services? for “food” within 5 km of G31 2ER\s*$")
+    )
     expect(page.locator("ol.results > li.result").first).to_be_visible()
 
     tab_to(page, "#free")

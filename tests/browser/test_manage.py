@@ -45,8 +45,11 @@ def test_an_editor_edits_by_keyboard_and_a_moderator_approves(browser, live_serv
     page.screenshot(path="test-output/screenshots/manage-sent-for-review.png", full_page=True)
     with get_db(live_server.app).unit_of_work() as session:
         assert session.get(Service, uuid.UUID(service_id)).summary != "Checked by keyboard: a warm welcome every week"
-        pending = session.exec(select(ChangeRequest).where(ChangeRequest.target_id == uuid.UUID(service_id),
-                                                           ChangeRequest.status == "pending")).all()
+        pending = session.exec(
+            select(ChangeRequest).where(
+                ChangeRequest.target_id == uuid.UUID(service_id), ChangeRequest.status == "pending"
+            )
+        ).all()
         # Other browser tests share this server and may have queued their own changes to the service.
         [change] = [c for c in pending if c.proposed.get("summary") == "Checked by keyboard: a warm welcome every week"]
         change_id = change.id
@@ -58,10 +61,20 @@ def test_an_editor_edits_by_keyboard_and_a_moderator_approves(browser, live_serv
     first.context.add_cookies([moderator_cookie])
     audit(edit_path, "manage-edit-form", phone=True)
     with get_db(live_server.app).unit_of_work() as session:
-        another = session.exec(select(Service).where(Service.id != uuid.UUID(service_id), Service.archived_at.is_(None))
-                               .order_by(Service.name)).first()
-        session.add(ChangeRequest(target_type="service", target_id=another.id, organisation_id=another.organisation_id,
-                                  kind="suggestion", proposed={"text": "The phone number has changed"}))
+        another = session.exec(
+            select(Service)
+            .where(Service.id != uuid.UUID(service_id), Service.archived_at.is_(None))
+            .order_by(Service.name)
+        ).first()
+        session.add(
+            ChangeRequest(
+                target_type="service",
+                target_id=another.id,
+                organisation_id=another.organisation_id,
+                kind="suggestion",
+                proposed={"text": "The phone number has changed"},
+            )
+        )
     audit("/moderate/changes", "moderate-queue", phone=True)
     audit(f"/moderate/changes/{change_id}", "moderate-diff", phone=True)
 

@@ -26,8 +26,14 @@ def open_page(browser, live_server, **options):
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(f"script error: {error}"))
-    page.on("console", lambda message: page.problems.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            page.problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return context, page
 
 
@@ -50,7 +56,9 @@ def axe_page(browser, live_server, axe_source):
 def screenshot(page, selector: str, name: str) -> None:
     """The window with selector's top near the top: the map and what is around it, for a person to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(selector).evaluate("element => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 150)")
+    page.locator(selector).evaluate(
+        "element => window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - 150)"
+    )
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 

@@ -56,7 +56,9 @@ def test_build_print_and_save_a_shortlist_by_keyboard(page, browser, live_server
         page.keyboard.press("Enter")
     expect(page.locator("li.shortlist-item:nth-child(1) textarea")).to_have_value(NOTE)
     text = page.locator("#plain-text").input_value()
-    assert text.startswith(f"Services to try:\n\n1. {names[0]}\n") and f"Note: {NOTE}" in text and f"2. {names[1]}" in text
+    assert (
+        text.startswith(f"Services to try:\n\n1. {names[0]}\n") and f"Note: {NOTE}" in text and f"2. {names[1]}" in text
+    )
     expect(page.locator("#plain-text-hint")).to_contain_text(f"{len(text)} characters")
 
     tab_to(page, "a[href='/shortlist/print']")

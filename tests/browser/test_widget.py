@@ -87,7 +87,9 @@ def style(locator, prop: str) -> str:
 def search(page, widget: str, words: str = "") -> None:
     page.locator(f"#{widget} input[name=q]").fill(words)
     page.locator(f"#{widget} input[name=q]").press("Enter")
-    page.wait_for_function(f"document.querySelector('#{widget}').shadowRoot.querySelector('[role=status]').textContent.includes('found')")
+    page.wait_for_function(
+        f"document.querySelector('#{widget}').shadowRoot.querySelector('[role=status]').textContent.includes('found')"
+    )
 
 
 def test_two_widgets_search_and_link_to_signposts_pages(partner_page, live_server):
@@ -98,7 +100,9 @@ def test_two_widgets_search_and_link_to_signposts_pages(partner_page, live_serve
         assert f"found near {near}" in widget.get_by_role("status").inner_text()
         links = widget.locator("ol a.name")
         assert links.count() > 0
-        assert all(href.startswith(f"{live_server.url}/services/") for href in links.evaluate_all("a => a.map(x => x.href)"))
+        assert all(
+            href.startswith(f"{live_server.url}/services/") for href in links.evaluate_all("a => a.map(x => x.href)")
+        )
     assert food.locator("ol li").count() == 3  # its own preset: 3 at a time
     assert social.locator("ol li").count() == 5
     food_names = set(food.locator("ol a.name").all_inner_texts())
@@ -150,7 +154,9 @@ def test_keyboard_and_screen_reader_use(partner_page):
     partner_page.keyboard.type("group")
     partner_page.keyboard.press("Enter")
     status = widget.get_by_role("status")
-    partner_page.wait_for_function("document.querySelector('#social').shadowRoot.querySelector('[role=status]').textContent.includes('found')")
+    partner_page.wait_for_function(
+        "document.querySelector('#social').shadowRoot.querySelector('[role=status]').textContent.includes('found')"
+    )
     assert status.get_attribute("aria-live") == "polite"
     assert "showing 5" in status.inner_text()
     more = widget.get_by_role("button", name="More results")
@@ -165,7 +171,9 @@ def test_a_bad_postcode_is_explained_at_the_postcode_box(partner_page):
     widget = partner_page.locator("#food")
     widget.get_by_label("Postcode").fill("ZZ99 9ZZ")
     widget.get_by_role("button", name="Search").click()
-    partner_page.wait_for_function("document.querySelector('#food').shadowRoot.querySelector('[role=status]').textContent.startsWith('Postcode')")
+    partner_page.wait_for_function(
+        "document.querySelector('#food').shadowRoot.querySelector('[role=status]').textContent.startsWith('Postcode')"
+    )
     assert widget.get_by_label("Postcode").get_attribute("aria-invalid") == "true"
     assert widget.get_by_label("Postcode").evaluate("el => el === el.getRootNode().activeElement")
 
@@ -184,7 +192,9 @@ def test_the_guide_shows_a_working_example_under_signposts_own_policy(browser, l
     context = browser.new_context(**CONTEXT)  # the real CSP, not bypassed
     page = context.new_page()
     refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     page.goto(live_server.url + "/widget")
     page.locator("signpost-search ol li").first.wait_for()  # (the policy forbids evaluating strings)
     assert style(page.locator("signpost-search button[type=submit]"), "background-color") == "rgb(0, 83, 159)"

@@ -13,7 +13,9 @@ from directory.models.freshness import EmailBounce, ServiceFlag
 from .conftest import MODERATOR, answer, freshness_run, inbox, listing, review_links
 
 
-def dsn(address: str, *, action: str = "failed", status: str = "5.1.1", message_id: str = "<dsn-1@mx.example>") -> bytes:
+def dsn(
+    address: str, *, action: str = "failed", status: str = "5.1.1", message_id: str = "<dsn-1@mx.example>"
+) -> bytes:
     """A delivery status notification as a mail server sends it (RFC 3464)."""
     return f"""From: Mail Delivery System <MAILER-DAEMON@mx.example>
 To: signpost@localhost
@@ -76,8 +78,12 @@ def test_mbox_maildir_folder_and_single_file_are_all_read(tmp_path):
         name: [b.address for m in read_messages(tmp_path / name) for b in bounces_in(m)]
         for name in ("bounces.mbox", "Maildir", "folder", "one.eml")
     }
-    assert found == {"bounces.mbox": ["a@example.org"], "Maildir": ["b@example.org"],
-                     "folder": ["c@example.org"], "one.eml": ["d@example.org"]}
+    assert found == {
+        "bounces.mbox": ["a@example.org"],
+        "Maildir": ["b@example.org"],
+        "folder": ["c@example.org"],
+        "one.eml": ["d@example.org"],
+    }
 
 
 def test_bounces_command_flags_the_listing_and_reading_twice_counts_once(app, runner, session, tmp_path):
@@ -89,7 +95,10 @@ def test_bounces_command_flags_the_listing_and_reading_twice_counts_once(app, ru
     assert result.exit_code == 0, result.output
     assert "1 permanent failures, 1 new" in result.output and "1 listings are now flagged" in result.output
     flag = session.exec(select(ServiceFlag).where(ServiceFlag.service_id == service.id)).one()
-    assert (flag.code, flag.reason) == ("contact_bouncing", "Email to hello@pantry.example bounces (since 23 November 2026)")
+    assert (flag.code, flag.reason) == (
+        "contact_bouncing",
+        "Email to hello@pantry.example bounces (since 23 November 2026)",
+    )
     again = runner.invoke(args=["freshness", "bounces", str(path)])
     assert "0 new" in again.output
     assert len(session.exec(select(EmailBounce)).all()) == 1

@@ -68,8 +68,12 @@ def site():
 
 
 def test_each_answer_is_judged(site):
-    results = check_links([f"{site}/ok", f"{site}/gone", f"{site}/slow", f"{site}/no-head", f"{site}/busy"],
-                          contact="https://signpost.example", timeout=0.5, host_delay=0)
+    results = check_links(
+        [f"{site}/ok", f"{site}/gone", f"{site}/slow", f"{site}/no-head", f"{site}/busy"],
+        contact="https://signpost.example",
+        timeout=0.5,
+        host_delay=0,
+    )
     assert results[f"{site}/ok"].ok is True
     assert (results[f"{site}/gone"].ok, results[f"{site}/gone"].error) == (False, "HTTP 404")
     assert (results[f"{site}/slow"].ok, results[f"{site}/slow"].error) == (False, "no answer within 0.5 seconds")
@@ -89,7 +93,10 @@ def test_the_checker_says_who_it_is_and_asks_one_host_one_thing_at_a_time(site):
     check_links(urls, contact="https://signpost.example", workers=4, host_delay=0.2)
     assert Site.most_at_once == 1
     assert time.monotonic() - started >= 0.6  # three gaps of 0.2 s between four requests
-    assert all(agent.startswith("Signpost-LinkChecker/1.0") and "https://signpost.example" in agent for _, _, agent in Site.seen)
+    assert all(
+        agent.startswith("Signpost-LinkChecker/1.0") and "https://signpost.example" in agent
+        for _, _, agent in Site.seen
+    )
 
 
 def run_links(runner, day: str):

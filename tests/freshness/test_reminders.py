@@ -18,7 +18,11 @@ from .conftest import MODERATOR, TODAY, answer, freshness_run, inbox, listing, r
 
 def reminders(session, service) -> list[ReviewReminder]:
     session.expire_all()
-    return list(session.exec(select(ReviewReminder).where(ReviewReminder.service_id == service.id).order_by(ReviewReminder.sent_at)))
+    return list(
+        session.exec(
+            select(ReviewReminder).where(ReviewReminder.service_id == service.id).order_by(ReviewReminder.sent_at)
+        )
+    )
 
 
 def test_an_unclaimed_listing_is_asked_at_its_contact_address(app, runner, session):
@@ -58,7 +62,9 @@ def test_still_correct_confirms_without_signing_in_and_records_who_when_how(app,
     assert confirmed.last_verified_at.date().isoformat() == TODAY
     [route] = session.exec(select(ReferralRoute).where(ReferralRoute.service_id == service.id)).all()
     assert route.status_confirmed_on.isoformat() == TODAY
-    [revision] = session.exec(select(Revision).where(Revision.target_id == service.id, Revision.changed_by_name.like("%review email%"))).all()
+    [revision] = session.exec(
+        select(Revision).where(Revision.target_id == service.id, Revision.changed_by_name.like("%review email%"))
+    ).all()
     assert "last_verified_at" in revision.changes
     [reminder] = reminders(session, service)
     assert (reminder.answer, reminder.answered_by) == ("still_correct", "hello@pantry.example")
@@ -78,7 +84,9 @@ def test_a_confirm_link_works_once(app, runner, session, client):
     again = client.get(links["confirm"])
     assert again.status_code == 409
     assert "This link has already been used" in again.get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account/login").get_data(as_text=True)).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account/login").get_data(as_text=True)).group(
+        1
+    )
     assert client.post(links["confirm"], data={"csrf_token": token}).status_code == 409
     session.expire_all()
     assert session.get(Service, service.id).last_verified_at == first
@@ -156,7 +164,9 @@ def test_it_has_closed_records_a_report_for_moderators_and_deletes_nothing(app, 
     session.expire_all()
     still = session.get(Service, service.id)
     assert still.archived_at is None and still.status == "active"
-    flag = session.exec(select(ServiceFlag).where(ServiceFlag.service_id == service.id, ServiceFlag.code == "reported_closed")).one()
+    flag = session.exec(
+        select(ServiceFlag).where(ServiceFlag.service_id == service.id, ServiceFlag.code == "reported_closed")
+    ).one()
     assert flag.urgent
 
 
@@ -187,7 +197,16 @@ def test_i_need_to_update_it_sends_an_editor_to_the_edit_page(app, runner, sessi
 def test_escalation_second_reminder_after_two_weeks_then_the_moderators(app, runner, session):
     service = listing(session)
     session.commit()
-    days = ["2026-11-24", "2026-12-01", "2026-12-07", "2026-12-08", "2026-12-21", "2026-12-22", "2027-01-05", "2027-01-19"]
+    days = [
+        "2026-11-24",
+        "2026-12-01",
+        "2026-12-07",
+        "2026-12-08",
+        "2026-12-21",
+        "2026-12-22",
+        "2027-01-05",
+        "2027-01-19",
+    ]
     sent = []
     for day in days:
         before = len(inbox(app))
@@ -195,11 +214,13 @@ def test_escalation_second_reminder_after_two_weeks_then_the_moderators(app, run
         sent.append([(m["To"], m["Subject"]) for m in inbox(app)[before:]])
     assert sent == [
         [("hello@pantry.example", "Is your Signpost listing still correct? Community pantry")],
-        [], [],  # a week later; the day before two weeks
+        [],
+        [],  # a week later; the day before two weeks
         [("hello@pantry.example", "Reminder: Is your Signpost listing still correct? Community pantry")],
         [],
         [(MODERATOR, "Signpost listings need a moderator")],
-        [], [],  # nothing more: the dashboard has it
+        [],
+        [],  # nothing more: the dashboard has it
     ]
     assert [r.stage for r in reminders(session, service)] == [1, 2, 3]
 

@@ -31,8 +31,13 @@ def count(result, label: str) -> int:
 def some_listings(session):
     listing(session, "Pantry", verified="2026-05-01")  # needs review
     # Confirmed during its last season (7 months ago), quiet now: out of season, not due for review.
-    listing(session, "Garden club", verified="2026-04-15", seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
-            funding=[{"source": "Lottery", "status": "funded", "funded_until": "2026-03-31"}])
+    listing(
+        session,
+        "Garden club",
+        verified="2026-04-15",
+        seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+        funding=[{"source": "Lottery", "status": "funded", "funded_until": "2026-03-31"}],
+    )
     listing(session, "Lunch club", verified="2026-11-01")  # fresh
     session.commit()
 
@@ -41,7 +46,10 @@ def test_dry_run_lists_what_it_would_do_and_changes_nothing(app, runner, session
     some_listings(session)
     result = freshness_run(runner, TODAY, "--dry-run")
     assert "would raise  Pantry: Needs review – Due for a check: last confirmed 6 months ago" in result.output
-    assert "would raise  Garden club: Funding ended – Funding ended on 31 March 2026; check it is still running" in result.output
+    assert (
+        "would raise  Garden club: Funding ended – Funding ended on 31 March 2026; check it is still running"
+        in result.output
+    )
     assert "would send   first reminder about Pantry to hello@pantry.example" in result.output
     assert "Dry run: nothing was changed and nothing was sent." in result.output
     assert stored(session) == {}
@@ -145,7 +153,9 @@ def test_the_demo_directory_on_postgresql_runs_twice_and_answers_a_link(postgres
     from ..conftest import make_app
     from .conftest import answer, review_links
 
-    app = make_app(tmp_path, DATABASE_URL=postgres_url, BASE_URL="http://signpost.test", MODERATOR_EMAILS="mod@signpost.example")
+    app = make_app(
+        tmp_path, DATABASE_URL=postgres_url, BASE_URL="http://signpost.test", MODERATOR_EMAILS="mod@signpost.example"
+    )
     engine = get_db(app).engine
     migrate.upgrade(engine)
     try:

@@ -12,7 +12,7 @@ from importers.spreadsheet import open_spreadsheet
 from search import get_search
 
 HEADER = "Org name,Service,Postcode,Tel,Email address,Age from,Days,Times,Cost,Referral,Category"
-PANTRY = "Parkhead Pantry,Community pantry,G31 5EH,0141 496 0000,pantry@example.org,18,\"Mon, Wed\",10am-12pm,£2,Self-referral,Food pantry"
+PANTRY = 'Parkhead Pantry,Community pantry,G31 5EH,0141 496 0000,pantry@example.org,18,"Mon, Wed",10am-12pm,£2,Self-referral,Food pantry'
 WALK = "Shettleston Walkers,Health walk,G32 7PN,0141 496 0001,walk@example.org,,Tue,10:00-11:30,Free,Drop in,Walking groups"
 
 
@@ -31,8 +31,16 @@ def import_file(app, path: Path, source: str = "council", mapping=None, **kwargs
     """Import a spreadsheet into the app as `signpost import csv` does; returns the report."""
     sheet = open_spreadsheet(path, source, mapping)
     with app.app_context():
-        return run_import(get_db(app), sheet.records(), source=source, file_name=path.name, columns=sheet.headers,
-                          unmapped=sheet.unmapped, index=get_search(app), **kwargs)
+        return run_import(
+            get_db(app),
+            sheet.records(),
+            source=source,
+            file_name=path.name,
+            columns=sheet.headers,
+            unmapped=sheet.unmapped,
+            index=get_search(app),
+            **kwargs,
+        )
 
 
 @pytest.fixture

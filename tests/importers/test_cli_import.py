@@ -36,7 +36,9 @@ def test_rows_with_warnings_go_to_a_file_that_updates_them_once_fixed(runner, se
     rejects = tmp_path / "rejects.csv"
     result = run(runner, path, "--rejects", rejects, "--source", "council")
     assert "2 were created" in result.output and "1 of those rows were imported with details to check" in result.output
-    assert "WARNING row 3, column “Email address”: 'walk@' is not an email address. Imported with “walk@”" in result.output
+    assert (
+        "WARNING row 3, column “Email address”: 'walk@' is not an email address. Imported with “walk@”" in result.output
+    )
     assert "Wrote 1 rejected rows and rows with warnings" in result.output
     text = rejects.read_text(encoding="utf-8-sig")
     assert "Warning, Email address: 'walk@' is not an email address." in text

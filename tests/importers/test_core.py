@@ -22,8 +22,10 @@ def counts(report) -> dict:
 
 def table_sizes(session) -> dict:
     session.expire_all()
-    return {model.__name__: session.exec(select(func.count()).select_from(model)).one()
-            for model in (Organisation, Location, Service, Revision, ChangeRequest)}
+    return {
+        model.__name__: session.exec(select(func.count()).select_from(model)).one()
+        for model in (Organisation, Location, Service, Revision, ChangeRequest)
+    }
 
 
 def test_a_spreadsheet_creates_organisations_venues_services_with_sessions_and_history(app, session, listings):
@@ -33,12 +35,19 @@ def test_a_spreadsheet_creates_organisations_venues_services_with_sessions_and_h
     assert pantry.source == "council" and pantry.organisation.name == "Parkhead Pantry"
     assert (pantry.min_age, pantry.is_free, str(pantry.cost_min)) == (18, False, "2.00")
     assert [t.code for t in pantry.terms] == ["food/food-pantry"]
-    assert sorted((s.weekday, s.opens_at.isoformat()) for s in pantry.schedules) == [("MO", "10:00:00"), ("WE", "10:00:00")]
+    assert sorted((s.weekday, s.opens_at.isoformat()) for s in pantry.schedules) == [
+        ("MO", "10:00:00"),
+        ("WE", "10:00:00"),
+    ]
     venue = pantry.location_links[0].location
     assert venue.postcode == "G31 5EH" and venue.latitude and venue.geocode_source == "unit"
     assert {s.location_id for s in pantry.schedules} == {venue.id}
     revision = session.exec(select(Revision).where(Revision.target_id == pantry.id)).one()
-    assert revision.source == "import" and revision.changed_by_name == "Signpost" and revision.changes["name"] == [None, "Community pantry"]
+    assert (
+        revision.source == "import"
+        and revision.changed_by_name == "Signpost"
+        and revision.changes["name"] == [None, "Community pantry"]
+    )
 
 
 def test_imported_services_are_searchable_once_the_import_ends(app, listings):
@@ -51,7 +60,13 @@ def test_the_run_is_recorded_with_its_counts_and_rejects(app, session, tmp_path)
     path = spreadsheet(tmp_path, PANTRY, "Bad,Row,G31 5EH,,not-an-email,,,,,,", ",,G31 5EH,,,,,,,,")
     report = import_file(app, path)
     run = session.get(ImportRun, report.run_id)
-    assert (run.source, run.file_name, run.status, run.dry_run, run.started_by_name) == ("council", "listings.csv", "finished", False, "Signpost")
+    assert (run.source, run.file_name, run.status, run.dry_run, run.started_by_name) == (
+        "council",
+        "listings.csv",
+        "finished",
+        False,
+        "Signpost",
+    )
     assert run.counts == {"created": 2, "updated": 0, "unchanged": 0, "proposed_merge": 0, "rejected": 1, "warned": 1}
     warning = next(r for r in run.rejects if r["level"] == "warning")
     reject = next(r for r in run.rejects if r["level"] == "rejected")
@@ -60,32 +75,41 @@ def test_the_run_is_recorded_with_its_counts_and_rejects(app, session, tmp_path)
     assert (reject["row"], reject["column"], reject["level"]) == ("row 4", "Service", "rejected")
 
 
-@pytest.mark.parametrize("row, column, words", [
-    (",,G31 5EH,,,,,,,,", "Service", "neither"),
-    ("Hub," + "x" * 201 + ",G31 5EH,,,,,,,,", "Service", "Keep this to 200 characters or fewer (it has 201)."),
-])
-def test_a_row_that_cannot_be_a_listing_is_rejected_naming_row_column_and_problem(app, session, tmp_path, row,
-                                                                                  column, words):
+@pytest.mark.parametrize(
+    "row, column, words",
+    [
+        (",,G31 5EH,,,,,,,,", "Service", "neither"),
+        ("Hub," + "x" * 201 + ",G31 5EH,,,,,,,,", "Service", "Keep this to 200 characters or fewer (it has 201)."),
+    ],
+)
+def test_a_row_that_cannot_be_a_listing_is_rejected_naming_row_column_and_problem(
+    app, session, tmp_path, row, column, words
+):
     report = import_file(app, spreadsheet(tmp_path, PANTRY, row))
     assert counts(report) == {"created": 1, "rejected": 1}
-    assert any((r["row"], r["column"]) == ("row 3", column) and words in r["problem"] for r in report.rejects), report.rejects
+    assert any((r["row"], r["column"]) == ("row 3", column) and words in r["problem"] for r in report.rejects), (
+        report.rejects
+    )
     assert table_sizes(session)["Service"] == 1
 
 
-@pytest.mark.parametrize("row, column, words", [
-    ("Hub,Lunch,G31 XYZ,,,,,,,,", "Postcode", "not a UK postcode"),
-    ("Hub,Lunch,ZZ9 9ZZ,,,,,,,,", "Postcode", "not one we know"),
-    ("Hub,Lunch,G31,,,,,,,,", "Postcode", "only part of a postcode"),
-    ("Hub,Lunch,G31 5EH,,,150,,,,,", "Age from", "Age must be between 0 and 120"),
-    ("Hub,Lunch,G31 5EH,,,eighteen,,,,,", "Age from", "Not a valid integer"),
-    ("Hub,Lunch,G31 5EH,,someone@,,,,,,", "Email address", "not an email address"),
-    ("Hub,Lunch,G31 5EH,,,,,,,,Knitting", "Category", "Unknown category 'Knitting'"),
-    ("Hub,Lunch,G31 5EH,,,,Funday,,,,", "Days", "Could not read the day"),
-    ("Hub,Lunch,G31 5EH,,,,Mon,late,,,", "Times", "Could not read the times"),
-    ("Hub,Lunch,G31 5EH,,,,Mon,3pm-1pm,,,", "Times", "closes before it opens"),
-    ("Hub,Lunch,G31 5EH,,,,,10-12,,,", "Times", "Times are given but no days"),
-    ("Hub,Lunch,G31 5EH,,,,,,,telepathy,", "Referral", "Could not read the referral route"),
-])
+@pytest.mark.parametrize(
+    "row, column, words",
+    [
+        ("Hub,Lunch,G31 XYZ,,,,,,,,", "Postcode", "not a UK postcode"),
+        ("Hub,Lunch,ZZ9 9ZZ,,,,,,,,", "Postcode", "not one we know"),
+        ("Hub,Lunch,G31,,,,,,,,", "Postcode", "only part of a postcode"),
+        ("Hub,Lunch,G31 5EH,,,150,,,,,", "Age from", "Age must be between 0 and 120"),
+        ("Hub,Lunch,G31 5EH,,,eighteen,,,,,", "Age from", "Not a valid integer"),
+        ("Hub,Lunch,G31 5EH,,someone@,,,,,,", "Email address", "not an email address"),
+        ("Hub,Lunch,G31 5EH,,,,,,,,Knitting", "Category", "Unknown category 'Knitting'"),
+        ("Hub,Lunch,G31 5EH,,,,Funday,,,,", "Days", "Could not read the day"),
+        ("Hub,Lunch,G31 5EH,,,,Mon,late,,,", "Times", "Could not read the times"),
+        ("Hub,Lunch,G31 5EH,,,,Mon,3pm-1pm,,,", "Times", "closes before it opens"),
+        ("Hub,Lunch,G31 5EH,,,,,10-12,,,", "Times", "Times are given but no days"),
+        ("Hub,Lunch,G31 5EH,,,,,,,telepathy,", "Referral", "Could not read the referral route"),
+    ],
+)
 def test_a_cell_that_cannot_be_read_is_a_warning_and_the_row_is_imported(app, session, tmp_path, row, column, words):
     report = import_file(app, spreadsheet(tmp_path, PANTRY, row))
     assert counts(report) == {"created": 2, "warned": 1}
@@ -113,7 +137,9 @@ def test_a_dry_run_changes_nothing_and_reports_what_a_real_import_would(app, ses
     assert counts(dry) == counts(real) == {"created": 2}
 
 
-def test_a_crash_mid_import_keeps_earlier_batches_and_rolls_back_the_batch_it_was_in(app, session, tmp_path, monkeypatch):
+def test_a_crash_mid_import_keeps_earlier_batches_and_rolls_back_the_batch_it_was_in(
+    app, session, tmp_path, monkeypatch
+):
     rows = [PANTRY.replace("Community pantry", f"Pantry {n}") for n in range(7)]
     path = spreadsheet(tmp_path, *rows)
     real_add, calls = core.ops.add_service, []
@@ -175,14 +201,18 @@ def test_a_changed_row_updates_only_the_fields_the_file_gives_and_is_recorded(ap
     pantry = session.get(Service, pantry.id)
     assert [s.weekday for s in pantry.schedules] == ["TH"] and str(pantry.cost_min) == "3.00"
     assert pantry.description == "Written by the organisation itself." and pantry.version == 2
-    latest = session.exec(select(Revision).where(Revision.target_id == pantry.id).order_by(Revision.changed_at.desc())).first()
+    latest = session.exec(
+        select(Revision).where(Revision.target_id == pantry.id).order_by(Revision.changed_at.desc())
+    ).first()
     assert latest.source == "import" and set(latest.changes) == {"schedules", "cost_description", "cost_min"}
 
 
 def test_rows_with_ids_are_matched_by_id_even_when_renamed(app, session, tmp_path):
     header = "ID," + HEADER
     import_file(app, spreadsheet(tmp_path, "p1," + PANTRY, header=header))
-    report = import_file(app, spreadsheet(tmp_path, "p1," + PANTRY.replace("Community pantry", "The Pantry"), header=header))
+    report = import_file(
+        app, spreadsheet(tmp_path, "p1," + PANTRY.replace("Community pantry", "The Pantry"), header=header)
+    )
     assert counts(report) == {"updated": 1}
     assert session.exec(select(Service.name)).all() == ["The Pantry"]
 
@@ -203,16 +233,25 @@ def test_a_likely_duplicate_of_an_existing_listing_becomes_a_proposed_merge(app,
     assert counts(report) == {"proposed_merge": 1}
     assert "looks like “Community Pantry”" in report.outcomes[0].detail
     change = session.exec(select(ChangeRequest)).one()
-    assert (change.kind, change.status, change.target_id, change.proposed["source"]) == ("merge", "pending", existing.id, "council")
+    assert (change.kind, change.status, change.target_id, change.proposed["source"]) == (
+        "merge",
+        "pending",
+        existing.id,
+        "council",
+    )
     assert change.proposed["service"]["name"] == "The Community Pantry" and change.proposed["score"] >= 85
     assert table_sizes(session)["Service"] == 1
-    assert counts(import_file(app, spreadsheet(tmp_path, PANTRY.replace("Community pantry", "The Community Pantry")))) == {"unchanged": 1}
+    assert counts(
+        import_file(app, spreadsheet(tmp_path, PANTRY.replace("Community pantry", "The Community Pantry")))
+    ) == {"unchanged": 1}
     assert table_sizes(session)["ChangeRequest"] == 1
 
 
 def test_a_similar_name_elsewhere_at_another_organisation_is_not_a_duplicate(app, session, tmp_path):
     org = factories.organisation(session, name="Calder Valley Trust")
-    factories.service(session, org, locations=[factories.location(session, org, postcode="HX7 8AD")], name="Community pantry")
+    factories.service(
+        session, org, locations=[factories.location(session, org, postcode="HX7 8AD")], name="Community pantry"
+    )
     session.commit()
     assert counts(import_file(app, spreadsheet(tmp_path, PANTRY))) == {"created": 1}
 
@@ -227,8 +266,14 @@ def test_only_administrators_may_import(app, session, listings):
 def test_an_organisation_from_elsewhere_gains_the_service_but_keeps_its_own_details(app, session, tmp_path):
     org = factories.organisation(session, name="Parkhead Pantry", email="trust@example.org")
     session.commit()
-    import_file(app, spreadsheet(tmp_path, "Parkhead Pantry,Lunch club,G31 5EH,new@example.org",
-                                 header="Org name,Service,Postcode,Organisation email"))
+    import_file(
+        app,
+        spreadsheet(
+            tmp_path,
+            "Parkhead Pantry,Lunch club,G31 5EH,new@example.org",
+            header="Org name,Service,Postcode,Organisation email",
+        ),
+    )
     session.expire_all()
     assert session.get(Organisation, org.id).email == "trust@example.org"
     assert session.exec(select(Service.organisation_id)).one() == org.id

@@ -14,14 +14,14 @@ from .conftest import import_file, spreadsheet
 
 HEADER = "Organisation,Service,Postcode,Website,Days,Times,Cost,How to access,Category"
 ROWS = [
-    'Hub,Phone club,G31 5EH,,Mon,10am-12pm,Free,Self-referral by phone,Social groups and drop-ins',
-    'Hub,Walk and talk,G31 5EH,,Tue,10-11.30,Free,Link worker referral only,Walking groups',
-    'Hub,Choir,G31 5EH,,Wed,7-9pm,£3 (concessions £1.50),Email to join,Music and singing',
-    'Hub,Advice surgery,G31 5EH,,By appointment,,Free,Book by phone,Legal and advocacy',
-    'Hub,Fruit and veg,G31 5EH,,Thu,1-3pm,50p,Voucher from GP,Food pantry',
-    'Hub,Garden,G31 5EH,,Sat,10am-4pm,Free,Drop in (April-September only),Knitting',
-    'Hub,Night shelter,G31 5EH,,Fri,6pm-2am,Free,Drop in,Homelessness support',
-    'Hub,Tea dance,G31 5EH,javascript:alert(1),Sun,2-4pm,Donations welcome,Drop in,Dance',
+    "Hub,Phone club,G31 5EH,,Mon,10am-12pm,Free,Self-referral by phone,Social groups and drop-ins",
+    "Hub,Walk and talk,G31 5EH,,Tue,10-11.30,Free,Link worker referral only,Walking groups",
+    "Hub,Choir,G31 5EH,,Wed,7-9pm,£3 (concessions £1.50),Email to join,Music and singing",
+    "Hub,Advice surgery,G31 5EH,,By appointment,,Free,Book by phone,Legal and advocacy",
+    "Hub,Fruit and veg,G31 5EH,,Thu,1-3pm,50p,Voucher from GP,Food pantry",
+    "Hub,Garden,G31 5EH,,Sat,10am-4pm,Free,Drop in (April-September only),Knitting",
+    "Hub,Night shelter,G31 5EH,,Fri,6pm-2am,Free,Drop in,Homelessness support",
+    "Hub,Tea dance,G31 5EH,javascript:alert(1),Sun,2-4pm,Donations welcome,Drop in,Dance",
 ]
 
 

@@ -29,34 +29,98 @@ ORUK = SHARED / "oruk" / "3.0" / "schema"
 
 def rich_listing(session):
     """A service using every field Signpost has, at a venue, with categories."""
-    org = factories.organisation(session, name="Calder Valley Carers", charity_number="1123456",
-                                 company_number="07654321", website="https://carers.example.org", phone="01422 496 100")
-    venue = factories.location(session, org, name="Hebden Bridge Town Hall", address_1="St George's Street",
-                               town="Hebden Bridge", postcode="HX7 7BY", travel_notes="Five minutes from the station",
-                               accessibility="Lift to every floor", wheelchair_accessible=True)
-    online = factories.location(session, org, name="Online", location_type="virtual", postcode=None,
-                                url="https://meet.example.org/carers")
-    refuge = factories.location(session, org, name="Carers' safe house", postcode="HX7", confidential=True,
-                                latitude=53.74, longitude=-2.01, geocode_source="district")
+    org = factories.organisation(
+        session,
+        name="Calder Valley Carers",
+        charity_number="1123456",
+        company_number="07654321",
+        website="https://carers.example.org",
+        phone="01422 496 100",
+    )
+    venue = factories.location(
+        session,
+        org,
+        name="Hebden Bridge Town Hall",
+        address_1="St George's Street",
+        town="Hebden Bridge",
+        postcode="HX7 7BY",
+        travel_notes="Five minutes from the station",
+        accessibility="Lift to every floor",
+        wheelchair_accessible=True,
+    )
+    online = factories.location(
+        session, org, name="Online", location_type="virtual", postcode=None, url="https://meet.example.org/carers"
+    )
+    refuge = factories.location(
+        session,
+        org,
+        name="Carers' safe house",
+        postcode="HX7",
+        confidential=True,
+        latitude=53.74,
+        longitude=-2.01,
+        geocode_source="district",
+    )
     return factories.service(
-        session, org, [venue, online, refuge], name="Carers' Café", summary="A break and a chat for unpaid carers.",
-        description="Tea, cake and advice.", status="temporarily_closed", status_reason="Hall being repaired",
-        expected_reopening="2027-02-01", website="https://carers.example.org/cafe", email="cafe@carers.example.org",
-        phone="01422 496 101", alert="Back in February", is_free=False, cost_description="£2 suggested donation",
-        cost_min="0.00", cost_max="2.00", languages=["en", "ur"], min_age=18, max_age=None,
-        groups_served=["carers"], circumstances=["caring for someone"], eligibility_criteria="Unpaid carers",
-        open_to_all=False, categories=["carers/carers-support", "food/community-meals"],
+        session,
+        org,
+        [venue, online, refuge],
+        name="Carers' Café",
+        summary="A break and a chat for unpaid carers.",
+        description="Tea, cake and advice.",
+        status="temporarily_closed",
+        status_reason="Hall being repaired",
+        expected_reopening="2027-02-01",
+        website="https://carers.example.org/cafe",
+        email="cafe@carers.example.org",
+        phone="01422 496 101",
+        alert="Back in February",
+        is_free=False,
+        cost_description="£2 suggested donation",
+        cost_min="0.00",
+        cost_max="2.00",
+        languages=["en", "ur"],
+        min_age=18,
+        max_age=None,
+        groups_served=["carers"],
+        circumstances=["caring for someone"],
+        eligibility_criteria="Unpaid carers",
+        open_to_all=False,
+        categories=["carers/carers-support", "food/community-meals"],
         areas=[{"area_type": "local_authority", "code": "E08000033", "name": "Calderdale"}],
-        referral_routes=[{"route_type": "self_referral", "method": "phone", "contact": "01422 496 101",
-                          "instructions": "Ring and ask for Sam.", "status": "waiting_list", "typical_wait": "2 weeks",
-                          "status_confirmed_on": "2026-10-01"}],
-        schedules=[{"weekday": "WE", "opens_at": "10:00", "closes_at": "12:00", "location_id": str(venue.id),
-                    "description": "Upstairs room"},
-                   {"frequency": "monthly", "weekday": "SA", "week_of_month": -1, "opens_at": "14:00",
-                    "closes_at": "15:30", "valid_from": "2026-01-01", "valid_to": "2026-12-31"}],
+        referral_routes=[
+            {
+                "route_type": "self_referral",
+                "method": "phone",
+                "contact": "01422 496 101",
+                "instructions": "Ring and ask for Sam.",
+                "status": "waiting_list",
+                "typical_wait": "2 weeks",
+                "status_confirmed_on": "2026-10-01",
+            }
+        ],
+        schedules=[
+            {
+                "weekday": "WE",
+                "opens_at": "10:00",
+                "closes_at": "12:00",
+                "location_id": str(venue.id),
+                "description": "Upstairs room",
+            },
+            {
+                "frequency": "monthly",
+                "weekday": "SA",
+                "week_of_month": -1,
+                "opens_at": "14:00",
+                "closes_at": "15:30",
+                "valid_from": "2026-01-01",
+                "valid_to": "2026-12-31",
+            },
+        ],
         seasons=[{"start_month": 9, "start_day": 1, "end_month": 6, "end_day": 30, "description": "Term time"}],
         funding=[{"source": "Community fund", "status": "funding_ending", "funded_until": "2027-03-31"}],
-        last_verified_at=datetime(2026, 9, 30, 14, 0, tzinfo=UTC).isoformat(), verified_by="Sam Jones",
+        last_verified_at=datetime(2026, 9, 30, 14, 0, tzinfo=UTC).isoformat(),
+        verified_by="Sam Jones",
         verification_method="owner",
     )
 
@@ -67,14 +131,19 @@ BY_COPY = {"signpost_page", "source_reference"}
 
 def normalised(out_dir: Path) -> dict:
     """An export with every identifier, timestamp and fact that differs by copy removed, and every list sorted."""
+
     def clean(value):
         if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()
-                    if k != "id" and not k.endswith("_id") and k not in ("last_modified", "link_id", "uri")}
+            return {
+                k: clean(v)
+                for k, v in value.items()
+                if k != "id" and not k.endswith("_id") and k not in ("last_modified", "link_id", "uri")
+            }
         if isinstance(value, list):
             kept = [v for v in value if not (isinstance(v, dict) and BY_COPY & {v.get("link_type"), v.get("code")})]
             return sorted((clean(v) for v in kept), key=lambda v: json.dumps(v, sort_keys=True))
         return value
+
     tables = {}
     for name in TABLES:
         with (out_dir / f"{name}.csv").open(encoding="utf-8") as handle:
@@ -102,7 +171,9 @@ def test_export_writes_a_datapackage_every_table_and_json(app, session, tmp_path
     [service] = json.loads((out / "services.json").read_text())["contents"]
     assert service["organization"]["organization_identifiers"][0]["identifier"] == "1123456"
     assert {a["taxonomy_term"]["code"] for a in service["attributes"]} >= {"carers/carers-support", "signpost:seasons"}
-    [refuge] = [sal["location"] for sal in service["service_at_locations"] if sal["location"]["name"] == "Carers' safe house"]
+    [refuge] = [
+        sal["location"] for sal in service["service_at_locations"] if sal["location"]["name"] == "Carers' safe house"
+    ]
     assert "latitude" not in refuge and refuge["addresses"][0]["postal_code"] == "HX7"
     assert {a["taxonomy_term"]["code"]: a["value"] for a in refuge["attributes"]}["signpost:confidential"] == "true"
 
@@ -112,11 +183,17 @@ def test_exported_json_is_a_valid_oruk_service_page(app, session, tmp_path):
     rich_listing(session)
     session.commit()
     out = export(app, tmp_path / "out")
-    schemas = {f"https://openreferraluk.org/specifications/3.0/schema/{p.name}": DRAFT202012.create_resource(json.loads(p.read_text()))
-               for p in ORUK.glob("*.json")}
+    schemas = {
+        f"https://openreferraluk.org/specifications/3.0/schema/{p.name}": DRAFT202012.create_resource(
+            json.loads(p.read_text())
+        )
+        for p in ORUK.glob("*.json")
+    }
     registry = Registry().with_resources(schemas.items())
     schema = json.loads((ORUK / "service_list.json").read_text())
-    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(json.loads((out / "services.json").read_text())))
+    errors = list(
+        Draft202012Validator(schema, registry=registry).iter_errors(json.loads((out / "services.json").read_text()))
+    )
     assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
 
 
@@ -136,7 +213,9 @@ def test_round_trip_export_import_export_gives_the_same_listings(app, session, t
     second = export(fresh, tmp_path / "second")
     assert normalised(second) == normalised(first)
     with get_db(fresh).sessionmaker() as check:
-        assert len(check.exec(select(Service)).all()) == len(json.loads((first / "services.json").read_text())["contents"])
+        assert len(check.exec(select(Service)).all()) == len(
+            json.loads((first / "services.json").read_text())["contents"]
+        )
     get_db(fresh).engine.dispose()
 
 

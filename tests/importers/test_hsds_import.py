@@ -50,13 +50,17 @@ def test_json_page_maps_services_organisations_venues_and_sessions(app, session)
     assert pantry.last_verified_at.date().isoformat() == "2025-09-01"
     organisation = session.get(Organisation, pantry.organisation_id)
     assert (organisation.name, organisation.website, organisation.charity_number) == (
-        "East End Food Partnership", "https://eastendfood.example.org", "SC012345")
+        "East End Food Partnership",
+        "https://eastendfood.example.org",
+        "SC012345",
+    )
     [link] = pantry.location_links
     venue = session.get(Location, link.location_id)
     assert (venue.postcode, venue.town, venue.travel_notes) == ("G32 9LS", "Glasgow", "Buses 2 and 60 stop outside")
     assert "Ramp at the side door" in venue.accessibility and venue.latitude is not None
-    sessions = sorted((s.frequency, s.weekday, s.week_of_month, s.opens_at, s.closes_at, s.location_id)
-                      for s in pantry.schedules)
+    sessions = sorted(
+        (s.frequency, s.weekday, s.week_of_month, s.opens_at, s.closes_at, s.location_id) for s in pantry.schedules
+    )
     assert sessions == [
         ("monthly", "SA", 1, time(10), time(13), venue.id),
         ("weekly", "TH", None, time(9, 30), time(12), venue.id),
@@ -84,7 +88,8 @@ def test_problems_name_the_file_record_and_field(app, session):
     assert any(n.startswith("address.postal_code: '10001' is not a UK postcode") for n in lunch)
     assert notes_about(result, "svc-pantry") == [
         "languages: Klingon: not a language Signpost knows; kept as an attribute",
-        "attributes: Food Pantries: not one of Signpost's categories; kept as an attribute"]
+        "attributes: Food Pantries: not one of Signpost's categories; kept as an attribute",
+    ]
 
 
 def test_a_venue_that_cannot_be_placed_is_kept_but_not_linked(app, session):
@@ -99,14 +104,21 @@ def test_a_venue_that_cannot_be_placed_is_kept_but_not_linked(app, session):
 
 def test_a_venue_abroad_with_coordinates_is_kept_at_them(app, session, tmp_path):
     page = json.loads((DATA / "hsds3_page.json").read_text())
-    venue = next(loc for s in page["contents"] for sal in s.get("service_at_locations") or []
-                 for loc in [sal.get("location")] if isinstance(loc, dict) and loc.get("latitude") == 100)
+    venue = next(
+        loc
+        for s in page["contents"]
+        for sal in s.get("service_at_locations") or []
+        for loc in [sal.get("location")]
+        if isinstance(loc, dict) and loc.get("latitude") == 100
+    )
     venue["latitude"], venue["longitude"] = 40.7506, -73.9972  # the postal code 10001 is in New York
     (tmp_path / "page.json").write_text(json.dumps(page))
     result = run(app, tmp_path / "page.json")
     [kept] = [link.location for link in services(session)["svc-lunch"].location_links]
     assert (kept.postcode, round(kept.latitude, 2)) == (None, 40.75) and "10001" in kept.address_2
-    assert any(n.field == "address.postal_code" and "placed by its latitude and longitude" in n.message for n in result.notes)
+    assert any(
+        n.field == "address.postal_code" and "placed by its latitude and longitude" in n.message for n in result.notes
+    )
 
 
 def test_importing_the_same_file_again_changes_nothing(app, session):
@@ -139,7 +151,9 @@ def test_csv_datapackage_reads_blank_rows_bom_and_odd_times(app, session):
     walk = services(session)["svc-walk"]
     assert walk.is_free and walk.phone == "01422 496 000" and walk.languages == ["en"]
     assert sorted((s.weekday, s.opens_at, s.location_id is not None) for s in walk.schedules) == [
-        ("SU", time(14), False), ("WE", time(10), True)]
+        ("SU", time(14), False),
+        ("WE", time(10), True),
+    ]
     organisation = session.get(Organisation, walk.organisation_id)
     assert organisation.name == "Calder Valley Walkers"  # the BOM did not spoil the first column
     assert result.report.counts["created"] == 3 and result.report.counts["rejected"] == 0
@@ -149,7 +163,9 @@ def test_csv_problems_name_the_row_and_the_hsds_field(app, session):
     result = run(app, DATA / "hsds3_csv")
     problems = {r["row"]: (r["column"], r["problem"]) for r in result.report.rejects}
     assert problems["services.csv row 4 (svc-bad-age)"] == (
-        "email", "'not-an-email' is not an email address. Imported with “not-an-email” kept as a detail to check.")
+        "email",
+        "'not-an-email' is not an email address. Imported with “not-an-email” kept as a detail to check.",
+    )
     assert problems["services.csv row 5 (svc-orphan)"][0] == "organization_id"
     assert notes_about(result, "svc-bad-age") == ["minimum_age: 150 is not an age between 0 and 120; left out"]
 
@@ -160,13 +176,20 @@ def test_a_service_whose_organisation_is_missing_is_kept_under_a_stand_in_and_fl
     assert session.get(Organisation, orphan.organisation_id).name == "Organisation org-missing (not given in council)"
     assert orphan.attributes[DETAILS_TO_CHECK]["cells"] == {"organization_id": "org-missing"}
     [problem] = [r for r in result.report.rejects if "svc-orphan" in r["row"]]
-    assert problem["level"] == "warning" and "“org-missing” names no organisation (with a name) in the data" in problem["problem"]
+    assert (
+        problem["level"] == "warning"
+        and "“org-missing” names no organisation (with a name) in the data" in problem["problem"]
+    )
     assert run(app, DATA / "hsds3_csv", source="council").report.counts["unchanged"] == 3  # one stand-in, kept
 
 
 def test_an_organisation_without_a_name_gives_its_services_a_stand_in(app, session, tmp_path):
     package = shutil.copytree(DATA / "hsds3_csv", tmp_path / "package")
-    rows = (package / "organizations.csv").read_text(encoding="utf-8-sig").replace("org-walk,Calder Valley Walkers,", "org-walk,,")
+    rows = (
+        (package / "organizations.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("org-walk,Calder Valley Walkers,", "org-walk,,")
+    )
     (package / "organizations.csv").write_text(rows)
     result = run(app, package, source="council")
     walk = services(session)["svc-walk"]
@@ -174,11 +197,24 @@ def test_an_organisation_without_a_name_gives_its_services_a_stand_in(app, sessi
     assert result.report.counts["rejected"] == 0
 
 
-@pytest.mark.parametrize("fees, free", [("Free", True), ("No charge", True), ("Free parking; £3 a class", False),
-                                        ("Free parking", False), ("Not free: ask us", False), ("Donations welcome", False)])
+@pytest.mark.parametrize(
+    "fees, free",
+    [
+        ("Free", True),
+        ("No charge", True),
+        ("Free parking; £3 a class", False),
+        ("Free parking", False),
+        ("Not free: ask us", False),
+        ("Donations welcome", False),
+    ],
+)
 def test_free_is_read_only_when_the_service_itself_is_free(app, session, tmp_path, fees, free):
     package = shutil.copytree(DATA / "hsds3_csv", tmp_path / "package")
-    rows = (package / "services.csv").read_text(encoding="utf-8-sig").replace("Just turn up,free,", f"Just turn up,{fees},")
+    rows = (
+        (package / "services.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("Just turn up,free,", f"Just turn up,{fees},")
+    )
     (package / "services.csv").write_text(rows)
     run(app, package)
     assert services(session)["svc-walk"].is_free is free
@@ -209,20 +245,31 @@ def test_written_out_line_breaks_and_day_markers_become_readable_text(app, sessi
     (tmp_path / "page.json").write_text(json.dumps(page))
     run(app, tmp_path / "page.json")
     assert services(session)["svc-pantry"].description == (
-        "Fresh food weekly.\nBring a bag.\nMonday: 10am-12pm\nThursday: 2pm-4pm")
+        "Fresh food weekly.\nBring a bag.\nMonday: 10am-12pm\nThursday: 2pm-4pm"
+    )
 
 
 def test_a_venue_sharing_an_id_with_a_service_is_reported_from_its_own_file(app, session, tmp_path):
     package = shutil.copytree(DATA / "hsds3_csv", tmp_path / "package")
     for name in ("locations.csv", "addresses.csv", "service_at_location.csv"):
         (package / name).write_text((package / name).read_text(encoding="utf-8-sig").replace("loc-station", "svc-walk"))
-    locations = (package / "locations.csv").read_text().replace("Meet by the ticket office,,,,", "Meet by the ticket office,,north,,")
+    locations = (
+        (package / "locations.csv")
+        .read_text()
+        .replace("Meet by the ticket office,,,,", "Meet by the ticket office,,north,,")
+    )
     (package / "locations.csv").write_text(locations)
-    service_rows = (package / "services.csv").read_text(encoding="utf-8-sig").replace("volunteers.\",,,active", "volunteers.\",,,sometimes")
+    service_rows = (
+        (package / "services.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace('volunteers.",,,active', 'volunteers.",,,sometimes')
+    )
     (package / "services.csv").write_text(service_rows)
     result = run(app, package)
     assert {n.field: (n.file, n.record) for n in result.notes if n.field in ("latitude", "status")} == {
-        "latitude": ("locations.csv", "row 2 (svc-walk)"), "status": ("services.csv", "row 2 (svc-walk)")}
+        "latitude": ("locations.csv", "row 2 (svc-walk)"),
+        "status": ("services.csv", "row 2 (svc-walk)"),
+    }
 
 
 def test_eligibility_for_no_service_is_noted_not_lost(app, session, tmp_path):
@@ -232,7 +279,8 @@ def test_eligibility_for_no_service_is_noted_not_lost(app, session, tmp_path):
     result = run(app, package)
     assert sorted((n.record, n.message) for n in result.notes if n.field == "service_id") == [
         ("row 3", "names no service; “over 60s” is left out"),
-        ("row 4", "names service s-99, which is not in services.csv; “young carers” is left out")]
+        ("row 4", "names service s-99, which is not in services.csv; “young carers” is left out"),
+    ]
 
 
 def test_cli_writes_every_problem_to_the_rejects_file(app, runner, session, tmp_path):
@@ -275,12 +323,15 @@ def test_a_path_that_is_not_open_referral_data_says_what_to_give(tmp_path):
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason=f"the shared samples are not at {SHARED} (set SIGNPOST_SHARED_DIR)")
-@pytest.mark.parametrize("sample, created", [
-    ("hsds-3.0-examples/service_full.json", 1),
-    ("hsds-3.0-examples/csv", 1),
-    ("hsds-1.1-sample/all_resources", 13),
-    ("hsds-1.1-sample/simple", 13),
-])
+@pytest.mark.parametrize(
+    "sample, created",
+    [
+        ("hsds-3.0-examples/service_full.json", 1),
+        ("hsds-3.0-examples/csv", 1),
+        ("hsds-1.1-sample/all_resources", 13),
+        ("hsds-1.1-sample/simple", 13),
+    ],
+)
 def test_the_open_referral_samples_import(app, session, tmp_path, sample, created):
     path = SHARED / sample
     if path.is_dir():  # the sample's datapackage.json may be a dangling link: read the CSVs by name
@@ -318,7 +369,10 @@ def test_a_category_given_by_id_is_found_in_a_taxonomy_term_file(app, session, t
     service = page["contents"][0]
     service["attributes"] = [{"id": "at-9", "taxonomy_term_id": "term-walks"}]
     (tmp_path / "service.json").write_text(json.dumps(service))
-    (tmp_path / "terms.json").write_text(json.dumps({"contents": [
-        {"id": "term-walks", "code": "WALK", "name": "Walking groups", "taxonomy": "Local themes"}]}))
+    (tmp_path / "terms.json").write_text(
+        json.dumps(
+            {"contents": [{"id": "term-walks", "code": "WALK", "name": "Walking groups", "taxonomy": "Local themes"}]}
+        )
+    )
     run(app, tmp_path)
     assert [t.code for t in services(session)["svc-pantry"].terms] == ["physical-activity/walking-groups"]

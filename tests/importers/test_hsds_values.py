@@ -8,11 +8,24 @@ import pytest
 from importers.hsds_values import amount, amounts_in, language_code, parse_byday, parse_phone, parse_time
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("9:00am", time(9, 0)), ("09:00", time(9, 0)), ("9am", time(9, 0)), ("9.30 pm", time(21, 30)),
-    ("17:30:00", time(17, 30)), ("10:00:00Z", time(10, 0)), ("12 noon", time(12, 0)), ("12:00pm", time(12, 0)),
-    ("12am", time(0, 0)), ("0930", time(9, 30)), ("7 p.m.", time(19, 0)), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("9:00am", time(9, 0)),
+        ("09:00", time(9, 0)),
+        ("9am", time(9, 0)),
+        ("9.30 pm", time(21, 30)),
+        ("17:30:00", time(17, 30)),
+        ("10:00:00Z", time(10, 0)),
+        ("12 noon", time(12, 0)),
+        ("12:00pm", time(12, 0)),
+        ("12am", time(0, 0)),
+        ("0930", time(9, 30)),
+        ("7 p.m.", time(19, 0)),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_times_are_read_in_the_forms_exports_use(text, expected):
     assert parse_time(text) == expected
 

@@ -28,16 +28,22 @@ def big_spreadsheet(path: Path) -> Path:
     """ROWS distinct listings from 60 organisations, each with its own ID."""
     lines = [HEADER]
     for n in range(ROWS):
-        lines.append(f"row-{n:05d},Organisation {n % 60:02d},Activity number {n:05d},{POSTCODES[n % len(POSTCODES)]},"
-                     f"0141 496 {n % 10000:04d},Mon,10am-12pm,Free,Self-referral,Food pantry")
+        lines.append(
+            f"row-{n:05d},Organisation {n % 60:02d},Activity number {n:05d},{POSTCODES[n % len(POSTCODES)]},"
+            f"0141 496 {n % 10000:04d},Mon,10am-12pm,Free,Self-referral,Food pantry"
+        )
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     return path
 
 
 def signpost(instance: Path, database: str, *args: str) -> subprocess.Popen:
     """`signpost ARGS` in its own process, on this installation."""
-    environ = {**os.environ, "SIGNPOST_INSTANCE_DIR": str(instance), "SIGNPOST_DATABASE_URL": database,
-               "SIGNPOST_SEARCH_BACKEND": "whoosh"}
+    environ = {
+        **os.environ,
+        "SIGNPOST_INSTANCE_DIR": str(instance),
+        "SIGNPOST_DATABASE_URL": database,
+        "SIGNPOST_SEARCH_BACKEND": "whoosh",
+    }
     command = [sys.executable, "-c", "from directory.cli import main; main()", *args]
     return subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

@@ -119,7 +119,9 @@ def test_cli_explains_an_imap_address_without_a_password(app, runner, monkeypatc
     assert result.exit_code != 0 and "Set SIGNPOST_IMAP_PASSWORD" in result.output
 
 
-def test_a_moderator_reviews_a_draft_with_the_email_quoted_and_approving_applies_its_change(app, client, session, pantry):
+def test_a_moderator_reviews_a_draft_with_the_email_quoted_and_approving_applies_its_change(
+    app, client, session, pantry
+):
     read_corpus(session)
     draft = drafts(session)["Community pantry: new times"]
     moderator = factories.user(session, "mo@example.org", roles=["moderator"])
@@ -140,5 +142,6 @@ def test_a_moderator_reviews_a_draft_with_the_email_quoted_and_approving_applies
     service = session.get(Service, pantry.id)
     # The notice's new time is applied to the listing (and only that: the name stays the listing's own).
     assert service.version == 2 and service.name == "Community pantry"
-    assert [(row.weekday, row.opens_at.strftime("%H:%M"), row.closes_at.strftime("%H:%M")) for row in service.schedules] == [
-        ("TH", "14:00", "16:00")]
+    assert [
+        (row.weekday, row.opens_at.strftime("%H:%M"), row.closes_at.strftime("%H:%M")) for row in service.schedules
+    ] == [("TH", "14:00", "16:00")]

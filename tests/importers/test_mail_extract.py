@@ -23,8 +23,12 @@ def test_a_bulletin_is_split_into_its_items_and_the_sign_off_ignored():
 def test_day_time_venue_postcode_contact_and_cost_are_found():
     knit = found("01_plain_bulletin.eml")["Knit and Natter"].fields
     assert knit["schedules"] == [{"frequency": "weekly", "weekday": "WE", "opens_at": "13:30", "closes_at": "15:30"}]
-    assert knit["venue"] == {"name": "Tollcross Park Leisure Centre", "address_1": "561 Tollcross Road",
-                             "town": "Glasgow", "postcode": "G32 8AW"}
+    assert knit["venue"] == {
+        "name": "Tollcross Park Leisure Centre",
+        "address_1": "561 Tollcross Road",
+        "town": "Glasgow",
+        "postcode": "G32 8AW",
+    }
     assert (knit["phone"], knit["email"]) == ("0141 496 0312", "knitnatter@eastendbulletin.example.org")
     assert (knit["is_free"], knit["cost_min"], knit["cost_description"]) == (False, "2.00", "£2 including tea and cake")
     assert knit["summary"] == "A friendly knitting and crochet group."
@@ -34,7 +38,9 @@ def test_day_time_venue_postcode_contact_and_cost_are_found():
 def test_monthly_sessions_free_and_a_start_date_in_the_new_year():
     dads = found("01_plain_bulletin.eml")["Dads and Bumps"].fields
     assert [(s["frequency"], s["weekday"], s.get("week_of_month")) for s in dads["schedules"]] == [
-        ("monthly", "SA", 1), ("monthly", "SA", 3)]
+        ("monthly", "SA", 1),
+        ("monthly", "SA", 3),
+    ]
     assert dads["is_free"] is True
     assert dads["start_date"] == "2027-01-09"  # sent in November: January is next year
 
@@ -56,18 +62,22 @@ def test_start_and_end_dates_and_ages():
 def test_who_it_is_for_and_languages():
     group = found("05_forwarded.eml")["Bengali Carers' Group"].fields
     assert group["groups_served"] == ["carers"] and group["languages"] == ["bn", "syl"]
-    assert group["schedules"] == [{"frequency": "monthly", "weekday": "TU", "opens_at": "10:30", "closes_at": "12:30",
-                                   "week_of_month": 2}]
+    assert group["schedules"] == [
+        {"frequency": "monthly", "weekday": "TU", "opens_at": "10:30", "closes_at": "12:30", "week_of_month": 2}
+    ]
     shed = found("04_multipart_alternative.eml")["Eastbank Men's Shed"].fields
     assert shed["groups_served"] == ["men"] and shed["is_free"] is True
 
 
-@pytest.mark.parametrize("file, name, signal", [
-    ("05_forwarded.eml", "Carers' Coffee Morning", "moved"),
-    ("06_cancelled.eml", "Friday Lunch Club", "cancelled"),
-    ("07_closing.eml", "Shettleston Baby Bank", "closed"),
-    ("07_closing.eml", "Toddler Sing and Sign", "closed"),
-])
+@pytest.mark.parametrize(
+    "file, name, signal",
+    [
+        ("05_forwarded.eml", "Carers' Coffee Morning", "moved"),
+        ("06_cancelled.eml", "Friday Lunch Club", "cancelled"),
+        ("07_closing.eml", "Shettleston Baby Bank", "closed"),
+        ("07_closing.eml", "Toddler Sing and Sign", "closed"),
+    ],
+)
 def test_change_signals_are_found(file, name, signal):
     assert found(file)[name].signals == [signal]
 

@@ -18,8 +18,16 @@ NOW = datetime(2026, 12, 22, 9, 0, tzinfo=UTC)
 MODERATOR = Actor("user", "Mo", roles=frozenset({"moderator"}), verified=True)
 
 
-NAMED = {"Fish Island Community Hub", "Isle of Dogs Advice Shop", "Bow Community Larder", "Move More Easterhouse",
-         "Haghill Neighbourhood Centre", "Dalmarnock Makers", "Bridgeton Makers", "Stepney Community Association"}
+NAMED = {
+    "Fish Island Community Hub",
+    "Isle of Dogs Advice Shop",
+    "Bow Community Larder",
+    "Move More Easterhouse",
+    "Haghill Neighbourhood Centre",
+    "Dalmarnock Makers",
+    "Bridgeton Makers",
+    "Stepney Community Association",
+}
 
 
 @pytest.fixture
@@ -57,7 +65,11 @@ def _draft(session, file: str, name: str) -> ChangeRequest:
     [mail] = read_mail(str(next(p for p in messages() if p.name == file)))
     import_mail(session, SYSTEM, [mail], now=NOW)
     session.flush()
-    return next(d for d in session.exec(select(ChangeRequest).where(ChangeRequest.kind == "draft")) if d.proposed["name"] == name)
+    return next(
+        d
+        for d in session.exec(select(ChangeRequest).where(ChangeRequest.kind == "draft"))
+        if d.proposed["name"] == name
+    )
 
 
 def test_approving_a_pause_marks_the_listing_temporarily_closed_with_its_reopening(some):
@@ -75,7 +87,10 @@ def test_approving_a_move_elsewhere_adds_the_new_venue_and_moves_the_sessions(so
     decide_change(some, MODERATOR, draft, True, "", now=NOW)
     service = some.get(Service, draft.target_id)
     [venue] = [link.location for link in service.location_links]
-    assert isinstance(venue, Location) and (venue.name, venue.postcode) == ("Cubitt Town Neighbourhood Rooms", "E14 3PU")
+    assert isinstance(venue, Location) and (venue.name, venue.postcode) == (
+        "Cubitt Town Neighbourhood Rooms",
+        "E14 3PU",
+    )
     assert {row.location_id for row in service.schedules} == {venue.id}
 
 

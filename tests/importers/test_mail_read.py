@@ -85,7 +85,10 @@ def test_a_message_without_message_id_gets_a_stable_one(tmp_path):
 
 
 def test_html_to_text_keeps_paragraphs_apart():
-    assert html_to_text("<p>One</p><p>Two &amp; three</p><ul><li>a</li><li>b</li></ul>") == "One\n\nTwo & three\n\n- a\n- b"
+    assert (
+        html_to_text("<p>One</p><p>Two &amp; three</p><ul><li>a</li><li>b</li></ul>")
+        == "One\n\nTwo & three\n\n- a\n- b"
+    )
 
 
 def test_a_missing_path_says_what_to_give(tmp_path):
@@ -96,15 +99,23 @@ def test_a_missing_path_says_what_to_give(tmp_path):
 def test_imap_urls_name_user_host_port_and_folder():
     folder = parse_imap_url("imaps://links%40example.org@mail.example.org/Newsletters/Community%20groups")
     assert (folder.user, folder.host, folder.port, folder.folder, folder.secure) == (
-        "links@example.org", "mail.example.org", 993, "Newsletters/Community groups", True)
+        "links@example.org",
+        "mail.example.org",
+        993,
+        "Newsletters/Community groups",
+        True,
+    )
     assert parse_imap_url("imap://me@localhost:1143").folder == "INBOX"
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("https://mail.example.org/INBOX", "not an IMAP address"),
-    ("imaps://mail.example.org/INBOX", "needs a user and a host"),
-    ("imaps://me:secret@mail.example.org/INBOX", "SIGNPOST_IMAP_PASSWORD"),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("https://mail.example.org/INBOX", "not an IMAP address"),
+        ("imaps://mail.example.org/INBOX", "needs a user and a host"),
+        ("imaps://me:secret@mail.example.org/INBOX", "SIGNPOST_IMAP_PASSWORD"),
+    ],
+)
 def test_bad_imap_urls_are_explained(url, problem):
     with pytest.raises(MailError, match=problem):
         parse_imap_url(url)
@@ -120,6 +131,7 @@ class FakeImap:
     def login(self, user, password):
         if password != self.password:
             import imaplib
+
             raise imaplib.IMAP4.error("[AUTHENTICATIONFAILED] Invalid credentials")
         self.user = user
 
@@ -145,8 +157,11 @@ def test_an_imap_folder_is_read_read_only_with_the_password_from_the_environment
         servers.append(FakeImap(host, port, raws))
         return servers[-1]
 
-    messages = list(read_mail("imaps://links@mail.example.org/Newsletters",
-                              environ={"SIGNPOST_IMAP_PASSWORD": "right"}, connect=connect))
+    messages = list(
+        read_mail(
+            "imaps://links@mail.example.org/Newsletters", environ={"SIGNPOST_IMAP_PASSWORD": "right"}, connect=connect
+        )
+    )
     assert [m.subject for m in messages] == ["East End Community Bulletin - November", "What’s on in the Upper Valley"]
     assert messages[0].where == "mail.example.org/Newsletters message 1"
     assert servers[0].readonly and servers[0].port == 993 and servers[0].user == "links"
@@ -156,12 +171,22 @@ def test_imap_without_a_password_or_with_a_wrong_one_is_explained_without_the_pa
     with pytest.raises(MailError, match="Set SIGNPOST_IMAP_PASSWORD"):
         list(read_mail("imaps://links@mail.example.org/Newsletters", environ={}))
     with pytest.raises(MailError, match="Invalid credentials") as error:
-        list(read_mail("imaps://links@mail.example.org/Newsletters", environ={"SIGNPOST_IMAP_PASSWORD": "wrong-secret"},
-                       connect=lambda host, port: FakeImap(host, port)))
+        list(
+            read_mail(
+                "imaps://links@mail.example.org/Newsletters",
+                environ={"SIGNPOST_IMAP_PASSWORD": "wrong-secret"},
+                connect=lambda host, port: FakeImap(host, port),
+            )
+        )
     assert "wrong-secret" not in str(error.value)
 
 
 def test_an_unknown_imap_folder_is_explained():
     with pytest.raises(MailError, match="No folder 'Spam'"):
-        list(read_mail("imaps://links@mail.example.org/Spam", environ={"SIGNPOST_IMAP_PASSWORD": "right"},
-                       connect=lambda host, port: FakeImap(host, port)))
+        list(
+            read_mail(
+                "imaps://links@mail.example.org/Spam",
+                environ={"SIGNPOST_IMAP_PASSWORD": "right"},
+                connect=lambda host, port: FakeImap(host, port),
+            )
+        )

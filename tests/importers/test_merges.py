@@ -22,8 +22,13 @@ ROW = PANTRY.replace("Community pantry", "The Community Pantry").replace("Mon, W
 def proposal(app, session, tmp_path):
     """An existing pantry, and an import from the council that looks like it."""
     org = factories.organisation(session, name="Parkhead Pantry Trust")
-    existing = factories.service(session, org, locations=[factories.location(session, org, postcode="G31 5EH")],
-                                 name="Community Pantry", description="Kept by the trust.")
+    existing = factories.service(
+        session,
+        org,
+        locations=[factories.location(session, org, postcode="G31 5EH")],
+        name="Community Pantry",
+        description="Kept by the trust.",
+    )
     session.commit()
     path = spreadsheet(tmp_path, ROW)
     import_file(app, path)
@@ -39,7 +44,9 @@ def test_merging_updates_the_existing_listing_with_the_imported_fields(app, sess
     service = session.get(Service, existing.id)
     assert [s.weekday for s in service.schedules] == ["FR"] and service.email == "pantry@example.org"
     assert service.name == "The Community Pantry" and service.description == "Kept by the trust."
-    assert session.exec(select(Revision).where(Revision.target_id == existing.id, Revision.source == "moderator")).first()
+    assert session.exec(
+        select(Revision).where(Revision.target_id == existing.id, Revision.source == "moderator")
+    ).first()
     assert (change.status, change.proposed["decision"]) == ("approved", "merge")
     report = import_file(app, path)  # the council's row now is that listing
     assert dict(report.counts) == {"unchanged": 1}
@@ -79,11 +86,14 @@ def test_a_decision_must_be_one_of_the_three_and_is_made_once(app, session, prop
         decide_merge(session, MODERATOR, change, decision)
 
 
-@pytest.mark.parametrize("actor", [
-    Actor("user", "Ed", roles=frozenset(), verified=True),
-    Actor("user", "Unconfirmed moderator", roles=frozenset({"moderator"}), verified=False),
-    Actor("anonymous", "public"),
-])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        Actor("user", "Ed", roles=frozenset(), verified=True),
+        Actor("user", "Unconfirmed moderator", roles=frozenset({"moderator"}), verified=False),
+        Actor("anonymous", "public"),
+    ],
+)
 def test_only_moderators_decide(app, session, proposal, actor):
     _, change, _ = proposal
     with pytest.raises(PermissionDenied):

@@ -9,14 +9,16 @@ from directory.models import Service
 
 from .conftest import import_file, spreadsheet
 
-HEADER = ("Organisation,Service,Postcode,Address,Groups served,Area covered,Season,How to take part,"
-          "Confidential address,Referral,Category")
+HEADER = (
+    "Organisation,Service,Postcode,Address,Groups served,Area covered,Season,How to take part,"
+    "Confidential address,Referral,Category"
+)
 ROWS = [
     # A helpline with no venue that covers a city, and a refuge known only by its district.
-    'Tay Lines,Carers helpline,,,Unpaid carers,Covers Dundee City,,Phone only,,Self-referral,Carers support groups',
+    "Tay Lines,Carers helpline,,,Unpaid carers,Covers Dundee City,,Phone only,,Self-referral,Carers support groups",
     "Safe Haven,Women's refuge,DD3 6HH,1 Hidden Lane,Women only,,,In person,Yes,Link worker referral only,"
     "Domestic abuse support",
-    'Hub,Summer garden,DD1 4HN,Unit 2 Brook St,,,April-September,In person,No,Drop in,Gardening',
+    "Hub,Summer garden,DD1 4HN,Unit 2 Brook St,,,April-September,In person,No,Drop in,Gardening",
     'Hub,Nation line,,,Veterans,Scotland,,"Phone or online",,Self-referral,Money advice',
 ]
 
@@ -68,4 +70,6 @@ def test_a_confidential_venue_keeps_only_its_district_everywhere(app, session, t
 def test_a_district_postcode_without_a_confidential_mark_is_still_a_warning(app, session, tmp_path):
     report = import_file(app, spreadsheet(tmp_path, "Hub,Lunch,DD3,,,,,,,Drop in,Community meals", header=HEADER))
     assert report.counts["created"] == 1
-    assert any(w["column"] == "Postcode" and "mark the address confidential" in w["problem"] for w in report.warnings), report.warnings
+    assert any(
+        w["column"] == "Postcode" and "mark the address confidential" in w["problem"] for w in report.warnings
+    ), report.warnings

@@ -12,7 +12,9 @@ from .conftest import write
 ROWS = "Organisation,Service,Cost\r\nCafé Ça Va,Lunch club,£2\r\n"
 
 
-@pytest.mark.parametrize("encoding, prefix", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp1252", b""), ("utf-16", b"")])
+@pytest.mark.parametrize(
+    "encoding, prefix", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp1252", b""), ("utf-16", b"")]
+)
 def test_utf8_with_or_without_bom_windows_1252_and_utf16_all_read_the_same(tmp_path, encoding, prefix):
     path = tmp_path / "list.csv"
     path.write_bytes(prefix + ROWS.encode(encoding))
@@ -56,12 +58,15 @@ def test_blank_and_repeated_headers_get_names(tmp_path):
     assert table.headers == ["Name", "Column 2", "Name (2)", "Column 4"]
 
 
-@pytest.mark.parametrize("name, content, words", [
-    ("list.pdf", b"%PDF-1.4", "save it as .csv or .xlsx"),
-    ("list.xlsx", b"Organisation,Service\n", "could not be opened as an Excel .xlsx file"),
-    ("list.csv", b"PK\x03\x04rest-of-a-zip", "looks like an Excel or zip file"),
-    ("list.csv", b"\r\n  \r\n", "The file is empty"),
-])
+@pytest.mark.parametrize(
+    "name, content, words",
+    [
+        ("list.pdf", b"%PDF-1.4", "save it as .csv or .xlsx"),
+        ("list.xlsx", b"Organisation,Service\n", "could not be opened as an Excel .xlsx file"),
+        ("list.csv", b"PK\x03\x04rest-of-a-zip", "looks like an Excel or zip file"),
+        ("list.csv", b"\r\n  \r\n", "The file is empty"),
+    ],
+)
 def test_a_file_that_is_not_a_table_is_refused_with_what_to_do(tmp_path, name, content, words):
     path = tmp_path / name
     path.write_bytes(content)
@@ -71,11 +76,24 @@ def test_a_file_that_is_not_a_table_is_refused_with_what_to_do(tmp_path, name, c
 
 def test_the_rejects_file_has_the_original_columns_and_one_error_cell_per_row(tmp_path):
     rejects = [
-        {"row": "row 3", "column": "Email", "problem": "'x' is not an email address.", "values": {"Name": "A", "Email": "x", "Error": "old"}},
-        {"row": "row 3", "column": "Age from", "problem": "Age must be between 0 and 120.", "values": {"Name": "A", "Email": "x"}},
+        {
+            "row": "row 3",
+            "column": "Email",
+            "problem": "'x' is not an email address.",
+            "values": {"Name": "A", "Email": "x", "Error": "old"},
+        },
+        {
+            "row": "row 3",
+            "column": "Age from",
+            "problem": "Age must be between 0 and 120.",
+            "values": {"Name": "A", "Email": "x"},
+        },
     ]
     rows = rejects_rows(["Name", "Email", "Error"], rejects)
-    assert rows == [["Name", "Email", "Error"], ["A", "x", "Email: 'x' is not an email address. Age from: Age must be between 0 and 120."]]
+    assert rows == [
+        ["Name", "Email", "Error"],
+        ["A", "x", "Email: 'x' is not an email address. Age from: Age must be between 0 and 120."],
+    ]
     assert write_rejects(tmp_path / "rejects.csv", ["Name", "Email"], rejects) == 1
     assert read_table(tmp_path / "rejects.csv").rows == [(2, rows[1])]
     assert write_rejects(tmp_path / "rejects.xlsx", ["Name", "Email"], rejects) == 1
@@ -85,8 +103,14 @@ def test_the_rejects_file_has_the_original_columns_and_one_error_cell_per_row(tm
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_a_formula_in_a_rejected_row_is_written_as_text_and_read_back_as_it_was(tmp_path, suffix):
     hostile = '=HYPERLINK("http://evil.example","Click")'
-    rejects = [{"row": "row 2", "column": "Email", "problem": "Not an email address.",
-                "values": {"Name": hostile, "Email": "-1+1"}}]
+    rejects = [
+        {
+            "row": "row 2",
+            "column": "Email",
+            "problem": "Not an email address.",
+            "values": {"Name": hostile, "Email": "-1+1"},
+        }
+    ]
     path = tmp_path / f"rejects{suffix}"
     write_rejects(path, ["Name", "Email"], rejects)
     if suffix == ".csv":

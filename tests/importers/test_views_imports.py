@@ -27,8 +27,11 @@ def sign_in(client, session, roles=("admin",)) -> str:
 
 
 def upload(client, token, data: bytes = GOOD, name: str = "council list.csv", **form):
-    return client.post("/admin/imports", data={"csrf_token": token, "file": (io.BytesIO(data), name), **form},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/admin/imports",
+        data={"csrf_token": token, "file": (io.BytesIO(data), name), **form},
+        content_type="multipart/form-data",
+    )
 
 
 def test_an_admin_uploads_sees_the_dry_run_then_confirms_without_uploading_again(app, client, session):
@@ -65,15 +68,21 @@ def test_past_imports_are_listed_with_counts_and_rejects_download(app, client, s
     assert response.headers["Content-Disposition"] == 'attachment; filename="rejected-council list.csv"'
     text = response.get_data().decode("utf-8-sig")
     assert text.splitlines()[0] == HEADER + ",Error"
-    assert text.splitlines()[1].startswith("Hub,Lunch,G31 5EH,,,150") and "Warning, Age from: Age must be between 0 and 120." in text
+    assert (
+        text.splitlines()[1].startswith("Hub,Lunch,G31 5EH,,,150")
+        and "Warning, Age from: Age must be between 0 and 120." in text
+    )
 
 
-@pytest.mark.parametrize("data, name, words", [
-    (b"%PDF-1.4", "list.pdf", "is not a spreadsheet Signpost can read"),
-    (b"Organisation,Service\n", "list.xlsx", "does not hold what its name says"),
-    (b"", "list.csv", "the one chosen is empty"),
-    (b"\n\n", "list.csv", "The file is empty"),
-])
+@pytest.mark.parametrize(
+    "data, name, words",
+    [
+        (b"%PDF-1.4", "list.pdf", "is not a spreadsheet Signpost can read"),
+        (b"Organisation,Service\n", "list.xlsx", "does not hold what its name says"),
+        (b"", "list.csv", "the one chosen is empty"),
+        (b"\n\n", "list.csv", "The file is empty"),
+    ],
+)
 def test_a_wrong_file_gets_a_clear_message_and_nothing_is_kept(app, client, session, data, name, words):
     token = sign_in(client, session)
     response = upload(client, token, data, name)
@@ -125,13 +134,15 @@ def test_a_moderator_decides_a_possible_duplicate_from_the_queue(app, client, se
     done = client.post(f"/moderate/merges/{change.id}", data={"csrf_token": token, "decision": "separate"})
     assert done.status_code == 303
     session.expire_all()
-    assert len(session.exec(select(Service)).all()) == 2 and session.get(Service, existing.id).name == "Community Pantry"
+    assert (
+        len(session.exec(select(Service)).all()) == 2 and session.get(Service, existing.id).name == "Community Pantry"
+    )
 
 
 def test_checking_a_file_already_imported_offers_nothing_to_import(app, client, session):
     token = sign_in(client, session)
     dry = client.get(upload(client, token).location)
-    run_id = re.search(r'/admin/imports/([0-9a-f-]+)/confirm', dry.get_data(as_text=True))[1]
+    run_id = re.search(r"/admin/imports/([0-9a-f-]+)/confirm", dry.get_data(as_text=True))[1]
     client.post(f"/admin/imports/{run_id}/confirm", data={"csrf_token": token})
     page = client.get(upload(client, token).location).get_data(as_text=True)
     assert "Nothing to import" in page and "/confirm" not in page

@@ -62,8 +62,19 @@ def wordings() -> list[tuple[str, str, str]]:
 def test_the_table_covers_every_kind_of_column_with_at_least_300_wordings():
     rows = wordings()
     assert len(rows) >= 300
-    assert {kind for kind, _, _ in rows} == {"days", "times", "cost", "ages", "eligibility", "referral", "languages",
-                                             "categories", "areas", "attendance", "seasons"}
+    assert {kind for kind, _, _ in rows} == {
+        "days",
+        "times",
+        "cost",
+        "ages",
+        "eligibility",
+        "referral",
+        "languages",
+        "categories",
+        "areas",
+        "attendance",
+        "seasons",
+    }
 
 
 @pytest.mark.parametrize("kind, text, expected", wordings(), ids=lambda value: str(value)[:40])

@@ -59,16 +59,52 @@ def org(db):
 
 @pytest.fixture
 def varied(db, org):
-    place_service(db, org, "Food pantry", categories=["food/food-pantry"], is_free=False, cost_description="£3", cost_min=3, languages=["en", "ur"])
-    place_service(db, org, "Walking group", categories=["physical-activity"], min_age=50, groups_served=["older_people"],
-                  referral_routes=[{"route_type": "self_referral", "method": "phone"}],
-                  schedules=[{"weekday": "TH", "opens_at": "10:00"}])
-    place_service(db, org, "Young carers", categories=["carers"], min_age=8, max_age=17, groups_served=["carers", "young_people"],
-                  referral_routes=[{"route_type": "professional", "status": "waiting_list"}])
-    place_service(db, org, "Garden club", categories=["nature"], seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
-                  schedules=[{"weekday": "SA"}], referral_routes=[{"route_type": "drop_in", "status": "accepting"}])
-    place_service(db, org, "Monthly cafe", schedules=[{"weekday": "TU", "frequency": "monthly", "week_of_month": 1}],
-                  referral_routes=[{"route_type": "gp", "status": "accepting"}])
+    place_service(
+        db,
+        org,
+        "Food pantry",
+        categories=["food/food-pantry"],
+        is_free=False,
+        cost_description="£3",
+        cost_min=3,
+        languages=["en", "ur"],
+    )
+    place_service(
+        db,
+        org,
+        "Walking group",
+        categories=["physical-activity"],
+        min_age=50,
+        groups_served=["older_people"],
+        referral_routes=[{"route_type": "self_referral", "method": "phone"}],
+        schedules=[{"weekday": "TH", "opens_at": "10:00"}],
+    )
+    place_service(
+        db,
+        org,
+        "Young carers",
+        categories=["carers"],
+        min_age=8,
+        max_age=17,
+        groups_served=["carers", "young_people"],
+        referral_routes=[{"route_type": "professional", "status": "waiting_list"}],
+    )
+    place_service(
+        db,
+        org,
+        "Garden club",
+        categories=["nature"],
+        seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+        schedules=[{"weekday": "SA"}],
+        referral_routes=[{"route_type": "drop_in", "status": "accepting"}],
+    )
+    place_service(
+        db,
+        org,
+        "Monthly cafe",
+        schedules=[{"weekday": "TU", "frequency": "monthly", "week_of_month": 1}],
+        referral_routes=[{"route_type": "gp", "status": "accepting"}],
+    )
     place_service(db, org, "Closed for repairs", status="temporarily_closed", expected_reopening="2027-01-10")
     place_service(db, org, "Gone for good", status="defunct")
     place_service(db, org, "Paused", status="inactive")

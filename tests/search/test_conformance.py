@@ -42,11 +42,15 @@ def test_keywords_match_with_english_stemming(db, org):
 
 
 def test_keywords_search_organisation_categories_and_eligibility(db, org):
-    place_service(db, org, "Tuesday club", categories=["carers"], eligibility_criteria="For people caring for a relative.")
+    place_service(
+        db, org, "Tuesday club", categories=["carers"], eligibility_criteria="For people caring for a relative."
+    )
     db.commit()
     assert names(ask(db, keywords="calder valley")) == ["Tuesday club"]
     assert names(ask(db, keywords="relative")) == ["Tuesday club"]
-    assert names(ask(db, keywords="carers", plain_words=("carers",))) == ["Tuesday club"]  # "carers" alone names a group
+    assert names(ask(db, keywords="carers", plain_words=("carers",))) == [
+        "Tuesday club"
+    ]  # "carers" alone names a group
 
 
 def test_phrases_in_quotes_match_words_in_order(db, org):
@@ -84,11 +88,27 @@ HOSTILE = [
     # and text with no searchable word at all (only punctuation or stop words) lists everything.
     # When all the words together find nothing, the most of them that find something are searched
     # for, so "name:food" finds the pantry by "food" alone.
-    ('"unbalanced food', True), ('"food', True), ("food AND OR NOT", True), ("NOT food", True), ("*", True),
-    ("food*", True), ("?", True), ("name:food", True), ("text:(food OR y)", True), ("x" * 10_000, False),
-    ("food " * 3000, True), ("🍞 food 🙂", True), ("\x00food\x1f", True), ("'; DROP TABLE service; --", False),
-    ("<script>alert(1)</script>", False), ("((((", True), ("food~2", True), ("^boost", False),
-    ("[a TO z]", True), ("\u202efood", True), ("", True),
+    ('"unbalanced food', True),
+    ('"food', True),
+    ("food AND OR NOT", True),
+    ("NOT food", True),
+    ("*", True),
+    ("food*", True),
+    ("?", True),
+    ("name:food", True),
+    ("text:(food OR y)", True),
+    ("x" * 10_000, False),
+    ("food " * 3000, True),
+    ("🍞 food 🙂", True),
+    ("\x00food\x1f", True),
+    ("'; DROP TABLE service; --", False),
+    ("<script>alert(1)</script>", False),
+    ("((((", True),
+    ("food~2", True),
+    ("^boost", False),
+    ("[a TO z]", True),
+    ("\u202efood", True),
+    ("", True),
 ]
 
 
@@ -123,9 +143,18 @@ def test_results_are_exactly_those_within_the_radius(db, org):
 
 def test_services_covering_the_area_are_included_and_marked(db, org):
     place_service(db, org, "Nearby group", km_north=1)
-    factories.service(db, org, name="Calderdale welfare line", areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}])
-    factories.service(db, org, name="National helpline", areas=[{"area_type": "national", "code": "GB", "name": "Great Britain"}])
-    factories.service(db, org, name="Leeds line", areas=[{"area_type": "local_authority", "code": "E08000035", "name": "Leeds"}])
+    factories.service(
+        db,
+        org,
+        name="Calderdale welfare line",
+        areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}],
+    )
+    factories.service(
+        db, org, name="National helpline", areas=[{"area_type": "national", "code": "GB", "name": "Great Britain"}]
+    )
+    factories.service(
+        db, org, name="Leeds line", areas=[{"area_type": "local_authority", "code": "E08000035", "name": "Leeds"}]
+    )
     db.commit()
     page = ask(db, near=near(areas={CALDERDALE, ENGLAND, "GB"}), order="nearest")
     assert names(page)[0] == "Nearby group"
@@ -138,8 +167,14 @@ def test_services_covering_the_area_are_included_and_marked(db, org):
 def test_keywords_over_a_wide_area_keep_exactly_the_radius_and_the_covered_areas(db, org):
     for km in (5, 15, 29, 31, 60):
         place_service(db, org, f"Walk {km} km", km_north=km, description="Walking.")
-    place_service(db, org, "Walk far, covering Calderdale", km_north=80, description="Walking.",
-                  areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}])
+    place_service(
+        db,
+        org,
+        "Walk far, covering Calderdale",
+        km_north=80,
+        description="Walking.",
+        areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}],
+    )
     place_service(db, org, "Choir 1 km", km_north=1, description="Singing.")
     db.commit()
     page = ask(db, keywords="walking", near=near(radius=30, areas={CALDERDALE}), order="nearest")
@@ -149,7 +184,9 @@ def test_keywords_over_a_wide_area_keep_exactly_the_radius_and_the_covered_areas
 
 
 def test_a_point_service_also_covering_the_area_shows_its_distance(db, org):
-    place_service(db, org, "Both", km_north=30, areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}])
+    place_service(
+        db, org, "Both", km_north=30, areas=[{"area_type": "local_authority", "code": CALDERDALE, "name": "Calderdale"}]
+    )
     db.commit()
     far = ask(db, near=near(areas={CALDERDALE}))
     assert far.results[0].covers_area and far.results[0].distance_km is None
@@ -183,9 +220,15 @@ def test_a_point_service_also_covering_the_area_shows_its_distance(db, org):
         ({"parts_of_day": ("afternoon", "evening")}, set()),
         ({"weekdays": ("TH",), "parts_of_day": ("afternoon",)}, set()),
         ({"in_season_on": TODAY}, {"Food pantry", "Walking group", "Young carers", "Monthly cafe"}),
-        ({"in_season_on": date(2027, 5, 1)}, {"Food pantry", "Walking group", "Young carers", "Garden club", "Monthly cafe"}),
+        (
+            {"in_season_on": date(2027, 5, 1)},
+            {"Food pantry", "Walking group", "Young carers", "Garden club", "Monthly cafe"},
+        ),
         ({"age": 70, "self_referral": True, "free": True}, {"Walking group", "Garden club"}),
-        ({"include_closed": True, "categories": ()}, {"Food pantry", "Walking group", "Young carers", "Garden club", "Monthly cafe", "Closed for repairs"}),
+        (
+            {"include_closed": True, "categories": ()},
+            {"Food pantry", "Walking group", "Young carers", "Garden club", "Monthly cafe", "Closed for repairs"},
+        ),
     ],
 )
 def test_filters_combine_with_and(db, varied, filters, expected):
@@ -201,16 +244,30 @@ def test_for_this_person_leaves_out_services_only_for_other_groups(db, org):
     every = {"Women's group", "Carers' cafe", "Welcome cafe for women", "Drop-in"}
     assert set(names(ask(db, keywords="chat"))) == every
     assert set(names(ask(db, keywords="chat", for_person=("men",)))) == {"Welcome cafe for women", "Drop-in"}
-    assert set(names(ask(db, keywords="chat", for_person=("men", "carers")))) == {"Carers' cafe", "Welcome cafe for women", "Drop-in"}
+    assert set(names(ask(db, keywords="chat", for_person=("men", "carers")))) == {
+        "Carers' cafe",
+        "Welcome cafe for women",
+        "Drop-in",
+    }
     assert set(names(ask(db, keywords="chat", for_person=("women",)))) == every
-    assert set(names(ask(db, keywords="chat", groups=("women",)))) == {"Women's group", "Carers' cafe", "Welcome cafe for women"}
+    assert set(names(ask(db, keywords="chat", groups=("women",)))) == {
+        "Women's group",
+        "Carers' cafe",
+        "Welcome cafe for women",
+    }
 
 
 def test_phone_and_online_services_are_offered_near_any_postcode_and_filtered_by_how(db, org):
     place_service(db, org, "Pantry", description="Help.")
     factories.service(db, org, name="Helpline", description="Help.", attendance=["phone"], last_verified_at=recently())
-    factories.service(db, org, name="Glasgow advice line", description="Help.", attendance=["phone", "online"],
-                      areas=[{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}])
+    factories.service(
+        db,
+        org,
+        name="Glasgow advice line",
+        description="Help.",
+        attendance=["phone", "online"],
+        areas=[{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}],
+    )
     factories.service(db, org, name="Home library", description="Help.", attendance=["home_visit"])
     db.commit()
     page = ask(db, keywords="help", near=near(areas={CALDERDALE, "GB"}))  # a place lies in its council and in GB
@@ -219,15 +276,30 @@ def test_phone_and_online_services_are_offered_near_any_postcode_and_filtered_by
     assert helpline.covers_area and helpline.explanation.where == "By phone · anywhere in the UK"
     assert set(names(ask(db, keywords="help", modes=("phone",)))) == {"Helpline", "Glasgow advice line"}
     assert set(names(ask(db, keywords="help", modes=("in_person",)))) == {"Pantry"}  # as its venue says
-    assert set(names(ask(db, keywords="help", modes=("home_visit", "online")))) == {"Home library", "Glasgow advice line"}
+    assert set(names(ask(db, keywords="help", modes=("home_visit", "online")))) == {
+        "Home library",
+        "Glasgow advice line",
+    }
 
 
 def test_how_finds_a_service_whose_session_is_held_that_way_and_the_card_shows_that_session(db, org):
-    place_service(db, org, "Knit and natter", description="Chat.", schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}])
-    place_service(db, org, "Chat club", description="Chat.", schedules=[
-        {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"},
-        {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"},
-    ])
+    place_service(
+        db,
+        org,
+        "Knit and natter",
+        description="Chat.",
+        schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}],
+    )
+    place_service(
+        db,
+        org,
+        "Chat club",
+        description="Chat.",
+        schedules=[
+            {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"},
+            {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"},
+        ],
+    )
     db.commit()
     online = ask(db, keywords="chat", modes=("online",), near=near())
     assert names(online) == ["Chat club"]
@@ -275,7 +347,9 @@ def test_facets_count_many_distinct_values(db, org):
     db.commit()
     page = ask(db, keywords="conversation club", limit=1)
     assert page.total == len(codes)
-    assert {k: v for k, v in page.facets.items() if k.startswith("lang:")} == {f"lang:{c}": 1 for c in codes} | {"lang:en": len(codes)}
+    assert {k: v for k, v in page.facets.items() if k.startswith("lang:")} == {f"lang:{c}": 1 for c in codes} | {
+        "lang:en": len(codes)
+    }
 
 
 # -- order ----------------------------------------------------------------------------------
@@ -336,11 +410,17 @@ def test_paging(db, org):
 
 def test_each_result_explains_itself(db, org):
     place_service(
-        db, org, "Garden club", km_north=1.2, seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
+        db,
+        org,
+        "Garden club",
+        km_north=1.2,
+        seasons=[{"start_month": 4, "end_month": 9, "end_day": 30}],
         referral_routes=[{"route_type": "self_referral", "method": "phone"}],
         funding=[{"source": "Lottery", "status": "ended", "funded_until": "2026-03-31"}],
     )
-    place_service(db, org, "Lunch club", schedules=[{"weekday": "TH", "opens_at": "12:00"}], verification_method="owner")
+    place_service(
+        db, org, "Lunch club", schedules=[{"weekday": "TH", "opens_at": "12:00"}], verification_method="owner"
+    )
     db.commit()
     garden, lunch = sorted(ask(db, near=near()).results, key=lambda r: r.service.name)
     assert garden.explanation.where == "Garden club venue · 1.2 km away"
@@ -390,8 +470,25 @@ def test_modified_since_keeps_exactly_the_services_changed_at_or_after_the_momen
     changed_at(search_app, db, MOMENT - timedelta(microseconds=1), lambda: place_service(db, org, "Lunch club"))
     changed_at(search_app, db, MOMENT, lambda: place_service(db, org, "Art group"))
     changed_at(search_app, db, late, lambda: place_service(db, org, "Food bank"))
-    changed_at(search_app, db, late, lambda: update_service(db, SYSTEM, edited, validate(ServiceInput(), {
-        "name": "Community choir", "summary": "Singing for all", "description": "A choir.", "location_ids": [str(venue.id)]})))
+    changed_at(
+        search_app,
+        db,
+        late,
+        lambda: update_service(
+            db,
+            SYSTEM,
+            edited,
+            validate(
+                ServiceInput(),
+                {
+                    "name": "Community choir",
+                    "summary": "Singing for all",
+                    "description": "A choir.",
+                    "location_ids": [str(venue.id)],
+                },
+            ),
+        ),
+    )
     assert len(ask(db, limit=50).results) == 5
     assert sorted(names(ask(db, modified_since=MOMENT))) == ["Art group", "Community choir", "Food bank"]
     assert names(ask(db, modified_since=late + timedelta(microseconds=1))) == []
@@ -406,11 +503,30 @@ def test_modified_since_compares_moments_whatever_the_time_zone(search_app, db, 
 
 def test_modified_since_combines_with_keywords_and_a_postcode(search_app, db, org):
     early, late = MOMENT - timedelta(days=30), MOMENT + timedelta(days=1)
-    changed_at(search_app, db, early, lambda: place_service(db, org, "Old food bank", description="Emergency food parcels."))
-    changed_at(search_app, db, early, lambda: place_service(db, org, "Old choir", summary="Singing for all", description="Singing."))
-    changed_at(search_app, db, late, lambda: place_service(db, org, "New food bank", description="Emergency food parcels."))
-    changed_at(search_app, db, late, lambda: place_service(db, org, "New choir", summary="Singing for all", description="Singing."))
-    changed_at(search_app, db, late, lambda: place_service(db, org, "Far food bank", km_north=40, description="Emergency food parcels."))
+    changed_at(
+        search_app, db, early, lambda: place_service(db, org, "Old food bank", description="Emergency food parcels.")
+    )
+    changed_at(
+        search_app,
+        db,
+        early,
+        lambda: place_service(db, org, "Old choir", summary="Singing for all", description="Singing."),
+    )
+    changed_at(
+        search_app, db, late, lambda: place_service(db, org, "New food bank", description="Emergency food parcels.")
+    )
+    changed_at(
+        search_app,
+        db,
+        late,
+        lambda: place_service(db, org, "New choir", summary="Singing for all", description="Singing."),
+    )
+    changed_at(
+        search_app,
+        db,
+        late,
+        lambda: place_service(db, org, "Far food bank", km_north=40, description="Emergency food parcels."),
+    )
     place = resolve_postcode("HX1 1AA")
     near_postcode = Near(place.latitude, place.longitude, 5.0, frozenset(area_codes(place)))
     assert sorted(names(ask(db, keywords="food", near=near_postcode))) == ["New food bank", "Old food bank"]

@@ -29,12 +29,22 @@ def near(radius=5.0) -> Near:
 def two_venues(session):
     """Tuesdays at a library 2.1 km away, Wednesdays at a community centre 0.4 km away."""
     org = factories.organisation(session, name="East End Health")
-    library = factories.venue_at(session, org, GLASGOW_EAST[0] + 2.1 * KM, GLASGOW_EAST[1], name="Tollcross Library", town="Glasgow")
-    centre = factories.venue_at(session, org, GLASGOW_EAST[0] + 0.4 * KM, GLASGOW_EAST[1], name="Dennistoun Community Centre", town="Glasgow")
-    service = factories.service(session, org, locations=[library, centre], name="Walk and talk", schedules=[
-        {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00", "location_id": str(library.id)},
-        {"weekday": "WE", "opens_at": "14:00", "closes_at": "15:30", "location_id": str(centre.id)},
-    ])
+    library = factories.venue_at(
+        session, org, GLASGOW_EAST[0] + 2.1 * KM, GLASGOW_EAST[1], name="Tollcross Library", town="Glasgow"
+    )
+    centre = factories.venue_at(
+        session, org, GLASGOW_EAST[0] + 0.4 * KM, GLASGOW_EAST[1], name="Dennistoun Community Centre", town="Glasgow"
+    )
+    service = factories.service(
+        session,
+        org,
+        locations=[library, centre],
+        name="Walk and talk",
+        schedules=[
+            {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00", "location_id": str(library.id)},
+            {"weekday": "WE", "opens_at": "14:00", "closes_at": "15:30", "location_id": str(centre.id)},
+        ],
+    )
     session.commit()
     return service
 
@@ -78,8 +88,14 @@ def test_the_service_page_groups_sessions_under_their_venue(app, client, two_ven
 def test_a_temporarily_closed_service_says_until_when_and_the_session_after(session):
     org = factories.organisation(session)
     venue = factories.location(session, org)
-    service = factories.service(session, org, locations=[venue], status="temporarily_closed", expected_reopening="2027-01-02",
-                                schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}])
+    service = factories.service(
+        session,
+        org,
+        locations=[venue],
+        status="temporarily_closed",
+        expected_reopening="2027-01-02",
+        schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00"}],
+    )
     session.commit()
     e = explain(service, at("2026-12-29T09:00"))  # a Tuesday with a session, were it open
     assert e.when == "Closed until 2 January 2027; next session after that: Tuesday 5 January, 10am"
@@ -87,8 +103,13 @@ def test_a_temporarily_closed_service_says_until_when_and_the_session_after(sess
 
 def test_a_closed_service_past_its_reopening_date_offers_no_session(session):
     org = factories.organisation(session)
-    service = factories.service(session, org, status="temporarily_closed", expected_reopening="2027-01-02",
-                                schedules=[{"weekday": "TU", "opens_at": "10:00"}])
+    service = factories.service(
+        session,
+        org,
+        status="temporarily_closed",
+        expected_reopening="2027-01-02",
+        schedules=[{"weekday": "TU", "opens_at": "10:00"}],
+    )
     session.commit()
     assert explain(service, at("2027-01-20T09:00")).when == "Temporarily closed: ask when it reopens"
 
@@ -96,13 +117,21 @@ def test_a_closed_service_past_its_reopening_date_offers_no_session(session):
 @pytest.mark.parametrize(
     "routes, expected",
     [
-        ([{"route_type": "self_referral", "status": "closed", "status_confirmed_on": "2026-11-02"},
-          {"route_type": "gp", "status": "closed", "status_confirmed_on": "2026-10-01"}],
-         ["Not accepting referrals (confirmed 2 November 2026)"]),
-        ([{"route_type": "self_referral", "status": "waiting_list", "typical_wait": "6 weeks"}],
-         ["Waiting list: typical wait 6 weeks"]),
-        ([{"route_type": "gp", "status": "accepting"}, {"route_type": "professional", "status": "accepting"}],
-         ["No self-referral: only by gp referral or referral by a professional"]),
+        (
+            [
+                {"route_type": "self_referral", "status": "closed", "status_confirmed_on": "2026-11-02"},
+                {"route_type": "gp", "status": "closed", "status_confirmed_on": "2026-10-01"},
+            ],
+            ["Not accepting referrals (confirmed 2 November 2026)"],
+        ),
+        (
+            [{"route_type": "self_referral", "status": "waiting_list", "typical_wait": "6 weeks"}],
+            ["Waiting list: typical wait 6 weeks"],
+        ),
+        (
+            [{"route_type": "gp", "status": "accepting"}, {"route_type": "professional", "status": "accepting"}],
+            ["No self-referral: only by gp referral or referral by a professional"],
+        ),
         ([{"route_type": "drop_in", "status": "accepting"}, {"route_type": "gp", "status": "closed"}], []),
         ([], []),
     ],
@@ -151,10 +180,18 @@ def test_the_shortlist_text_names_the_venue_of_the_session_it_gives(app, client,
 @pytest.mark.parametrize(
     "fields, expected",
     [
-        ({"attendance": ["phone"], "areas": [{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}]},
-         "By phone · covers Glasgow City"),
+        (
+            {
+                "attendance": ["phone"],
+                "areas": [{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}],
+            },
+            "By phone · covers Glasgow City",
+        ),
         ({"attendance": ["phone", "online"]}, "By phone or online · anywhere in the UK"),
-        ({"areas": [{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}]}, "Covers Glasgow City"),
+        (
+            {"areas": [{"area_type": "local_authority", "code": "S12000049", "name": "Glasgow City"}]},
+            "Covers Glasgow City",
+        ),
         ({}, ""),
     ],
 )
@@ -167,6 +204,11 @@ def test_how_people_take_part_comes_from_the_listing_or_its_venues(session):
 
     org = factories.organisation(session)
     hall = factories.location(session, org)
-    online = factories.location(session, org, name="Zoom", location_type="virtual", url="https://example.org/join", postcode=None)
+    online = factories.location(
+        session, org, name="Zoom", location_type="virtual", url="https://example.org/join", postcode=None
+    )
     assert attendance(factories.service(session, org, locations=[hall, online])) == ["in_person", "online"]
-    assert attendance(factories.service(session, org, locations=[hall], attendance=["home_visit", "phone"])) == ["phone", "home_visit"]
+    assert attendance(factories.service(session, org, locations=[hall], attendance=["home_visit", "phone"])) == [
+        "phone",
+        "home_visit",
+    ]

@@ -132,17 +132,27 @@ def test_rebuild_swaps_in_a_fresh_index_with_the_same_results(db, listing, searc
 
 def test_a_rebuild_split_among_processes_matches_one_writer(db, listing, search_app):
     org = listing.organisation
-    services = [factories.service(db, org, name=f"Group {i:02d}", description="knitting" if i % 2 else "chess club")
-                for i in range(30)]
+    services = [
+        factories.service(db, org, name=f"Group {i:02d}", description="knitting" if i % 2 else "chess club")
+        for i in range(30)
+    ]
     archive_service(db, SYSTEM, services[7], "Group has closed")
     db.commit()
     sync = get_search(search_app)
-    queries = [{"keywords": "knitting"}, {"keywords": "chess"}, {"keywords": "group"}, {"keywords": "knittin"},
-               {"near": near(*HALIFAX)}, {}]
+    queries = [
+        {"keywords": "knitting"},
+        {"keywords": "chess"},
+        {"keywords": "group"},
+        {"keywords": "knittin"},
+        {"near": near(*HALIFAX)},
+        {},
+    ]
 
     def state():
-        pages = [(names(page), page.total, page.facets, page.suggestion)
-                 for page in (ask(db, limit=50, **query) for query in queries)]
+        pages = [
+            (names(page), page.total, page.facets, page.suggestion)
+            for page in (ask(db, limit=50, **query) for query in queries)
+        ]
         return pages, sync.backend.document_order()
 
     assert rebuild_index(sync, processes=1) == 30
@@ -154,7 +164,9 @@ def test_a_rebuild_split_among_processes_matches_one_writer(db, listing, search_
     assert check_index(sync).ok
 
 
-def test_deferred_changes_wait_in_the_pending_file_before_the_commit_so_a_killed_import_loses_none(db, listing, search_app):
+def test_deferred_changes_wait_in_the_pending_file_before_the_commit_so_a_killed_import_loses_none(
+    db, listing, search_app
+):
     sync = get_search(search_app)
     db.info[DEFER] = True
     rename(db, listing, "Chess club")
@@ -308,7 +320,9 @@ def test_postgres_search_tables_of_an_older_layout_are_refused_until_rebuilt(tmp
 
 
 @pytest.mark.parametrize("search_app", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
-def test_postgres_facet_counts_from_the_process_table_follow_edits_deletions_and_rebuilds(search_app, db, varied, backend, monkeypatch):
+def test_postgres_facet_counts_from_the_process_table_follow_edits_deletions_and_rebuilds(
+    search_app, db, varied, backend, monkeypatch
+):
     """The loaded table counts what it holds; later changes come from PostgreSQL; a rebuild reloads it."""
     from search import SearchQuery, postgres_backend
     from search.postgres_backend import PostgresBackend
@@ -326,9 +340,19 @@ def test_postgres_facet_counts_from_the_process_table_follow_edits_deletions_and
     assert backend.query(everything).facets["cat:food"] == 1
 
     walking = next(s for s in db.exec(select(Service)) if s.name == "Walking group")
-    update_service(db, SYSTEM, walking, validate(ServiceInput(), {
-        "name": "Walking group", "categories": ["food/food-pantry"],
-        "location_ids": [str(link.location_id) for link in walking.location_links]}))
+    update_service(
+        db,
+        SYSTEM,
+        walking,
+        validate(
+            ServiceInput(),
+            {
+                "name": "Walking group",
+                "categories": ["food/food-pantry"],
+                "location_ids": [str(link.location_id) for link in walking.location_links],
+            },
+        ),
+    )
     db.commit()
     archive_service(db, SYSTEM, next(s for s in db.exec(select(Service)) if s.name == "Young carers"), reason="Closed")
     db.commit()

@@ -7,7 +7,9 @@ from .helpers import ask, names, near, place_service
 
 
 def test_a_service_about_the_topic_beats_one_that_mentions_it(db, org):
-    place_service(db, org, "Community pantry", description="Groceries at low cost; we can also point you to debt advice.")
+    place_service(
+        db, org, "Community pantry", description="Groceries at low cost; we can also point you to debt advice."
+    )
     place_service(db, org, "Money line", categories=["money/debt-advice"], description="Phone us.")
     place_service(db, org, "Debt clinic", description="Appointments.")
     db.commit()
@@ -43,17 +45,27 @@ def test_multi_word_synonyms_match_only_as_phrases(db, org):
 
 
 def test_ambiguous_synonyms_no_longer_pull_in_wrong_listings(db, org):
-    place_service(db, org, "Hearing loss group", categories=["health-conditions/sensory-loss"], description="For people with hearing loss.")
+    place_service(
+        db,
+        org,
+        "Hearing loss group",
+        categories=["health-conditions/sensory-loss"],
+        description="For people with hearing loss.",
+    )
     place_service(db, org, "Grief cafe", categories=["bereavement"], description="After a bereavement.")
     place_service(db, org, "Warm space", description="Hot drinks and a warm room.")
-    place_service(db, org, "Recovery cafe", categories=["addiction/alcohol"], description="For people cutting down on alcohol.")
+    place_service(
+        db, org, "Recovery cafe", categories=["addiction/alcohol"], description="For people cutting down on alcohol."
+    )
     db.commit()
     assert names(ask(db, keywords="bereavement")) == ["Grief cafe"]
     assert names(ask(db, keywords="hot drinks")) == ["Warm space"]
 
 
 def test_related_needs_find_services_that_serve_them_below_the_words(db, org):
-    place_service(db, org, "Befriending service", categories=["social-connection/befriending"], description="Weekly visits.")
+    place_service(
+        db, org, "Befriending service", categories=["social-connection/befriending"], description="Weekly visits."
+    )
     place_service(db, org, "Lunch club", categories=["food/lunch-clubs"], description="Two courses.")
     place_service(db, org, "Knitting", description="For anyone feeling lonely.")
     place_service(db, org, "Swimming", description="Lengths.")
@@ -67,7 +79,9 @@ def test_related_needs_find_services_that_serve_them_below_the_words(db, org):
 
 
 def test_filler_words_are_not_required(db, org):
-    place_service(db, org, "Befriending service", categories=["social-connection/befriending"], description="Weekly visits.")
+    place_service(
+        db, org, "Befriending service", categories=["social-connection/befriending"], description="Weekly visits."
+    )
     db.commit()
     page = ask(db, keywords="my client is lonely and looking for support near Halifax")
     assert names(page) == ["Befriending service"]
@@ -100,7 +114,9 @@ def test_a_correction_that_finds_nothing_is_neither_applied_nor_suggested(db, or
 
 
 def test_a_synonym_term_corrects_a_word_beside_it(db, org):
-    place_service(db, org, "Emergency food", categories=["food/food-bank"], description="Food parcels. Come back any time.")
+    place_service(
+        db, org, "Emergency food", categories=["food/food-bank"], description="Food parcels. Come back any time."
+    )
     db.commit()
     page = ask(db, keywords="food bamk")
     assert page.corrected == {"bamk": "bank"} and names(page) == ["Emergency food"]

@@ -28,11 +28,19 @@ def at(moment: str) -> datetime:
 def two_ways(session):
     """In person on Tuesdays at a library 2.1 km away; online on Thursday evenings."""
     org = factories.organisation(session, name="East End Health")
-    library = factories.venue_at(session, org, GLASGOW_EAST[0] + 2.1 * KM, GLASGOW_EAST[1], name="Tollcross Library", town="Glasgow")
-    service = factories.service(session, org, locations=[library], name="Talking group", schedules=[
-        {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00", "location_id": str(library.id)},
-        {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"},
-    ])
+    library = factories.venue_at(
+        session, org, GLASGOW_EAST[0] + 2.1 * KM, GLASGOW_EAST[1], name="Tollcross Library", town="Glasgow"
+    )
+    service = factories.service(
+        session,
+        org,
+        locations=[library],
+        name="Talking group",
+        schedules=[
+            {"weekday": "TU", "opens_at": "10:00", "closes_at": "12:00", "location_id": str(library.id)},
+            {"weekday": "TH", "opens_at": "19:00", "closes_at": "20:00", "attendance": "online"},
+        ],
+    )
     session.commit()
     return service
 
@@ -48,15 +56,22 @@ def test_a_session_at_a_venue_is_in_person_and_one_said_online_is_online(two_way
 
 
 def test_a_session_with_no_venue_takes_the_services_one_remote_way(session):
-    line = factories.service(session, attendance=["phone", "home_visit"], areas=[GLASGOW],
-                             schedules=[{"weekday": "MO", "opens_at": "09:00", "closes_at": "17:00"}])
+    line = factories.service(
+        session,
+        attendance=["phone", "home_visit"],
+        areas=[GLASGOW],
+        schedules=[{"weekday": "MO", "opens_at": "09:00", "closes_at": "17:00"}],
+    )
     assert session_attendance(line.schedules[0], line) == "phone"
     assert describe_session(line.schedules[0], line) == "Every Monday, 9am to 5pm, by phone"
 
 
 def test_a_session_with_no_venue_and_two_remote_ways_says_nothing(session):
-    line = factories.service(session, attendance=["phone", "online"],
-                             schedules=[{"weekday": "MO", "opens_at": "09:00", "closes_at": "17:00"}])
+    line = factories.service(
+        session,
+        attendance=["phone", "online"],
+        schedules=[{"weekday": "MO", "opens_at": "09:00", "closes_at": "17:00"}],
+    )
     assert session_attendance(line.schedules[0], line) is None
     assert describe_session(line.schedules[0], line) == "Every Monday, 9am to 5pm"
 
@@ -82,9 +97,15 @@ def test_with_how_chosen_the_card_shows_a_session_held_that_way(two_ways):
 
 
 def test_a_phone_line_says_by_phone_and_the_area_it_covers(session):
-    line = factories.service(session, attendance=["phone"], areas=[GLASGOW], schedules=[
-        {"weekday": day, "opens_at": "09:00", "closes_at": "17:00", "description": "Phone line hours"} for day in ("MO", "TU")
-    ])
+    line = factories.service(
+        session,
+        attendance=["phone"],
+        areas=[GLASGOW],
+        schedules=[
+            {"weekday": day, "opens_at": "09:00", "closes_at": "17:00", "description": "Phone line hours"}
+            for day in ("MO", "TU")
+        ],
+    )
     e = explain(line, at("2026-12-08T08:00"))
     assert e.where == "By phone · covers Glasgow City"
     assert e.pattern == "Every Tuesday, 9am to 5pm, by phone"
@@ -121,5 +142,12 @@ def test_a_session_in_person_with_no_venue_anywhere_is_refused_by_name(session):
 
     with pytest.raises(InputError) as refused:
         factories.service(session, schedules=[{"weekday": "TU", "attendance": "in_person"}])
-    assert refused.value.messages == {"schedules": {0: {"attendance": [
-        "A session in person needs a venue: add a venue to the service, or choose how people take part in it."]}}}
+    assert refused.value.messages == {
+        "schedules": {
+            0: {
+                "attendance": [
+                    "A session in person needs a venue: add a venue to the service, or choose how people take part in it."
+                ]
+            }
+        }
+    }

@@ -23,13 +23,34 @@ def org(db):
 @pytest.fixture
 def listings(db, org):
     place_service(db, org, "Community food bank", description="Food parcels for anyone.", is_free=True)
-    place_service(db, org, "Food hygiene course", description="Free food hygiene training.", is_free=False,
-                  cost_description="£20", cost_min=20)
+    place_service(
+        db,
+        org,
+        "Food hygiene course",
+        description="Free food hygiene training.",
+        is_free=False,
+        cost_description="£20",
+        cost_min=20,
+    )
     place_service(db, org, "Debt advice", description="Money and debt help.", is_free=True)
-    place_service(db, org, "Women's walk", description="A gentle walk.", groups_served=["women"], open_to_all=False,
-                  schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "11:30"}])
-    place_service(db, org, "Men's walk", description="A gentle walk.", groups_served=["men"], open_to_all=False,
-                  schedules=[{"weekday": "TH", "opens_at": "18:00", "closes_at": "19:00"}])
+    place_service(
+        db,
+        org,
+        "Women's walk",
+        description="A gentle walk.",
+        groups_served=["women"],
+        open_to_all=False,
+        schedules=[{"weekday": "TU", "opens_at": "10:00", "closes_at": "11:30"}],
+    )
+    place_service(
+        db,
+        org,
+        "Men's walk",
+        description="A gentle walk.",
+        groups_served=["men"],
+        open_to_all=False,
+        schedules=[{"weekday": "TH", "opens_at": "18:00", "closes_at": "19:00"}],
+    )
     place_service(db, org, "Youth walk", description="A gentle walk.", min_age=11, max_age=18)
     place_service(db, org, "Polish advice", description="Advice on anything.", languages=["pl"])
     factories.service(db, org, name="Advice line", description="Advice on anything.", attendance=["phone"])

@@ -10,27 +10,27 @@ fills and rebuilds itself. Nothing to do on SQLite.
 
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-SEARCH_SCHEMA = 'signpost_search'
+SEARCH_SCHEMA = "signpost_search"
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != 'postgresql':
+    if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute('CREATE EXTENSION IF NOT EXISTS cube')
-    op.execute('CREATE EXTENSION IF NOT EXISTS earthdistance')
-    op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-    op.execute(f'CREATE SCHEMA IF NOT EXISTS {SEARCH_SCHEMA}')
+    op.execute("CREATE EXTENSION IF NOT EXISTS cube")
+    op.execute("CREATE EXTENSION IF NOT EXISTS earthdistance")
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.execute(f"CREATE SCHEMA IF NOT EXISTS {SEARCH_SCHEMA}")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != 'postgresql':
+    if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(f'DROP SCHEMA IF EXISTS {SEARCH_SCHEMA} CASCADE')
-    op.execute('DROP EXTENSION IF EXISTS earthdistance')
-    op.execute('DROP EXTENSION IF EXISTS cube')
-    op.execute('DROP EXTENSION IF EXISTS pg_trgm')
+    op.execute(f"DROP SCHEMA IF EXISTS {SEARCH_SCHEMA} CASCADE")
+    op.execute("DROP EXTENSION IF EXISTS earthdistance")
+    op.execute("DROP EXTENSION IF EXISTS cube")
+    op.execute("DROP EXTENSION IF EXISTS pg_trgm")

@@ -12,8 +12,8 @@ passwords so their owner can be told; a change request records that its sender s
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -36,43 +36,43 @@ AND membership.user_id = (
 
 def upgrade() -> None:
     op.create_table(
-        'user_session',
-        sa.Column('id', sa.Uuid(), nullable=False),
-        sa.Column('user_id', sa.Uuid(), nullable=False),
-        sa.Column('key_hash', sa.String(length=64), nullable=False),
-        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(['user_id'], ['user_account.id']),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('key_hash'),
+        "user_session",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key_hash"),
     )
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('failed_sign_ins', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('failed_sign_ins_since', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('failed_sign_ins_told_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.drop_column('session_version')
-    with op.batch_alter_table('membership', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('role', sa.String(length=10), nullable=False, server_default='editor'))
-        batch_op.create_check_constraint('membership_role_known', "role IS NULL OR role IN ('owner', 'editor')")
+    with op.batch_alter_table("user_session", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("failed_sign_ins", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("failed_sign_ins_since", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("failed_sign_ins_told_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.drop_column("session_version")
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("role", sa.String(length=10), nullable=False, server_default="editor"))
+        batch_op.create_check_constraint("membership_role_known", "role IS NULL OR role IN ('owner', 'editor')")
     op.execute(APPROVED_CLAIMANTS)
     op.execute(EARLIEST_CONFIRMED)
-    with op.batch_alter_table('change_request', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('submitter_removed_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("change_request", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("submitter_removed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('change_request', schema=None) as batch_op:
-        batch_op.drop_column('submitter_removed_at')
-    with op.batch_alter_table('membership', schema=None) as batch_op:
-        batch_op.drop_constraint('membership_role_known', type_='check')
-        batch_op.drop_column('role')
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.drop_column('failed_sign_ins_told_at')
-        batch_op.drop_column('failed_sign_ins_since')
-        batch_op.drop_column('failed_sign_ins')
-    with op.batch_alter_table('user_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
-    op.drop_table('user_session')
+    with op.batch_alter_table("change_request", schema=None) as batch_op:
+        batch_op.drop_column("submitter_removed_at")
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.drop_constraint("membership_role_known", type_="check")
+        batch_op.drop_column("role")
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.drop_column("failed_sign_ins_told_at")
+        batch_op.drop_column("failed_sign_ins_since")
+        batch_op.drop_column("failed_sign_ins")
+    with op.batch_alter_table("user_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
+    op.drop_table("user_session")

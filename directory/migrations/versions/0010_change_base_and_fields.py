@@ -10,19 +10,19 @@ applies only those fields (a three-way merge). Changes queued before keep None i
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('change_request', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('base', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('field_names', sa.JSON(), nullable=True))
+    with op.batch_alter_table("change_request", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("base", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("field_names", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('change_request', schema=None) as batch_op:
-        batch_op.drop_column('field_names')
-        batch_op.drop_column('base')
+    with op.batch_alter_table("change_request", schema=None) as batch_op:
+        batch_op.drop_column("field_names")
+        batch_op.drop_column("base")

@@ -67,7 +67,7 @@ def _local_refs(node):
         out = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str) and value.startswith(BASE):
-                out[key] = "#/components/schemas/" + value[len(BASE):].removesuffix(".json")
+                out[key] = "#/components/schemas/" + value[len(BASE) :].removesuffix(".json")
             else:
                 out[key] = _local_refs(value)
         return out
