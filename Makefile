@@ -44,14 +44,15 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: browser accessibility tests will skip (apt-get install npm)"; \
 	fi
 
-# ruff first: its checks and its formatting (a finding, or a file `ruff format` would change, fails the run). Then the suite on SQLite, on two processes, a test file to
-# each (tests/conftest.py groups them), measuring coverage of directory, importers and search: below
-# the floor in pyproject.toml ([tool.coverage.report] fail_under) the run fails. Then its date-sensitive
-# tests again as if today were awkward dates (year end, leap day, both clock changes), then again on
-# PostgreSQL when SIGNPOST_TEST_DATABASE_URL names a database the tests may wipe. Those later passes
-# measure no coverage, and the PostgreSQL pass runs in one process (its tests share one database).
-# The PostgreSQL pass leaves out the browser tests (they drive the same pages the PostgreSQL pass
-# already requests) and the PostgreSQL-only tests (they ran in the first pass).
+# ruff first: its checks and its formatting (a finding, or a file `ruff format` would change, fails
+# the run). Then the suite on SQLite, on two processes, a test file to each (tests/conftest.py groups
+# them), measuring coverage of directory, importers and search: below the floor in pyproject.toml
+# ([tool.coverage.report] fail_under) the run fails. Then its date-sensitive tests again as if today
+# were awkward dates (year end, leap day, both clock changes), then again on PostgreSQL when
+# SIGNPOST_TEST_DATABASE_URL names a database the tests may wipe. Those later passes measure no
+# coverage, and the PostgreSQL pass runs in one process (its tests share one database). It leaves out
+# the browser tests (they drive the same pages the PostgreSQL pass already requests) and the
+# PostgreSQL-only tests (they ran in the first pass).
 FIRST_PASS := -n 2 --dist loadgroup --cov --cov-report=term
 
 test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
