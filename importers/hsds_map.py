@@ -43,7 +43,7 @@ SIGNPOST_SERVICE_FIELDS = {
     "verification_method": None,
     "attributes": {},
 }
-SIGNPOST_LOCATION_FIELDS = {"wheelchair_accessible": None, "confidential": False}
+SIGNPOST_LOCATION_FIELDS = {"wheelchair_accessible": None, "confidential": False, "not_on_map": False}
 # The service's own HSDS fields that have a Signpost column (everything else is kept in attributes).
 _MAPPED_SERVICE = {
     "id",
@@ -202,26 +202,49 @@ def map_location(graph: Graph, location: dict) -> dict:
                 f"'{location.get('latitude')}' is not a number; placed by postcode instead",
                 kind="location",
             )
-    postcode = data["postcode"]
-    if postcode and "latitude" in data and not _uk_postcode(postcode):  # abroad, but placed by its coordinates
-        data["address_2"] = ", ".join(filter(None, (data["address_2"], postcode, address.get("country"))))
-        data["postcode"] = None
-        graph.problem(
-            key,
-            "address.postal_code",
-            f"'{postcode}' is not a UK postcode: kept in the address, and the venue "
-            "placed by its latitude and longitude",
-            kind="location",
-        )
     data.update(_signpost_fields(location.get("attributes")))
+    if data["location_type"] == "virtual" or data.get("confidential") or data.get("not_on_map"):
+        return data
+    postcode, placed = data["postcode"], "latitude" in data
+    kind = _postcode_kind(postcode)
+    if kind == "unit" or (kind and not placed) or not (placed or data["address_1"] or data["town"]):
+        return data  # on the map by its postcode, or LocationInput says what is missing
+    if postcode:  # kept in the address, with the region and country the source gives
+        region = " ".join(filter(None, (address.get("state_province"), postcode)))
+        data["address_2"] = ", ".join(filter(None, (data["address_2"], region, address.get("country"))))
+        data["postcode"] = None
+    said = (
+        f"'{postcode}' is only part of a postcode"
+        if kind
+        else f"'{postcode}' is not a UK postcode"
+        if postcode
+        else "no postcode given"
+    )
+    if placed:
+        if postcode:
+            graph.problem(
+                key,
+                "address.postal_code",
+                f"{said}: kept in the address, and the venue placed by its latitude and longitude",
+                kind="location",
+            )
+        return data
+    data["not_on_map"] = True
+    graph.problem(
+        key,
+        "address.postal_code",
+        f"{said}: the venue is kept with its address but is not on the map (found by keyword and area, not by distance)",
+        kind="location",
+    )
     return data
 
 
-def _uk_postcode(text: str) -> bool:
+def _postcode_kind(text: str | None) -> str | None:
+    """unit, sector, district or area for a UK postcode or part of one; None for anything else."""
     try:
-        return geography.parse_postcode(text).kind == "unit"
+        return geography.parse_postcode(text).kind if text else None
     except geography.PostcodeError:
-        return False
+        return None
 
 
 def _map_service(graph: Graph, svc: dict, listing: Listing, known_categories: set[str]) -> dict:

@@ -175,6 +175,20 @@ def test_a_confidential_venue_keeps_only_its_postcode_district(app, session, wor
     )
 
 
+def test_a_venue_with_no_uk_postcode_is_kept_off_the_map(app, session, world):
+    moderator = signed_in(app, session, world, "moderator")
+    abroad = dict(address_1="12 Rue Haute", address_2="1000 Bruxelles, BE", town="Brussels", postcode="")
+    response = submit(moderator, venue_path(world), not_on_map="true", **abroad)
+    assert response.status_code == 303
+    venue = fresh(session, Location, world.location_a)
+    assert (venue.not_on_map, venue.postcode, venue.latitude, venue.town) == (True, None, None, "Brussels")
+    # A UK postcode contradicts "not on the map"; without the answer, a venue still needs its postcode.
+    response = submit(moderator, venue_path(world), not_on_map="true", **dict(abroad, postcode="G40 1AT"))
+    assert response.status_code == 400 and "is on the map" in errors_on(response.get_data(as_text=True))["postcode"]
+    response = submit(moderator, venue_path(world), not_on_map="false", **abroad)
+    assert response.status_code == 400 and "needs a postcode" in errors_on(response.get_data(as_text=True))["postcode"]
+
+
 def test_a_moderator_moves_a_venue_and_it_is_placed_again(app, session, world):
     moderator = signed_in(app, session, world, "moderator")
     old = fresh(session, Location, world.location_a)

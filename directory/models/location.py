@@ -39,6 +39,9 @@ class Location(Record, Sourced, table=True):
     accessibility: str = Field(default="", sa_type=Text)
     # A refuge or safe house: only its postcode district is kept (no street, no exact point); see LocationInput.
     confidential: bool = Field(default=False, nullable=False)
+    # A venue with an address but no UK postcode (abroad, or a source that gives none): it has no point, so
+    # searches find it by keyword and area, not by distance.
+    not_on_map: bool = Field(default=False, nullable=False)
     wheelchair_accessible: bool | None = None
     # Raised on every published change: an edit based on an older version is refused.
     version: int = Field(default=1, nullable=False)

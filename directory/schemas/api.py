@@ -175,6 +175,7 @@ class LocationOut(Schema):
     accessibility = fields.String()
     wheelchair_accessible = fields.Boolean(allow_none=True)
     confidential = fields.Boolean()
+    not_on_map = fields.Boolean()
 
 
 class ExplanationOut(Schema):

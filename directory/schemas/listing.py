@@ -86,6 +86,7 @@ class LocationInput(InputSchema):
     accessibility = _text()
     wheelchair_accessible = fields.Boolean(load_default=None, allow_none=True)
     confidential = fields.Boolean(load_default=False)
+    not_on_map = fields.Boolean(load_default=False)
 
     @validates_schema
     def _where(self, data, **_):
@@ -100,7 +101,15 @@ class LocationInput(InputSchema):
             raise ValidationError("A confidential venue needs at least its postcode district, like LS7.", "postcode")
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError("Give both latitude and longitude, or neither.", "longitude")
-        if data.get("location_type") == "physical" and not (data.get("postcode") or data.get("latitude") is not None):
+        if data.get("not_on_map"):
+            if postcode:
+                raise ValidationError(
+                    "A venue with a UK postcode is on the map: clear the postcode or answer that it is on the map.",
+                    "postcode",
+                )
+            if not (data.get("address_1") or data.get("town")):
+                raise ValidationError("A venue that is not on the map needs its address: a street or a town.", "town")
+        elif data.get("location_type") == "physical" and not (postcode or data.get("latitude") is not None):
             raise ValidationError("A venue needs a postcode (or a latitude and longitude).", "postcode")
 
     @post_load
@@ -114,6 +123,8 @@ class LocationInput(InputSchema):
                 latitude=None,
                 longitude=None,
             )
+        if data.get("not_on_map"):
+            data.update(latitude=None, longitude=None)
         return data
 
 

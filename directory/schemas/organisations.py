@@ -32,6 +32,7 @@ LOCATION_LABELS = {
     "accessibility": "Accessibility",
     "wheelchair_accessible": "Wheelchair access",
     "confidential": "Address confidential",
+    "not_on_map": "Not on the map",
 }
 COMMON_LABELS = {
     "base_version": "Listing",

@@ -61,10 +61,20 @@ def rich_listing(session):
         longitude=-2.01,
         geocode_source="district",
     )
+    abroad = factories.location(
+        session,
+        org,
+        name="Partner centre in Dublin",
+        address_1="5 Parnell Square",
+        address_2="D01 XY00, IE",
+        town="Dublin",
+        postcode=None,
+        not_on_map=True,
+    )
     return factories.service(
         session,
         org,
-        [venue, online, refuge],
+        [venue, online, refuge, abroad],
         name="Carers' Café",
         summary="A break and a chat for unpaid carers.",
         description="Tea, cake and advice.",
@@ -224,7 +234,7 @@ def test_cli_exports(app, runner, session, tmp_path):
     session.commit()
     result = runner.invoke(args=["export", "hsds", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "Wrote 1 services from 1 organisations at 3 venues" in result.output
+    assert "Wrote 1 services from 1 organisations at 4 venues" in result.output
     assert (tmp_path / "out" / "services.csv").exists()
 
 

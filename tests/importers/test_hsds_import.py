@@ -92,14 +92,31 @@ def test_problems_name_the_file_record_and_field(app, session):
     ]
 
 
-def test_a_venue_that_cannot_be_placed_is_kept_but_not_linked(app, session):
-    run(app, DATA / "hsds3_page.json")
+def test_a_venue_abroad_without_coordinates_is_kept_with_its_address_off_the_map(app, session, client):
+    result = run(app, DATA / "hsds3_page.json")
     lunch = services(session)["svc-lunch"]
     assert lunch.status == "temporarily_closed" and lunch.is_free
     assert [t.code for t in lunch.terms] == ["food/lunch-clubs"]  # a term listed on the service, by name
-    assert lunch.location_links == []
-    assert lunch.attributes["hsds"]["locations_not_imported"][0]["postcode"] == "10001"
+    [venue] = [link.location for link in lunch.location_links]
+    assert (venue.not_on_map, venue.postcode, venue.latitude, venue.address_1, venue.town) == (
+        True,
+        None,
+        None,
+        "1 Main Street",
+        "Example City",
+    )
+    assert venue.address_2.endswith("NY 10001, US")
+    assert "locations_not_imported" not in lunch.attributes["hsds"]
     assert [s["id"] for s in lunch.attributes["hsds"]["schedules"]] == ["sch-3", "sch-4"]
+    assert any(
+        "is not a UK postcode: the venue is kept with its address but is not on the map" in n.message
+        for n in result.notes
+    )
+    page = client.get(f"/services/{lunch.id}").get_data(as_text=True)
+    assert "Example City" in page and "Not on the map" in page
+    listed = client.get(f"/api/services/{lunch.id}").get_json()
+    [out] = [v for v in listed["locations"] if v["name"] == venue.name]
+    assert (out["not_on_map"], out["latitude"], out["postcode"]) == (True, None, None)
 
 
 def test_a_venue_abroad_with_coordinates_is_kept_at_them(app, session, tmp_path):
@@ -127,7 +144,7 @@ def test_importing_the_same_file_again_changes_nothing(app, session):
     again = run(app, DATA / "hsds3_page.json")
     assert again.report.counts["unchanged"] == 2 and again.report.counts["created"] == 0
     assert {s.source_id: (s.version, s.updated_at) for s in services(session).values()} == before
-    assert len(session.exec(select(Location)).all()) == 1
+    assert len(session.exec(select(Location)).all()) == 2  # the pantry's venue and the lunch club's, abroad
 
 
 def test_a_changed_record_updates_its_listing(app, session, tmp_path):
