@@ -142,10 +142,10 @@ def _rank(view: View, q: SearchQuery, scores: dict, matched: set, distances: dic
             weight *= STALE_FACTOR
         return weight
 
-    if scores:
-        return _top_blended(scores, matched, factor, wanted)[q.offset :]
-
     names = view.column("name_sort")
+    if scores:
+        return _top_blended(scores, matched, factor, wanted, names)[q.offset :]
+
     if q.order == "nearest" and q.near is not None:
         key = lambda d: (distances.get(d, q.near.radius_km + 1), names[d])  # noqa: E731
     elif q.order == "verified":
@@ -237,12 +237,12 @@ class View:
         return {name: n for name, n in zip(names, sums, strict=False) if n}  # the table may be wider than its names
 
 
-def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int) -> list[int]:
-    """The `wanted` best of `matched` by relevance x factor, highest first (ties: lower docnum).
+def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int, names) -> list[int]:
+    """The `wanted` best of `matched` by relevance x factor, highest first (ties: by name, as on PostgreSQL).
 
     Factors never exceed 1, so once relevance alone falls below the page's worst blended score no
-    later document can reach the page: most factors are never computed. `scores` is in docnum
-    order and the sort is stable, so equal relevance keeps the lower docnum first.
+    later document can reach the page: most factors are never computed. Listings that tie are
+    ordered by name, so the order does not depend on when each was indexed.
     """
     page: list[tuple[float, int]] = []  # min-heap of (blended, -docnum)
     for d in sorted(scores, key=scores.__getitem__, reverse=True):
@@ -256,7 +256,7 @@ def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int) ->
             heapq.heappush(page, item)
         elif item > page[0]:
             heapq.heapreplace(page, item)
-    return [-d for _, d in sorted(page, reverse=True)]
+    return [-d for _, d in sorted(page, key=lambda item: (-item[0], names[-item[1]]))]
 
 
 def word_counts(searcher, words) -> dict[str, int]:
