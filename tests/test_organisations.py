@@ -187,6 +187,9 @@ def test_a_venue_with_no_uk_postcode_is_kept_off_the_map(app, session, world):
     assert response.status_code == 400 and "is on the map" in errors_on(response.get_data(as_text=True))["postcode"]
     response = submit(moderator, venue_path(world), not_on_map="false", **abroad)
     assert response.status_code == 400 and "needs a postcode" in errors_on(response.get_data(as_text=True))["postcode"]
+    # A refuge is found by its district: it cannot also be off the map, and the message says which answer to change.
+    response = submit(moderator, venue_path(world), not_on_map="true", confidential="true", **abroad)
+    assert response.status_code == 400 and "answer Yes" in errors_on(response.get_data(as_text=True))["not_on_map"]
 
 
 def test_a_moderator_moves_a_venue_and_it_is_placed_again(app, session, world):

@@ -91,6 +91,11 @@ class LocationInput(InputSchema):
     @validates_schema
     def _where(self, data, **_):
         postcode = data.get("postcode")
+        if data.get("not_on_map") and data.get("confidential"):
+            raise ValidationError(
+                "A confidential venue is found by its postcode district, so it is on the map (with no pin): answer Yes.",
+                "not_on_map",
+            )
         if postcode and not data.get("confidential") and geography.parse_postcode(postcode).kind != "unit":
             raise ValidationError(
                 f"'{postcode}' is only part of a postcode: give the full postcode, like G31 2ER "
@@ -110,7 +115,10 @@ class LocationInput(InputSchema):
             if not (data.get("address_1") or data.get("town")):
                 raise ValidationError("A venue that is not on the map needs its address: a street or a town.", "town")
         elif data.get("location_type") == "physical" and not (postcode or data.get("latitude") is not None):
-            raise ValidationError("A venue needs a postcode (or a latitude and longitude).", "postcode")
+            raise ValidationError(
+                "A venue needs a postcode: give its full UK postcode, or answer that it is not on the map (a venue abroad).",
+                "postcode",
+            )
 
     @post_load
     def _conceal(self, data, **_):
