@@ -244,19 +244,35 @@ def _top_blended(scores: dict[int, float], matched: set, factor, wanted: int, na
     later document can reach the page: most factors are never computed. Listings that tie are
     ordered by name, so the order does not depend on when each was indexed.
     """
-    page: list[tuple[float, int]] = []  # min-heap of (blended, -docnum)
+    page: list[tuple[float, _LaterFirst, int]] = []  # min-heap of (blended, name, -docnum): the worst on top
     for d in sorted(scores, key=scores.__getitem__, reverse=True):
         score = scores[d]
         if len(page) == wanted and score < page[0][0]:
             break
         if d not in matched:
             continue
-        item = (score * factor(d), -d)
+        item = (score * factor(d), _LaterFirst(names[d]), -d)
         if len(page) < wanted:
             heapq.heappush(page, item)
         elif item > page[0]:
             heapq.heapreplace(page, item)
-    return [-d for _, d in sorted(page, key=lambda item: (-item[0], names[-item[1]]))]
+    return [-d for _, _, d in sorted(page, reverse=True)]
+
+
+class _LaterFirst:
+    """A name that sorts backwards, so that among equal scores the heap gives up the later name first
+    and every page agrees with the next on where a tie is cut."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name) -> None:
+        self.name = name
+
+    def __eq__(self, other) -> bool:
+        return self.name == other.name
+
+    def __lt__(self, other) -> bool:
+        return self.name > other.name
 
 
 def word_counts(searcher, words) -> dict[str, int]:
