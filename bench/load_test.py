@@ -115,6 +115,7 @@ def ensure_database(url: str) -> None:
 def settings(args, workdir: Path) -> dict:
     return {
         "ENV": "production",
+        "BASE_URL": "https://signpost.example",
         "SECRET_KEY": "load-test-" + "x" * 40,
         "INSTANCE_DIR": str(workdir),
         "DATABASE_URL": args.database_url,

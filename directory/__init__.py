@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import clock, db
 from .config import TEMPLATES_DIR, Config
+from .links import Links
 
 
 class SignpostApp(Flask):
@@ -62,4 +63,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_views(app)
     register_api(app)
     register_commands(app)
+    app.extensions["signpost.links"] = Links(config.BASE_URL, app.url_map)
     return app

@@ -20,6 +20,7 @@ from directory.cli_checks import needs_database
 from directory.db import get_db
 from directory.freshness import LABELS
 from directory.linkcheck import check_links
+from directory.links import links
 from directory.models import utcnow
 from directory.operations.freshness import (
     apply_flag_changes,
@@ -119,8 +120,7 @@ def _assess_and_remind(console: Console, config, now: datetime, dry_run: bool, d
             apply_flag_changes(session, changes, now)
             reminders = record_reminders(session, planned, now)
     if reminders:  # after the commit: a failed send never loses the record of what was due
-        with current_app.test_request_context(base_url=config.BASE_URL):
-            totals["emails sent"] = send_reminder_mail(config, reminders, {s.id: s for s, _ in assessed})
+        totals["emails sent"] = send_reminder_mail(config, reminders, {s.id: s for s, _ in assessed}, links=links())
     elif not dry_run:
         totals["emails sent"] = 0
     for reminder in reminders:

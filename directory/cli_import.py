@@ -265,7 +265,7 @@ def export_hsds(out_dir: Path) -> None:
     """Write every current listing as Open Referral (HSDS 3.0): datapackage.json, one CSV per table, services.json."""
     from importers.export_hsds import export_hsds as write
 
-    # Links to pages point at SIGNPOST_BASE_URL, as in mail sent from the command line.
+    # Links to pages point at SIGNPOST_BASE_URL, as links in mail do.
     with (
         current_app.test_request_context(base_url=current_app.config["SIGNPOST"].BASE_URL),
         get_db().sessionmaker() as session,

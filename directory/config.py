@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 TEMPLATES_DIR = ROOT / "templates"
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"  # right for `make run`; production must set its own
 MAX_RADIUS_KM = 100.0
 
 
@@ -52,7 +54,9 @@ class Config:
     GEOCODER_USER_AGENT: str = "signpost-directory"
     GEOCODER_DOMAIN: str = "nominatim.openstreetmap.org"
     MAP_TILES_URL: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # its host is added to the CSP img-src
-    BASE_URL: str = "http://127.0.0.1:5000"  # where links in mail sent from the command line point
+    # The site's public address (a path prefix is allowed): every link in mail starts with it, never with
+    # the Host a request arrived with. Production must set it to the address people reach Signpost at.
+    BASE_URL: str = DEFAULT_BASE_URL
     REVIEW_AFTER_DAYS: int = 183  # a listing not confirmed for this long needs review
     STALE_AFTER_DAYS: int = 365  # ... and after this long is stale (ranked lower, labelled)
     MAP_ATTRIBUTION: str = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -116,6 +120,11 @@ class Config:
                 "SIGNPOST_SECRET_KEY to a long random value, e.g. "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
+        if self.ENV == "production" and self.BASE_URL == DEFAULT_BASE_URL:
+            raise ConfigError(
+                "Refusing to start in production without SIGNPOST_BASE_URL: set it to the address people reach "
+                "Signpost at, like https://signpost.example.org (every link in mail starts with it)."
+            )
         if not 0 < self.DEFAULT_RADIUS_KM <= MAX_RADIUS_KM:
             raise ConfigError(
                 f"SIGNPOST_DEFAULT_RADIUS_KM={self.DEFAULT_RADIUS_KM} must be between 0 and {MAX_RADIUS_KM:g} km."
@@ -124,6 +133,12 @@ class Config:
             raise ConfigError(
                 f"SIGNPOST_MAX_REQUEST_KB={self.MAX_REQUEST_KB} is too small for the editing forms: use 64 or more "
                 "(the default is 1024)."
+            )
+        base = urlsplit(self.BASE_URL)
+        if base.scheme not in {"http", "https"} or not base.netloc or base.query or base.fragment:
+            raise ConfigError(
+                f"SIGNPOST_BASE_URL={self.BASE_URL!r} must be the site's public address, such as "
+                "https://signpost.example.org (a path after the host is allowed)."
             )
         if not 0 < self.REVIEW_AFTER_DAYS < self.STALE_AFTER_DAYS:
             raise ConfigError(

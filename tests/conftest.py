@@ -26,6 +26,7 @@ from .postgres_suite import SNAPSHOT_PREFIX, PostgresSuite, selected
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 CODEPOINT_ZIP = SHARED / "data" / "codepo_gb.zip"
+BASE_URL = "http://signpost.test"  # the test apps' SIGNPOST_BASE_URL, where links in mail point
 POSTGRES = PostgresSuite(os.environ["SIGNPOST_TEST_DATABASE_URL"]) if selected() == "postgres" else None
 
 
@@ -73,7 +74,14 @@ class ClosingClient(FlaskClient):
 
 def make_app(tmp_path: Path, **overrides):
     """A testing app whose database and index live under tmp_path."""
-    settings = {"ENV": "testing", "INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "test"}
+    # Mail links start with BASE_URL, which is not the test client's http://localhost: a link built
+    # from the request instead would show.
+    settings = {
+        "ENV": "testing",
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "SECRET_KEY": "test",
+        "BASE_URL": BASE_URL,
+    }
     on_suite_database = POSTGRES is not None and "DATABASE_URL" not in overrides
     if on_suite_database:
         settings["DATABASE_URL"] = POSTGRES.database_url()

@@ -6,6 +6,7 @@ Mail is read from instance/mail/ (no SMTP server configured); tests/test_mail.py
 from __future__ import annotations
 
 import email
+import functools
 import logging
 import pathlib
 import re
@@ -18,6 +19,7 @@ from sqlmodel import select
 
 from directory.auth import actor_for, find_user
 from directory.db import get_db
+from directory.links import links
 from directory.models import User, utcnow
 from directory.operations import InputError, api_tokens
 from directory.operations import accounts as ops
@@ -25,7 +27,7 @@ from directory.permissions import ANONYMOUS, SYSTEM, PermissionDenied, can
 from directory.views.accounts import safe_next
 
 from . import factories
-from .conftest import migrated_app
+from .conftest import BASE_URL, migrated_app
 from .worlds import PASSWORD, csrf
 
 NEW_PASSWORD = "purple elephants dance at noon"
@@ -50,7 +52,7 @@ def body(message) -> str:
 
 
 def link_in(message) -> str:
-    return re.search(r"http://localhost(/\S+)", body(message)).group(1)
+    return re.search(rf"{re.escape(BASE_URL)}(/\S+)", body(message)).group(1)
 
 
 def without_csrf(page: str) -> str:
@@ -341,6 +343,18 @@ def test_resetting_a_forgotten_password(app, client, account):
     assert log_in(client, password=PASSWORD).status_code == 400
     assert log_in(client, password=NEW_PASSWORD).status_code == 303
     assert other_device.get("/account").status_code == 302  # signed out everywhere else
+
+
+def test_a_reset_link_starts_with_base_url_whatever_host_the_request_named(app, client, account):
+    forged = "http://evil.example"
+    page = client.get("/account/reset", base_url=forged).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    data = {"email": "editor@example.org", "csrf_token": token}
+    response = client.post("/account/reset", data=data, base_url=forged)
+    assert response.status_code == 200 and SAME_ANSWER in response.get_data(as_text=True)
+    [message] = take_mail(app)
+    assert "evil.example" not in body(message)
+    assert re.search(rf"{re.escape(BASE_URL)}/account/reset/\S+", body(message))
 
 
 def test_a_reset_request_for_an_unknown_address_answers_the_same_and_sends_nothing(app, client, account):
@@ -763,12 +777,13 @@ def test_the_owner_is_told_of_repeated_wrong_passwords_once_an_hour(app, account
         user = s.get(User, account.id)
         assert user.failed_sign_ins == 12
         later = user.failed_sign_ins_since + timedelta(hours=1, minutes=1)
-    with app.test_request_context(), db(app) as s:
-        assert len(ops.record_failed_sign_in(s, "editor@example.org", later)) == 0  # a new period starts at 1
+    with app.app_context(), db(app) as s:
+        count = functools.partial(ops.record_failed_sign_in, s, links=links())
+        assert len(count("editor@example.org", later)) == 0  # a new period starts at 1
         for minute in range(4):
-            mails = ops.record_failed_sign_in(s, "editor@example.org", later + timedelta(minutes=minute))
+            mails = count("editor@example.org", later + timedelta(minutes=minute))
         assert len(mails) == 1  # the fifth of the new period, told again
-        assert ops.record_failed_sign_in(s, "nobody@example.org", later) == []
+        assert count("nobody@example.org", later) == []
 
 
 @pytest.mark.parametrize("proxies, limited", [(0, True), (1, False)])
@@ -840,7 +855,12 @@ def test_the_session_cookie_is_http_only_same_site_and_lasts_a_working_day(app, 
 
 
 def test_the_session_cookie_is_secure_in_production(tmp_path):
-    app = migrated_app(tmp_path, ENV="production", SECRET_KEY="a-long-random-production-secret-for-this-test")
+    app = migrated_app(
+        tmp_path,
+        ENV="production",
+        SECRET_KEY="a-long-random-production-secret-for-this-test",
+        BASE_URL="https://signpost.test",
+    )
     make_user(app, "editor@example.org")
     cookie = set_cookie_after_sign_in(app, base_url="https://localhost")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie

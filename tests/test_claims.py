@@ -21,7 +21,7 @@ from directory.models import Claim, Invitation, Membership, Organisation, User, 
 from directory.operations import claims as ops
 
 from . import factories
-from .conftest import migrated_app
+from .conftest import BASE_URL, migrated_app
 
 MODERATORS = "mods@signpost.example.org"
 CLAIM_FORM = {"job_title": "Volunteer coordinator", "phone": "0141 496 0000", "note": "I run the Tuesday pantry."}
@@ -179,7 +179,7 @@ def test_a_claim_approved_by_a_moderator_makes_the_claimant_an_editor(app, clien
     )
     [to_moderators] = sent_mail(app)
     assert recipients(to_moderators) == {MODERATORS} and "Vic Visitor" in body(to_moderators)
-    assert "http://localhost/moderate/claims" in body(to_moderators)
+    assert f"{BASE_URL}/moderate/claims" in body(to_moderators)
 
     moderator_token = signed_in(client, world, world.users["moderator"])
     page = client.get("/moderate/claims").get_data(as_text=True)
@@ -384,7 +384,7 @@ def test_an_invitation_is_emailed_with_a_link_that_works_once(app, client, sessi
     assert response.status_code == 303
     [message] = sent_mail(app)
     assert recipients(message) == {"new.person@example.net"}
-    link = re.search(r"http://localhost/invitations/(\S+)", body(message))
+    link = re.search(rf"{re.escape(BASE_URL)}/invitations/(\S+)", body(message))
     emailed = link.group(1)
     invitation = session.exec(select(Invitation)).one()
     assert invitation.token_hash == hashlib.sha256(emailed.encode()).hexdigest()

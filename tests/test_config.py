@@ -31,8 +31,15 @@ def test_production_refuses_the_default_secret_key(tmp_path):
         create_app({"ENV": "production", "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": DEFAULT_SECRET_KEY})
 
 
+def test_production_refuses_the_default_base_url(tmp_path):
+    with pytest.raises(ConfigError, match="SIGNPOST_BASE_URL"):
+        create_app({"ENV": "production", "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 40})
+
+
 def test_production_starts_with_a_real_secret_key(tmp_path):
-    app = create_app({"ENV": "production", "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 40})
+    app = create_app(
+        {"ENV": "production", "INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x" * 40, "BASE_URL": "https://sp.example"}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

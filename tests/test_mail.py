@@ -21,7 +21,7 @@ from directory.extensions import limiter
 from directory.mail import send_mail
 
 from . import factories
-from .conftest import migrated_app
+from .conftest import BASE_URL, migrated_app
 from .worlds import PASSWORD, csrf
 
 SMTP_USER, SMTP_SECRET = "signpost", "smtp-secret-never-logged"
@@ -92,7 +92,7 @@ def text(message) -> str:
 
 
 def link_in(message) -> str:
-    return re.search(r"http://localhost(/\S+)", text(message)).group(1)
+    return re.search(rf"{re.escape(BASE_URL)}(/\S+)", text(message)).group(1)
 
 
 def test_a_confirmation_link_arrives_over_smtp_and_confirms_the_address(app, client, inbox):

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from directory.auth import find_user, fingerprint, hash_password, make_token, password_matches, read_token
 from directory.config import Config
+from directory.links import Links
 from directory.mail import mail_after_commit
 from directory.models import Membership, Organisation, User, utcnow
 from directory.models.account import ROLES
@@ -76,18 +76,18 @@ def prepare_registration(raw: Mapping) -> dict:
     return {"email": data["email"], "name": data["name"], "password_hash": hash_password(data["password"])}
 
 
-def register_user(session: Session, prepared: dict, now: datetime) -> list[Mail]:
+def register_user(session: Session, prepared: dict, now: datetime, *, links: Links) -> list[Mail]:
     """Create an unconfirmed account from prepare_registration(), or tell the owner of a taken address.
 
     Either way one message goes to the address given, so the answer never reveals who has an account.
     """
     existing = find_user(session, prepared["email"])
     if existing is not None:
-        return [_someone_tried_to_register(existing)]
+        return [_someone_tried_to_register(existing, links)]
     user = User(email=prepared["email"], name=prepared["name"], password_hash=prepared["password_hash"], created_at=now)
     session.add(user)
     session.flush()
-    return [verification_mail(user)]
+    return [verification_mail(user, links=links)]
 
 
 def create_user(
@@ -111,11 +111,9 @@ def create_user(
     return user
 
 
-def verification_mail(user: User) -> Mail:
+def verification_mail(user: User, *, links: Links) -> Mail:
     """The 'confirm your email address' message, with a link that lasts 3 days."""
-    link = url_for(
-        "accounts.verify", token=make_token("verify-email", {"u": str(user.id), "e": user.email}), _external=True
-    )
+    link = links.page("accounts.verify", token=make_token("verify-email", {"u": str(user.id), "e": user.email}))
     return Mail(
         user.email,
         "Confirm your email address for Signpost",
@@ -128,7 +126,7 @@ def verification_mail(user: User) -> Mail:
     )
 
 
-def _someone_tried_to_register(user: User) -> Mail:
+def _someone_tried_to_register(user: User, links: Links) -> Mail:
     return Mail(
         user.email,
         "Someone tried to register with your email address",
@@ -136,8 +134,8 @@ def _someone_tried_to_register(user: User) -> Mail:
             f"Hello {user.name},\n\n"
             "Someone, perhaps you, tried to create a Signpost account with this email address. "
             "You already have an account, so nothing has changed.\n\n"
-            f"Sign in: {url_for('accounts.login', _external=True)}\n"
-            f"Forgotten your password? {url_for('accounts.reset_request', _external=True)}\n\n"
+            f"Sign in: {links.page('accounts.login')}\n"
+            f"Forgotten your password? {links.page('accounts.reset_request')}\n\n"
             "If it was not you, you can ignore this message."
         ),
     )
@@ -168,7 +166,7 @@ def authenticate(session: Session, raw: Mapping) -> User:
     return user
 
 
-def record_failed_sign_in(session: Session, email: str, now: datetime) -> list[Mail]:
+def record_failed_sign_in(session: Session, email: str, now: datetime, *, links: Links) -> list[Mail]:
     """Count a wrong password for the account at this address; its owner is told once a period when they pile up."""
     user = find_user(session, email)
     if user is None:
@@ -190,7 +188,7 @@ def record_failed_sign_in(session: Session, email: str, now: datetime) -> list[M
                 f"Hello {user.name},\n\nSomeone has typed a wrong password for your Signpost account "
                 f"{user.failed_sign_ins} times in the last hour. Each computer trying is slowed down; "
                 "you can still sign in as usual.\n\nIf this was not you, choose a strong password that you use nowhere else: "
-                f"{url_for('accounts.reset_request', _external=True)}\n\n"
+                f"{links.page('accounts.reset_request')}\n\n"
                 "We tell you at most once an hour."
             ),
         )
@@ -202,7 +200,7 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def request_password_reset(session: Session, email: str) -> list[Mail]:
+def request_password_reset(session: Session, email: str, *, links: Links) -> list[Mail]:
     """A reset link for the account at this address, if there is one that can sign in."""
     user = find_user(session, email)
     usable = user is not None and user.disabled_at is None
@@ -211,7 +209,7 @@ def request_password_reset(session: Session, email: str) -> list[Mail]:
         "reset-password",
         {"u": str(user.id) if usable else "", "p": fingerprint(user.password_hash if usable else email)},
     )
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = links.page("accounts.reset_password", token=token)
     if not usable:
         return []
     return [
@@ -276,7 +274,7 @@ def check_email_change(user: User, raw: Mapping) -> str:
     return data["new_email"]
 
 
-def email_change_mails(session: Session, user: User, new_email: str) -> list[Mail]:
+def email_change_mails(session: Session, user: User, new_email: str, *, links: Links) -> list[Mail]:
     """A confirmation link for the new address (nothing changes until it is followed), and a notice to the old.
 
     If the new address already has an account, its owner is told instead, and the answer is the same.
@@ -289,13 +287,13 @@ def email_change_mails(session: Session, user: User, new_email: str) -> list[Mai
             "Someone signed in to your Signpost account asked to change its email address. "
             "It changes only when the link sent to the new address is followed.\n\n"
             "If this was not you, reset your password now: "
-            f"{url_for('accounts.reset_request', _external=True)}"
+            f"{links.page('accounts.reset_request')}"
         ),
     )
     owner = find_user(session, new_email)
     # The link is made either way, so a taken address costs the same work as a free one.
     token = make_token("change-email", {"u": str(user.id), "e": new_email, "o": fingerprint(user.email)})
-    link = url_for("accounts.confirm_email", token=token, _external=True)
+    link = links.page("accounts.confirm_email", token=token)
     if owner is not None:
         return [
             notice,

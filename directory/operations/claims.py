@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import url_for
 from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from directory.config import Config
+from directory.links import Links
 from directory.mail import mail_after_commit
 from directory.models import ChangeRequest, Claim, Invitation, Membership, Organisation, User, utcnow
 from directory.operations.accounts import Mail
@@ -461,7 +461,7 @@ def _line(text: str) -> str:
 
 
 def notify_new_claim(
-    session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User
+    session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User, *, links: Links
 ) -> None:
     """Tell the moderators someone asked to edit an organisation (or was approved by domain)."""
     moderators = config.moderator_addresses
@@ -472,13 +472,13 @@ def notify_new_claim(
     body = (
         f"{claimant.name} <{claimant.email}> asked to edit the listings of “{organisation.name}”.\n\n"
         f"Role at the organisation: {claim.job_title}\nPhone: {claim.phone}\nNote: {claim.note or '(none)'}\n\n"
-        f"{opening}\n{url_for('claims.moderate', _external=True)}\n"
+        f"{opening}\n{links.page('claims.moderate')}\n"
     )
     mail_after_commit(session, config, moderators, subject, body)
 
 
 def notify_claim_decided(
-    session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User
+    session: Session, config: Config, claim: Claim, organisation: Organisation, claimant: User, *, links: Links
 ) -> None:
     """Tell the claimant the decision and the reason."""
     name = _line(organisation.name)
@@ -487,7 +487,7 @@ def notify_claim_decided(
         body = (
             f"Your request to edit the listings of “{organisation.name}” has been approved.\n\n"
             + (f"{claim.reason}\n\n" if claim.reason else "")
-            + f"The organisation: {url_for('public.organisation', raw_id=organisation.id, _external=True)}\n"
+            + f"The organisation: {links.page('public.organisation', raw_id=organisation.id)}\n"
         )
     else:
         subject = f"Your request to edit {name} on Signpost"
@@ -499,10 +499,17 @@ def notify_claim_decided(
 
 
 def notify_invitation(
-    session: Session, config: Config, invitation: Invitation, organisation: Organisation, inviter: str, token: str
+    session: Session,
+    config: Config,
+    invitation: Invitation,
+    organisation: Organisation,
+    inviter: str,
+    token: str,
+    *,
+    links: Links,
 ) -> None:
     """Email the invitee their link (the token is only ever in this email)."""
-    link = url_for("claims.invitation", token=token, _external=True)
+    link = links.page("claims.invitation", token=token)
     body = (
         f"{inviter} invited you to help edit the listings of “{organisation.name}” on Signpost, "
         "the community services directory used by link workers.\n\n"

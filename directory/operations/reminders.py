@@ -11,11 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
+from directory.config import Config
 from directory.freshness import Flag, Policy, as_date, due_flags, may_email, reminder_stage
+from directory.links import Links
 from directory.mail import mail_after_commit, send_mail
 from directory.models import ReferralRoute, Service
 from directory.models.common import HIDDEN_STATUSES
@@ -135,21 +136,23 @@ def record_reminders(session: Session, planned: list[PlannedReminder], now: date
 # Links and mail ---------------------------------------------------------------------------
 
 
-def _serializer(action: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"signpost.review-{action}")
+def _serializer(action: str, secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=f"signpost.review-{action}")
 
 
-def review_token(action: str, reminder: ReviewReminder, address: str) -> str:
-    """A signed token for one action on one reminder, for one recipient."""
-    return _serializer(action).dumps({"r": str(reminder.id), "e": address})
+def review_token(action: str, reminder: ReviewReminder, address: str, secret: str) -> str:
+    """A signed token for one action on one reminder, for one recipient (secret: the app's SECRET_KEY)."""
+    return _serializer(action, secret).dumps({"r": str(reminder.id), "e": address})
 
 
-def review_url(action: str, reminder: ReviewReminder, address: str) -> str:
+def review_url(action: str, reminder: ReviewReminder, address: str, *, links: Links, secret: str) -> str:
     """The full address of a review link."""
-    return url_for("freshness.answer", action=action, token=review_token(action, reminder, address), _external=True)
+    return links.page("freshness.answer", action=action, token=review_token(action, reminder, address, secret))
 
 
-def send_reminder_mail(config, reminders: list[ReviewReminder], services: dict[uuid.UUID, Service]) -> int:
+def send_reminder_mail(
+    config: Config, reminders: list[ReviewReminder], services: dict[uuid.UUID, Service], *, links: Links
+) -> int:
     """One email per address, listing every listing it is asked about; returns how many were sent."""
     by_address = defaultdict(list)
     for reminder in reminders:
@@ -157,14 +160,16 @@ def send_reminder_mail(config, reminders: list[ReviewReminder], services: dict[u
             by_address[address].append(reminder)
     for address, items in sorted(by_address.items()):
         if all(r.stage == 3 for r in items):
-            subject, body = _moderator_mail(items, services)
+            subject, body = _moderator_mail(items, services, links)
         else:
-            subject, body = _organisation_mail(address, items, services)
+            subject, body = _organisation_mail(address, items, services, links, config.SECRET_KEY)
         send_mail(config, [address], subject, body)
     return len(by_address)
 
 
-def _organisation_mail(address: str, reminders: list[ReviewReminder], services: dict) -> tuple[str, str]:
+def _organisation_mail(
+    address: str, reminders: list[ReviewReminder], services: dict, links: Links, secret: str
+) -> tuple[str, str]:
     again = any(r.stage == 2 for r in reminders)
     names = [services[r.service_id].name for r in reminders]
     subject = ("Reminder: " if again else "") + (
@@ -179,19 +184,20 @@ def _organisation_mail(address: str, reminders: list[ReviewReminder], services: 
     ]
     for reminder in reminders:
         service = services[reminder.service_id]
+        review = {action: review_url(action, reminder, address, links=links, secret=secret) for action in ACTIONS}
         parts.append(
             f"\n== {service.name} ({service.organisation.name}) ==\n"
-            f"{url_for('public.service', raw_id=service.id, _external=True)}\n"
+            f"{links.page('public.service', raw_id=service.id)}\n"
             + "".join(f"- {reason}\n" for reason in reminder.reasons)
-            + f"\nStill correct: {review_url('confirm', reminder, address)}\n"
-            f"I need to update it: {review_url('update', reminder, address)}\n"
-            f"It has closed: {review_url('closed', reminder, address)}\n"
+            + f"\nStill correct: {review['confirm']}\n"
+            f"I need to update it: {review['update']}\n"
+            f"It has closed: {review['closed']}\n"
         )
     parts.append("\nThank you for keeping the directory true.\nSignpost\n")
     return subject, "".join(parts)
 
 
-def _moderator_mail(reminders: list[ReviewReminder], services: dict) -> tuple[str, str]:
+def _moderator_mail(reminders: list[ReviewReminder], services: dict, links: Links) -> tuple[str, str]:
     lines = [
         f"{len(reminders)} listing(s) had no answer after two reminders, or nobody at the organisation can be emailed:\n"
     ]
@@ -200,19 +206,21 @@ def _moderator_mail(reminders: list[ReviewReminder], services: dict) -> tuple[st
         lines.append(
             f"\n- {service.name} ({service.organisation.name})\n  "
             + "\n  ".join(reminder.reasons)
-            + f"\n  {url_for('freshness.listing', raw_id=service.id, _external=True)}\n"
+            + f"\n  {links.page('freshness.listing', raw_id=service.id)}\n"
         )
-    lines.append(f"\nThe dashboard: {url_for('freshness.dashboard', _external=True)}\n")
+    lines.append(f"\nThe dashboard: {links.page('freshness.dashboard')}\n")
     return "Signpost listings need a moderator", "".join(lines)
 
 
-def notify_closure(session: Session, config, service: Service, address: str, note: str) -> None:
+def notify_closure(
+    session: Session, config: Config, service: Service, address: str, note: str, *, links: Links
+) -> None:
     """Tell the moderators at once that an organisation says its listing has closed."""
     body = (
         f"{address} answered a review email: “{service.name}” ({service.organisation.name}) has closed.\n"
         f"Their note: {note or '(none)'}\n\n"
         f"The listing stays up, labelled “reported closed”, until a moderator acts:\n"
-        f"{url_for('freshness.listing', raw_id=service.id, _external=True)}\n"
+        f"{links.page('freshness.listing', raw_id=service.id)}\n"
     )
     mail_after_commit(
         session, config, config.moderator_addresses, f"Reported closed by its organisation: {service.name}", body
@@ -222,12 +230,14 @@ def notify_closure(session: Session, config, service: Service, address: str, not
 # Answers ----------------------------------------------------------------------------------
 
 
-def read_review_link(session: Session, action: str, token: str, policy: Policy) -> tuple[ReviewReminder, Service, str]:
-    """The reminder, listing and address behind a link; raises ReviewLinkError or AlreadyAnswered."""
+def read_review_link(
+    session: Session, action: str, token: str, policy: Policy, *, secret: str
+) -> tuple[ReviewReminder, Service, str]:
+    """The reminder, listing and address behind a link (signed with secret); raises ReviewLinkError or AlreadyAnswered."""
     if action not in ACTIONS:
         raise ReviewLinkError("This link is not one Signpost sends.")
     try:
-        data = _serializer(action).loads(token, max_age=policy.link_days * 86400)
+        data = _serializer(action, secret).loads(token, max_age=policy.link_days * 86400)
     except SignatureExpired:
         raise ReviewLinkError("This link has expired: links in review emails work for 30 days.") from None
     except BadSignature:

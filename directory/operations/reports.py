@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from sqlmodel import Session
 
 from directory.config import Config
+from directory.links import Links
 from directory.mail import mail_after_commit
 from directory.models import ProblemReport, Service, utcnow
 
@@ -28,12 +28,12 @@ def report_problem(session: Session, service: Service, data: dict, now: datetime
 
 
 def notify_report(
-    session: Session, config: Config, report: ProblemReport, service: Service, editors: list[str] = ()
+    session: Session, config: Config, report: ProblemReport, service: Service, editors: list[str] = (), *, links: Links
 ) -> None:
     """Email the organisation (its editors and listed address) and the moderators about a report."""
     moderators = config.moderator_addresses
     organisation = [service.email or service.organisation.email, *editors]
-    link = url_for("public.service", raw_id=service.id, _external=True)
+    link = links.page("public.service", raw_id=service.id)
     body = (
         f"Someone using Signpost reported a problem with “{service.name}” "
         f"({service.organisation.name}).\n\n"

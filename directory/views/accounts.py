@@ -21,6 +21,7 @@ from directory.after_response import after_response
 from directory.auth import current_session_key, current_user, login_required, login_user, logout_user
 from directory.db import get_db, get_session
 from directory.extensions import limiter
+from directory.links import links
 from directory.models import User, utcnow
 from directory.operations import accounts as ops
 from directory.operations import api_tokens, validate
@@ -137,7 +138,9 @@ def register():
         return _register_page({}, {})
     on_bad_input(lambda messages: _register_page(messages, request.form, 400))
     prepared = ops.prepare_registration(request.form)
-    after_response(functools.partial(_look_up_and_send, lambda db: ops.register_user(db, prepared, utcnow())))
+    after_response(
+        functools.partial(_look_up_and_send, lambda db: ops.register_user(db, prepared, utcnow(), links=links()))
+    )
     return _check_email_page("register", prepared["email"])
 
 
@@ -181,7 +184,7 @@ def verify(token: str):
 def resend_verification(user):
     """Send the confirmation link again."""
     if user.email_verified_at is None:
-        ops.send(get_session(), _config(), [ops.verification_mail(user)])
+        ops.send(get_session(), _config(), [ops.verification_mail(user, links=links())])
         flash(f"We have sent a new confirmation link to {user.email}.")
     else:
         flash("Your email address is already confirmed.")
@@ -206,7 +209,9 @@ def login():
         if messages.get("_schema") == [ops.SIGN_IN_REFUSED]:
             email = _submitted_email()  # counted after the answer, so it takes as long for any address
             after_response(
-                functools.partial(_look_up_and_send, lambda db: ops.record_failed_sign_in(db, email, utcnow()))
+                functools.partial(
+                    _look_up_and_send, lambda db: ops.record_failed_sign_in(db, email, utcnow(), links=links())
+                )
             )
         return _login_page(messages, request.form, target, 400)
 
@@ -255,7 +260,9 @@ def reset_request():
         )
     )
     email = validate(EmailInput(), request.form)["email"]
-    after_response(functools.partial(_look_up_and_send, lambda db: ops.request_password_reset(db, email)))
+    after_response(
+        functools.partial(_look_up_and_send, lambda db: ops.request_password_reset(db, email, links=links()))
+    )
     return _check_email_page("reset", email)
 
 
@@ -367,7 +374,9 @@ def change_email(user):
     new_email = ops.check_email_change(user, request.form)
     user_id = user.id
     after_response(
-        functools.partial(_look_up_and_send, lambda db: ops.email_change_mails(db, db.get(User, user_id), new_email))
+        functools.partial(
+            _look_up_and_send, lambda db: ops.email_change_mails(db, db.get(User, user_id), new_email, links=links())
+        )
     )
     flash(f"We have sent a link to {new_email}. Your email address will change when you open it.")
     return redirect(url_for("accounts.account"), code=303)

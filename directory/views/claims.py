@@ -14,6 +14,7 @@ from werkzeug.exceptions import Forbidden
 from directory.auth import current_actor, current_user, login_required
 from directory.db import get_session
 from directory.extensions import limiter
+from directory.links import links
 from directory.models import Claim, Organisation, User, utcnow
 from directory.operations import InputError
 from directory.operations import claims as ops
@@ -102,9 +103,9 @@ def claim_post(raw_id: str):
     session = get_session()
     record = ops.claim_organisation(session, current_actor(), organisation, data)
     claimant = current_user()
-    ops.notify_new_claim(session, _config(), record, organisation, claimant)
+    ops.notify_new_claim(session, _config(), record, organisation, claimant, links=links())
     if record.auto_approved:
-        ops.notify_claim_decided(session, _config(), record, organisation, claimant)
+        ops.notify_claim_decided(session, _config(), record, organisation, claimant, links=links())
         flash(f"{record.reason} You can now edit this organisation's listings.")
         return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)
     flash("Thank you. A Signpost moderator will check your request and reply by email.")
@@ -141,7 +142,7 @@ def decide(raw_id: str):
     ops.decide_claim(session, current_actor(), record, data["decision"] == "approve", data["reason"])
     organisation = session.get(Organisation, record.organisation_id)
     claimant = session.get(User, record.user_id)
-    ops.notify_claim_decided(session, _config(), record, organisation, claimant)
+    ops.notify_claim_decided(session, _config(), record, organisation, claimant, links=links())
     verb = "approved" if record.status == "approved" else "denied"
     flash(f"Claim by {claimant.name} for {organisation.name} {verb}. They have been told by email.")
     return redirect(url_for("claims.moderate"), code=303)
@@ -182,7 +183,7 @@ def invite(raw_id: str):
     data = InviteInput().load(request.form)
     session = get_session()
     invitation, token = ops.invite_editor(session, current_actor(), organisation, data["email"])
-    ops.notify_invitation(session, _config(), invitation, organisation, current_user().name, token)
+    ops.notify_invitation(session, _config(), invitation, organisation, current_user().name, token, links=links())
     flash(f"Invitation sent to {invitation.email}. The link works for {ops.INVITATION_DAYS} days.")
     return redirect(url_for("claims.editors", raw_id=organisation.id), code=303)
 

@@ -14,6 +14,7 @@ from directory.auth import current_actor, login_required
 from directory.db import get_session
 from directory.extensions import limiter
 from directory.freshness import CODES, LABELS
+from directory.links import links
 from directory.models import Service, utcnow
 from directory.operations import freshness as ops
 from directory.operations.moderation import editor_addresses
@@ -34,8 +35,12 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 PAGE_SIZE = 50
 
 
+def _config():
+    return current_app.config["SIGNPOST"]
+
+
 def _policy():
-    return ops.policy_for(current_app.config["SIGNPOST"])
+    return ops.policy_for(_config())
 
 
 @bp.get("/moderate/freshness")
@@ -97,7 +102,7 @@ def answer(action: str, token: str):
     correct, I will update it, or it has closed."""
     session = get_session()
     try:
-        reminder, service, address = read_review_link(session, action, token, _policy())
+        reminder, service, address = read_review_link(session, action, token, _policy(), secret=_config().SECRET_KEY)
     except AlreadyAnswered as exc:
         return _answered(exc.reminder, status=409)
     except ReviewLinkError as exc:
@@ -112,7 +117,7 @@ def answer(action: str, token: str):
     note = ReviewAnswerInput().load(request.form)["note"]
     answer_reminder(session, reminder, service, address, action, utcnow(), note)
     if action == "closed":
-        notify_closure(session, current_app.config["SIGNPOST"], service, address, note)
+        notify_closure(session, _config(), service, address, note, links=links())
     if action == "update":
         editors = editor_addresses(session, service.organisation_id)
         target = (

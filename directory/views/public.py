@@ -11,6 +11,7 @@ from directory import clock
 from directory.auth import current_actor
 from directory.db import get_session
 from directory.extensions import limiter
+from directory.links import links
 from directory.models import Organisation, Service
 from directory.operations import browse
 from directory.operations.freshness import policy_for
@@ -72,9 +73,8 @@ def report(raw_id: str):
     data = ProblemReportInput().load(request.form)
     session = get_session()
     report = report_problem(session, record, data)
-    notify_report(
-        session, current_app.config["SIGNPOST"], report, record, editor_addresses(session, record.organisation_id)
-    )
+    editors = editor_addresses(session, record.organisation_id)
+    notify_report(session, current_app.config["SIGNPOST"], report, record, editors, links=links())
     flash("Thank you. The organisation and Signpost's moderators have been told about the problem.")
     return redirect(url_for("public.service", raw_id=record.id, _anchor="main"), code=303)
 
