@@ -47,18 +47,19 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 # ruff first: its checks and its formatting (a finding, or a file `ruff format` would change, fails
 # the run). Then the suite on SQLite, on two processes, a test file to each (tests/conftest.py groups
 # them), measuring coverage of directory, importers and search: below the floor in pyproject.toml
-# ([tool.coverage.report] fail_under) the run fails. Then its date-sensitive tests again as if today
-# were awkward dates (year end, leap day, both clock changes), then again on PostgreSQL when
-# SIGNPOST_TEST_DATABASE_URL names a database the tests may wipe. Those later passes measure no
-# coverage, and the PostgreSQL pass runs in one process (its tests share one database). It leaves out
-# the browser tests (they drive the same pages the PostgreSQL pass already requests) and the
-# PostgreSQL-only tests (they ran in the first pass).
-FIRST_PASS := -n 2 --dist loadgroup --cov --cov-report=term
+# ([tool.coverage.report] fail_under) the run fails. Then the PostgreSQL-only tests, in one process
+# (each wipes the one database SIGNPOST_TEST_DATABASE_URL names; without it they skip, saying so).
+# Then the date-sensitive tests again as if today were awkward dates (year end, leap day, both clock
+# changes), then the suite again on PostgreSQL when SIGNPOST_TEST_DATABASE_URL is set, without the
+# browser tests (they drive the same pages the PostgreSQL pass already requests) and the
+# PostgreSQL-only tests (they have run).
+FIRST_PASS := -n 2 --dist loadgroup --cov --cov-report=term -m "not postgres"
 
 test: $(VENV)/.installed-test $(AXE) $(LEAFLET)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(FIRST_PASS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m postgres $(PYTEST_ARGS)
 	$(BIN)/python scripts/test_at_dates.py $(PYTEST_ARGS)
 	@if [ -n "$$SIGNPOST_TEST_DATABASE_URL" ]; then \
 		echo "== The suite again on PostgreSQL (SIGNPOST_TEST_DB=postgres), without the browser tests =="; \

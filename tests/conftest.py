@@ -49,11 +49,12 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Groups for `pytest -n 2 --dist loadgroup` (make test): a test file's tests run in one process, so
-    its module-scoped data is built once; the tests on SIGNPOST_TEST_DATABASE_URL all run in one process,
-    since each wipes that one database."""
+    its module-scoped data is built once. Every test on SIGNPOST_TEST_DATABASE_URL is marked postgres,
+    so that `make test` can run them apart, in one process (each wipes that one database)."""
     for item in items:
-        on_postgres = item.get_closest_marker("postgres") or "postgres_url" in getattr(item, "fixturenames", ())
-        item.add_marker(pytest.mark.xdist_group("postgres" if on_postgres else item.nodeid.split("::")[0]))
+        if "postgres_url" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.postgres)
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def pytest_unconfigure(config):
