@@ -122,6 +122,9 @@ def to_records(graph: Graph, listings: list[Listing], source: str):
         yield _record(graph, listing, source)
 
 
+_CONCEALED = {"address_1", "address_2", "latitude", "longitude"}
+
+
 def _record(graph: Graph, listing: Listing, source: str) -> ImportRecord:
     file, where = graph.where("service", listing.key)
     data = dict(listing.service)
@@ -136,6 +139,8 @@ def _record(graph: Graph, listing: Listing, source: str) -> ImportRecord:
                 f"{problem[1]} The venue is left out of “{data['name']}” and kept in its attributes.",
                 kind="location",
             )
+            if location.get("confidential"):  # kept without what a confidential venue never shows
+                location = {k: v for k, v in location.items() if k not in _CONCEALED}
             data.setdefault("attributes", {}).setdefault("hsds", {}).setdefault("locations_not_imported", []).append(
                 location
             )

@@ -41,8 +41,9 @@ SIGNPOST_SERVICE_FIELDS = {
     "last_verified_at": None,
     "verified_by": None,
     "verification_method": None,
-    "attributes": {},
 }
+# Not exported: a listing's `attributes` (what a source gave that Signpost has no column for) stay with
+# the listing for its editors, unpublished; they may hold what a confidential venue must not show.
 SIGNPOST_LOCATION_FIELDS = {"wheelchair_accessible": None, "confidential": False, "not_on_map": False}
 # The service's own HSDS fields that have a Signpost column (everything else is kept in attributes).
 _MAPPED_SERVICE = {

@@ -52,7 +52,7 @@ def import_mail(db: Session, actor: Actor, messages, now: datetime | None = None
             report.skipped += 1
             continue
         seen.add(mail.message_id)
-        found = candidates(strip_forwarding(mail.text), mail.date.date() if mail.date else None, mail.subject)
+        found = candidates(strip_forwarding(mail.text), (mail.date or now).date(), mail.subject)  # no Date: when read
         if not found:
             report.without_listing.append(f"{mail.where}: {mail.subject or '(no subject)'}")
         context, domains = sender_context(mail)

@@ -443,9 +443,15 @@ def _apply(record: ImportRecord, location: dict, field: str, text: str) -> None:
         # Category names hold "and" and "&", and codes hold "/": only commas, semicolons and bars separate them.
         record.categories = [part.strip() for part in re.split(r"[,;|\n]", text) if part.strip()]
     elif section == "location":
-        if name == "confidential":  # only a yes matters: a venue's address is shown unless someone says otherwise
-            if read.read_yes_no(text):
+        if name == "confidential":  # fails closed: anything but a blank or a plain no keeps the address hidden
+            if text and text.strip().lower() not in read.NO:
                 location[name] = True
+                if text.strip().lower() not in read.YES and not text.strip().lower().startswith("yes"):
+                    # "Refuge", "Not public", "Withheld"...
+                    raise ValueError(
+                        f"'{text}' is not yes or no: the address is kept confidential (only its postcode "
+                        "district is shown) until an editor says otherwise."
+                    )
         else:
             location[name] = read.read_yes_no(text) if name == "wheelchair_accessible" else text
     elif field == "contact.name" and text:

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from directory.models import Schedule, Service, ServiceArea
+from directory.models import Location, Schedule, Service, ServiceArea
 from directory.operations import InputError, validate
-from directory.operations.listings import archive_service, update_service, verify_service
+from directory.operations.listings import archive_service, place_location, update_service, verify_service
 from directory.permissions import ANONYMOUS, SYSTEM, PermissionDenied
 from directory.schemas.listing import ServiceInput
 
@@ -28,6 +28,13 @@ def test_a_given_point_is_kept(session):
     org = factories.organisation(session)
     venue = factories.location(session, org, postcode="G31 5EH", latitude=55.85, longitude=-4.2)
     assert (venue.latitude, venue.longitude, venue.geocode_source) == (55.85, -4.2, "given")
+
+
+def test_a_venue_not_on_the_map_is_never_placed(session):
+    # A geocoder limited to the UK would put a venue abroad somewhere wrong; a given point is not kept either.
+    venue = Location(name="Partner centre", town="Dublin", latitude=53.35, longitude=-6.26, not_on_map=True)
+    place_location(session, venue)
+    assert (venue.latitude, venue.longitude, venue.geocode_source) == (None, None, None)
 
 
 def test_a_postcode_that_does_not_exist_is_refused_by_name(session):

@@ -60,6 +60,9 @@ def create_location(
 
 def place_location(session: Session, location: Location, config=None) -> None:
     """Set a location's point from its postcode (or, if enabled, its street address) unless given."""
+    if location.not_on_map:  # no UK postcode: a geocoder limited to the UK would put it somewhere wrong
+        location.latitude = location.longitude = location.geocode_source = None
+        return
     if location.latitude is not None:
         location.geocode_source = location.geocode_source or "given"
         return

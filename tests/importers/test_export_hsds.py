@@ -188,6 +188,18 @@ def test_export_writes_a_datapackage_every_table_and_json(app, session, tmp_path
     assert {a["taxonomy_term"]["code"]: a["value"] for a in refuge["attributes"]}["signpost:confidential"] == "true"
 
 
+def test_what_a_source_gave_beyond_signposts_fields_is_not_exported(app, session, tmp_path):
+    """A listing's attributes stay with its editors: a spreadsheet's second address column can hold the
+    street of a venue that is confidential."""
+    service = rich_listing(session)
+    service.attributes = {"spreadsheet": {"Street": "1 Hidden Lane", "Latitude": "53.7421"}}
+    session.commit()
+    out = export(app, tmp_path / "out")
+    for path in out.iterdir():
+        text = path.read_text()
+        assert "Hidden Lane" not in text and "53.7421" not in text, path.name
+
+
 @pytest.mark.skipif(not ORUK.exists(), reason=f"the ORUK schemas are not at {ORUK} (set SIGNPOST_SHARED_DIR)")
 def test_exported_json_is_a_valid_oruk_service_page(app, session, tmp_path):
     rich_listing(session)

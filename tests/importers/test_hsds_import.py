@@ -138,6 +138,23 @@ def test_a_venue_abroad_with_coordinates_is_kept_at_them(app, session, tmp_path)
     )
 
 
+def test_a_confidential_venue_that_cannot_be_kept_leaves_no_street_behind(app, session, tmp_path):
+    page = json.loads((DATA / "hsds3_page.json").read_text())
+    venue = next(
+        sal["location"]
+        for s in page["contents"]
+        for sal in s.get("service_at_locations") or []
+        if isinstance(sal.get("location"), dict) and sal["location"].get("latitude") == 100
+    )
+    venue["addresses"][0]["postal_code"] = ""  # a refuge needs at least its district: this one is left out
+    venue["attributes"] = [{"taxonomy_term": {"code": "signpost:confidential"}, "value": "true"}]
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    run(app, tmp_path / "page.json")
+    [kept] = services(session)["svc-lunch"].attributes["hsds"]["locations_not_imported"]
+    assert kept["confidential"] is True and "1 Main Street" not in json.dumps(kept)
+    assert "latitude" not in kept and "address_1" not in kept
+
+
 def test_importing_the_same_file_again_changes_nothing(app, session):
     run(app, DATA / "hsds3_page.json")
     before = {s.source_id: (s.version, s.updated_at) for s in services(session).values()}

@@ -81,6 +81,20 @@ def test_approving_a_pause_marks_the_listing_temporarily_closed_with_its_reopeni
     assert "summer break" in service.status_reason
 
 
+def test_a_message_without_a_date_reads_its_dates_from_when_it_was_read(some):
+    [mail] = read_mail(str(next(p for p in messages() if p.name == "17_summer_pause.eml")))
+    mail.date = None  # a forwarded text with its Date header lost
+    import_mail(some, SYSTEM, [mail], now=NOW)
+    some.flush()
+    [draft] = [
+        d
+        for d in some.exec(select(ChangeRequest).where(ChangeRequest.kind == "draft"))
+        if d.proposed["name"] == "Toddler Group"
+    ]
+    # "Back on 2 September", read on 22 December 2026: the next 2 September, not one in the year 2000.
+    assert draft.proposed["expected_reopening"] == "2027-09-02"
+
+
 def test_approving_a_move_elsewhere_adds_the_new_venue_and_moves_the_sessions(some):
     draft = _draft(some, "28_qp_html_list.eml", "Get Online Sessions")
     assert draft.proposed["new_venue"]["postcode"] == "E14 3PU" and draft.proposed["location_ids"] == ["new"]

@@ -73,3 +73,16 @@ def test_a_district_postcode_without_a_confidential_mark_is_still_a_warning(app,
     assert any(
         w["column"] == "Postcode" and "mark the address confidential" in w["problem"] for w in report.warnings
     ), report.warnings
+
+
+def test_a_confidential_cell_that_is_not_a_plain_no_keeps_the_address_hidden(app, session, tmp_path):
+    """Fails closed: "Refuge" or "Not public" in the column hides the street, with a warning to check it."""
+    rows = [
+        f"Safe Haven,Refuge {n},DD3 6HH,1 Hidden Lane,,,,In person,{cell},Self-referral,Domestic abuse support"
+        for n, cell in enumerate(["Refuge", "Not public", "Withheld"])
+    ]
+    report = import_file(app, spreadsheet(tmp_path, *rows, header=HEADER))
+    assert report.counts["created"] == 3
+    venues = [s.location_links[0].location for s in session.exec(select(Service))]
+    assert [(v.confidential, v.address_1, v.postcode) for v in venues] == [(True, None, "DD3")] * 3
+    assert sum("kept confidential" in w["problem"] for w in report.warnings) == 3, report.warnings
