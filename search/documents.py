@@ -121,7 +121,9 @@ def service_document(service: Service, paths: dict[uuid.UUID, list[str]]) -> dic
         "seasons": sorted([s.start_month, s.start_day, s.end_month, s.end_day] for s in service.seasons),
         "verified_at": _iso(service.last_verified_at),
         "freshness": sorted(flag.code for flag in service.flags),  # stored flags: dead_link, stale, ...
-        "updated_at": _utc(service.updated_at),  # the last change, for "modified since"
+        # The last change to the service or one of its venues, for "modified since": a venue made
+        # confidential must reach a feed that syncs by change time.
+        "updated_at": _utc(max([service.updated_at] + [k.location.updated_at for k in service.location_links])),
         "name_sort": service.name.casefold(),
     }
     doc["stamp"] = hashlib.sha1(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()

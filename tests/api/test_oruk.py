@@ -13,7 +13,7 @@ from sqlmodel import select
 from directory.db import get_db
 from directory.demo import load_demo
 from directory.geography import distance_km, resolve_postcode
-from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, TaxonomyTerm
+from directory.models import Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy, TaxonomyTerm
 from directory.models.common import HIDDEN_STATUSES
 from search import SearchQuery, search_services
 from search.sync import mark_changed
@@ -357,6 +357,20 @@ def test_modified_after_keeps_services_changed_since(api, db):
     assert sorted(all_ids(api, f"/oruk/services?modified_after={(later - timedelta(days=1)).date()}")) == chosen
     unencoded_plus = (later - timedelta(days=1)).isoformat()  # "+00:00" arrives as " 00:00"
     assert sorted(all_ids(api, f"/oruk/services?modified_after={unencoded_plus}")) == chosen
+
+
+def test_modified_after_counts_a_change_to_a_venue_as_a_change_to_its_services(api, db):
+    venue = db.get(Location, db.exec(select(ServiceAtLocation.location_id)).first())
+    at_venue = {str(link.service_id) for link in venue.service_links} & visible(db)
+    before, later = venue.updated_at, NOW + timedelta(days=60)
+    venue.updated_at = later
+    db.commit()
+    try:
+        since = (later - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+        assert set(all_ids(api, f"/oruk/services?modified_after={since}")) == at_venue and at_venue
+    finally:
+        venue.updated_at = before
+        db.commit()
 
 
 def test_modified_after_filters_services_at_venues_near_a_postcode(api):
